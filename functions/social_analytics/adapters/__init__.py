@@ -1,0 +1,1 @@
+"""Post sources behind one interface (``base.SocialMediaAdapter``)."""
