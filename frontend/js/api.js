@@ -1,0 +1,134 @@
+// The only module that talks HTTP. Everything goes to the `/api` routes of docs/CONTRACTS.md.
+
+let apiBase = "/api";
+let pollTimeoutMs = 90_000;
+
+export async function loadConfig() {
+  try {
+    const res = await fetch("config.json", { cache: "no-store" });
+    if (res.ok) {
+      const cfg = await res.json();
+      if (typeof cfg.apiBase === "string" && cfg.apiBase) apiBase = cfg.apiBase.replace(/\/+$/, "");
+      if (Number.isFinite(cfg.pollTimeoutMs) && cfg.pollTimeoutMs > 0) pollTimeoutMs = cfg.pollTimeoutMs;
+    }
+  } catch {
+    /* no config.json: same-origin /api */
+  }
+  return { apiBase, pollTimeoutMs };
+}
+
+export function getApiBase() {
+  return apiBase;
+}
+
+/** An API error: HTTP status, the contract's error code/message and optional per-field messages. */
+export class ApiError extends Error {
+  constructor(status, code, message, fields = []) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.fields = Array.isArray(fields) ? fields : [];
+  }
+}
+
+/** `status_url` is `/api/jobs/<id>`: map it onto the configured base so a cross-origin API also works. */
+export function resolveApiUrl(path) {
+  if (/^https?:\/\//i.test(path)) return path;
+  if (path.startsWith("/api/") || path === "/api") return apiBase + path.slice(4);
+  return apiBase + (path.startsWith("/") ? path : `/${path}`);
+}
+
+async function request(path, { method = "GET", body, signal } = {}) {
+  let res;
+  try {
+    res = await fetch(resolveApiUrl(path), {
+      method,
+      signal,
+      headers: body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch (err) {
+    if (err && err.name === "AbortError") throw err;
+    throw new ApiError(0, "network_error", "Could not reach the API. Check your connection and try again.");
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || `The API answered ${res.status}.`, e.fields);
+  }
+  return { status: res.status, data };
+}
+
+export function submitAnalysis({ keyword, limit, windowHours, refresh = false }, signal) {
+  const body = { keyword };
+  if (limit) body.limit = limit;
+  if (windowHours) body.window_hours = windowHours;
+  if (refresh) body.refresh = true;
+  return request("/api/analyses", { method: "POST", body, signal });
+}
+
+export function getJob(statusUrl, signal) {
+  return request(statusUrl, { signal });
+}
+
+export function getMetrics(signal) {
+  return request("/api/metrics", { signal }).then((r) => r.data);
+}
+
+const sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(new DOMException("Aborted", "AbortError"));
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * Submit once, then poll `status_url` (GET only, never re-POST) with exponential backoff until done/failed/timeout.
+ * onStatus({status, jobId, cached}) is called on every change. Resolves with the Result.
+ */
+export async function runAnalysis(params, { onStatus = () => {}, signal, timeoutMs = pollTimeoutMs } = {}) {
+  const started = performance.now();
+  onStatus({ status: "submitting" });
+  const { status, data } = await submitAnalysis(params, signal);
+  if (status === 200 && data && data.result) {
+    onStatus({ status: "done", cached: true });
+    return { result: data.result, cached: true };
+  }
+  if (!data || !data.status_url) throw new ApiError(status, "bad_response", "The API answered without a status URL.");
+  let state = data.status;
+  onStatus({ status: state, jobId: data.job_id, cached: false });
+  let delay = 300;
+  for (;;) {
+    if (performance.now() - started > timeoutMs) {
+      throw new ApiError(0, "timeout", `The analysis did not finish within ${Math.round(timeoutMs / 1000)} s.`);
+    }
+    await sleep(delay, signal);
+    delay = Math.min(Math.round(delay * 1.6), 3000);
+    const job = (await getJob(data.status_url, signal)).data;
+    if (job.status !== state) {
+      state = job.status;
+      onStatus({ status: state, jobId: data.job_id, cached: false });
+    }
+    if (job.status === "done" && job.result) return { result: job.result, cached: false };
+    if (job.status === "failed") {
+      const e = job.error || {};
+      throw new ApiError(200, e.code || "job_failed", e.message || "The analysis failed.");
+    }
+  }
+}

@@ -1,0 +1,513 @@
+// The dashboard controller: URL state <-> views, search, progress, panels, compare, metrics, export.
+import { ApiError, getApiBase, getMetrics, loadConfig, runAnalysis } from "./api.js";
+import { compareCharts, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
+import { exportCsv, exportJson } from "./export.js";
+import {
+  clear,
+  extremes,
+  h,
+  renderCompareTable,
+  renderKpis,
+  renderMetrics,
+  renderPosts,
+  renderProvenance,
+  renderTags,
+  renderTerms,
+  fmtTime,
+  relTime,
+} from "./render.js";
+import {
+  DEFAULTS,
+  MAX_COMPARE,
+  clearRecent,
+  currentTheme,
+  normalizeKeyword,
+  readUrl,
+  recentSearches,
+  rememberSearch,
+  setTheme,
+  splitKeywords,
+  writeUrl,
+} from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * Views. Each has a <section data-view="name"> in index.html and optional enter/leave hooks.
+ * A later view (e.g. "tracked") registers here and becomes reachable as ?view=tracked.
+ */
+const VIEWS = {
+  analyze: { label: "Analyze", enter: (state) => enterAnalyze(state) },
+};
+
+const SUGGESTIONS = ["serverless", "python", "coffee", "electric cars", "climate"];
+const STATUS_TEXT = {
+  submitting: "Submitting…",
+  queued: "Queued",
+  running: "Running",
+  done: "Done",
+  failed: "Failed",
+};
+
+const app = {
+  state: readUrl(),
+  result: null, // the Result on screen
+  cache: new Map(), // "key|window|limit" -> Result, so Back and shared URLs render at once
+  lastParams: null,
+  controller: null, // AbortController of the running analysis
+  compareController: null,
+  compareRows: null,
+  postFilter: "all",
+  timer: null,
+};
+
+const cacheKey = (p) => `${normalizeKeyword(p.keyword)}|${p.windowHours}|${p.limit}`;
+
+function setPageState(s) {
+  document.body.dataset.state = s; // idle | loading | ready | error (also a hook for the browser tests)
+}
+
+/* ---------------- views ---------------- */
+
+function renderTabs() {
+  const nav = clear($("view-tabs"));
+  for (const [name, v] of Object.entries(VIEWS)) {
+    const active = name === app.state.view;
+    nav.append(
+      h(
+        "a",
+        {
+          href: name === DEFAULTS.view ? "?" : `?view=${encodeURIComponent(name)}`,
+          class: `tab${active ? " active" : ""}`,
+          "aria-current": active ? "page" : null,
+          dataset: { view: name },
+          onclick: (ev) => {
+            ev.preventDefault();
+            if (name === app.state.view) return;
+            app.state = { ...DEFAULTS, view: name };
+            writeUrl(app.state);
+            route();
+          },
+        },
+        v.label,
+      ),
+    );
+  }
+}
+
+function route() {
+  app.state = readUrl();
+  if (!VIEWS[app.state.view]) app.state.view = DEFAULTS.view;
+  for (const sec of document.querySelectorAll("section[data-view]")) sec.hidden = sec.dataset.view !== app.state.view;
+  renderTabs();
+  VIEWS[app.state.view].enter(app.state);
+}
+
+/* ---------------- analyze view ---------------- */
+
+function enterAnalyze(state) {
+  $("keyword").value = state.q;
+  setSelect($("window"), state.windowHours);
+  setSelect($("limit"), state.limit);
+  $("compare-input").value = state.compare.join(", ");
+  clearFieldErrors();
+  if (!state.q) {
+    abortMain();
+    app.result = null;
+    showOnly("empty");
+    $("status").hidden = true;
+    $("compare").hidden = true;
+    document.title = "Async Social Analytics";
+    return;
+  }
+  startAnalysis({ keyword: state.q, windowHours: state.windowHours, limit: state.limit }, { push: false });
+}
+
+function setSelect(select, value) {
+  const v = String(value);
+  if (![...select.options].some((o) => o.value === v)) select.append(h("option", { value: v }, v));
+  select.value = v;
+}
+
+function showOnly(which) {
+  $("empty-state").hidden = which !== "empty";
+  $("error-state").hidden = which !== "error";
+  $("skeleton").hidden = which !== "loading";
+  $("results").hidden = which !== "results";
+  $("compare").hidden = which !== "results";
+  setPageState({ empty: "idle", error: "error", loading: "loading", results: "ready" }[which]);
+}
+
+function abortMain() {
+  app.controller?.abort();
+  app.controller = null;
+  stopTimer();
+}
+
+function clearFieldErrors() {
+  for (const id of ["keyword", "window", "limit"]) {
+    $(id).removeAttribute("aria-invalid");
+    const err = $(`${id}-error`);
+    err.hidden = true;
+    err.textContent = "";
+  }
+}
+
+function showFieldErrors(error) {
+  const map = { keyword: "keyword", window_hours: "window", limit: "limit" };
+  const fields = error.fields.length ? error.fields : [{ field: "keyword", message: error.message }];
+  const byControl = new Map();
+  for (const f of fields) {
+    const control = map[f.field] || "keyword";
+    byControl.set(control, [...(byControl.get(control) || []), f.message || error.message]);
+  }
+  for (const [control, messages] of byControl) {
+    $(control).setAttribute("aria-invalid", "true");
+    const err = $(`${control}-error`);
+    err.textContent = messages.join(" ");
+    err.hidden = false;
+  }
+  $([...byControl.keys()][0]).focus();
+}
+
+function startTimer(t0) {
+  stopTimer();
+  const tick = () => {
+    $("status-elapsed").textContent = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  };
+  tick();
+  app.timer = setInterval(tick, 100);
+}
+
+function stopTimer() {
+  if (app.timer) clearInterval(app.timer);
+  app.timer = null;
+}
+
+function setStatus(status, extra = "") {
+  const box = $("status");
+  box.hidden = false;
+  box.dataset.status = status;
+  $("status-text").textContent = `${STATUS_TEXT[status] || status}${extra ? ` · ${extra}` : ""}`;
+  $("retry-btn").hidden = status !== "failed";
+}
+
+/**
+ * Run one analysis: POST once, poll the job with backoff, render. `push` adds a history entry once the API
+ * accepted the keyword (validation errors never change the URL).
+ */
+async function startAnalysis(params, { push }) {
+  abortMain();
+  clearFieldErrors();
+  app.lastParams = params;
+  const key = cacheKey(params);
+  const cached = app.cache.get(key);
+  if (cached && !params.refresh) {
+    if (push) commitUrl(params);
+    $("status").hidden = true;
+    showResult(cached);
+    maybeRunCompare();
+    return;
+  }
+  const controller = new AbortController();
+  app.controller = controller;
+  const t0 = performance.now();
+  if (!app.result || cacheKey({ keyword: app.result.keyword, windowHours: params.windowHours, limit: params.limit }) !== key) {
+    showOnly("loading");
+  } else {
+    setPageState("loading");
+  }
+  startTimer(t0);
+  setStatus("submitting");
+  $("search-btn").disabled = true;
+  let accepted = false;
+  try {
+    const { result, cached: wasCached } = await runAnalysis(params, {
+      signal: controller.signal,
+      onStatus: ({ status }) => {
+        if (status !== "submitting" && !accepted) {
+          accepted = true;
+          if (push) commitUrl(params);
+          rememberSearch(params.keyword);
+          renderRecent();
+        }
+        setStatus(status);
+      },
+    });
+    if (controller.signal.aborted) return;
+    stopTimer();
+    setStatus("done", wasCached ? "served from cache" : "fresh analysis");
+    app.cache.set(key, result);
+    showResult(result);
+    refreshMetrics();
+    maybeRunCompare();
+  } catch (err) {
+    if (err && err.name === "AbortError") return;
+    stopTimer();
+    if (err instanceof ApiError && (err.status === 400 || err.status === 422) && !accepted) {
+      $("status").hidden = true;
+      showFieldErrors(err);
+      if (app.result) showOnly("results");
+      else showOnly("empty");
+      return;
+    }
+    setStatus("failed", err.code === "timeout" ? "timed out" : "");
+    $("error-text").textContent = err.message || String(err);
+    showOnly("error");
+    if (!document.activeElement || document.activeElement === document.body) $("error-retry").focus();
+  } finally {
+    if (app.controller === controller) {
+      app.controller = null;
+      $("search-btn").disabled = false;
+    }
+  }
+}
+
+function commitUrl(params) {
+  const sameKeyword = normalizeKeyword(params.keyword) === normalizeKeyword(app.state.q);
+  app.state = {
+    ...app.state,
+    view: "analyze",
+    q: params.keyword,
+    compare: sameKeyword ? app.state.compare : [],
+    windowHours: params.windowHours,
+    limit: params.limit,
+  };
+  writeUrl(app.state);
+}
+
+function showResult(result) {
+  app.result = result;
+  showOnly("results");
+  document.title = `${result.keyword} · Async Social Analytics`;
+  $("result-keyword").textContent = result.keyword;
+  const w = result.window || {};
+  const bits = [];
+  if (w.hours) bits.push(`last ${w.hours >= 48 ? `${Math.round(w.hours / 24)} days` : `${w.hours} h`}`);
+  if (result.analyzed_at) bits.push(`analyzed ${relTime(result.analyzed_at)} (${fmtTime(result.analyzed_at)})`);
+  $("result-meta").textContent = bits.join(" · ");
+  $("results").dataset.keyword = result.keyword;
+  renderProvenance(result);
+  renderKpis($("kpis"), result);
+  renderTerms($("terms-body"), result);
+  renderTags($("hashtags"), result.hashtags, "#");
+  const bigrams = Array.isArray(result.bigrams) ? result.bigrams : null;
+  $("bigrams-wrap").hidden = !bigrams || !bigrams.length;
+  if (bigrams) renderTags($("bigrams"), bigrams.map((b) => ({ term: b.term ?? (Array.isArray(b.terms) ? b.terms.join(" ") : ""), count: b.count })));
+  const { pos, neg } = extremes(result);
+  renderPosts($("top-positive"), pos, { compact: true, emptyText: "No positive posts." });
+  renderPosts($("top-negative"), neg, { compact: true, emptyText: "No negative posts." });
+  renderSamplePosts();
+  drawCharts();
+}
+
+function renderSamplePosts() {
+  if (!app.result) return;
+  for (const b of document.querySelectorAll(".filter .seg")) b.setAttribute("aria-pressed", String(b.dataset.filter === app.postFilter));
+  renderPosts($("posts"), app.result.posts, {
+    filter: app.postFilter,
+    emptyText: app.postFilter === "all" ? "No posts in this window." : `No ${app.postFilter} posts in the sample.`,
+  });
+}
+
+function drawCharts() {
+  if (app.result && !$("results").hidden) {
+    sentimentDoughnut(app.result);
+    timelineChart(app.result);
+    termsChart(app.result);
+  }
+  if (app.compareRows && !$("compare-body").hidden) compareCharts(app.compareRows);
+}
+
+/* ---------------- compare ---------------- */
+
+function maybeRunCompare() {
+  const others = app.state.compare.filter((k) => normalizeKeyword(k) !== normalizeKeyword(app.state.q));
+  if (!app.state.q || !others.length) {
+    app.compareController?.abort();
+    app.compareRows = null;
+    $("compare-body").hidden = true;
+    $("compare-clear").hidden = true;
+    $("compare-status").textContent = "";
+    return;
+  }
+  runCompare([app.state.q, ...others].slice(0, MAX_COMPARE));
+}
+
+async function runCompare(keywords) {
+  app.compareController?.abort();
+  const controller = new AbortController();
+  app.compareController = controller;
+  const params = { windowHours: app.state.windowHours, limit: app.state.limit };
+  const status = $("compare-status");
+  $("compare-clear").hidden = false;
+  $("compare").dataset.state = "loading";
+  let done = 0;
+  status.textContent = `Analyzing ${keywords.length} keywords… 0 of ${keywords.length} done`;
+  const outcomes = await Promise.allSettled(
+    keywords.map(async (keyword) => {
+      const p = { ...params, keyword };
+      const hit = app.cache.get(cacheKey(p));
+      const result = hit || (await runAnalysis(p, { signal: controller.signal })).result;
+      app.cache.set(cacheKey(p), result);
+      done += 1;
+      if (!controller.signal.aborted) status.textContent = `Analyzing ${keywords.length} keywords… ${done} of ${keywords.length} done`;
+      return result;
+    }),
+  );
+  if (controller.signal.aborted) return;
+  const failed = [];
+  const rows = [];
+  outcomes.forEach((o, i) => {
+    if (o.status === "fulfilled") {
+      const r = o.value;
+      const s = r.sentiment || {};
+      rows.push({
+        keyword: keywords[i],
+        posts: r.posts_analyzed || 0,
+        positive: s.positive || 0,
+        neutral: s.neutral || 0,
+        negative: s.negative || 0,
+        mean_compound: s.mean_compound || 0,
+        simulated: Boolean(r.source?.simulated),
+      });
+    } else {
+      const msg = o.reason?.fields?.[0]?.message || o.reason?.message || "failed";
+      failed.push(`${keywords[i]}: ${msg}`);
+    }
+  });
+  const total = rows.reduce((a, r) => a + r.posts, 0);
+  for (const r of rows) r.share = total ? r.posts / total : 0;
+  app.compareRows = rows;
+  $("compare").dataset.state = failed.length ? "partial" : "ready";
+  status.textContent = failed.length
+    ? `Could not analyze ${failed.join("; ")}.`
+    : `Share of voice across ${rows.length} keywords (${total} posts).`;
+  $("compare-body").hidden = rows.length === 0;
+  if (rows.length) {
+    renderCompareTable($("compare-tbody"), rows);
+    compareCharts(rows);
+  }
+}
+
+function onCompareSubmit(ev) {
+  ev.preventDefault();
+  const err = $("compare-error");
+  err.hidden = true;
+  $("compare-input").removeAttribute("aria-invalid");
+  const list = splitKeywords($("compare-input").value).filter((k) => normalizeKeyword(k) !== normalizeKeyword(app.state.q));
+  let message = "";
+  if (!app.state.q) message = "Analyze a keyword first.";
+  else if (!list.length) message = "Enter at least one other keyword.";
+  else if (list.length > MAX_COMPARE - 1) message = `Compare up to ${MAX_COMPARE} keywords: ${MAX_COMPARE - 1} besides “${app.state.q}”.`;
+  if (message) {
+    err.textContent = message;
+    err.hidden = false;
+    $("compare-input").setAttribute("aria-invalid", "true");
+    return;
+  }
+  app.state = { ...app.state, compare: list };
+  writeUrl(app.state);
+  maybeRunCompare();
+}
+
+/* ---------------- metrics, recent, theme ---------------- */
+
+async function refreshMetrics() {
+  const note = $("metrics-note");
+  try {
+    const m = await getMetrics();
+    renderMetrics($("metric-grid"), m);
+    note.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    $("metrics").dataset.state = "ready";
+  } catch (e) {
+    note.textContent = `Metrics unavailable: ${e.message}`;
+    $("metrics").dataset.state = "error";
+  }
+}
+
+function renderRecent() {
+  const list = recentSearches();
+  $("recent-wrap").hidden = list.length === 0;
+  const ul = clear($("recent-list"));
+  for (const k of list) {
+    ul.append(h("li", {}, h("button", { type: "button", class: "chip", onclick: () => searchFor(k) }, k)));
+  }
+}
+
+function searchFor(keyword) {
+  $("keyword").value = keyword;
+  submitSearch();
+}
+
+function submitSearch() {
+  const params = {
+    keyword: $("keyword").value,
+    windowHours: Number($("window").value) || DEFAULTS.windowHours,
+    limit: Number($("limit").value) || DEFAULTS.limit,
+  };
+  startAnalysis(params, { push: true });
+}
+
+function syncThemeButton() {
+  const dark = currentTheme() === "dark";
+  const btn = $("theme-toggle");
+  btn.setAttribute("aria-pressed", String(!dark));
+  btn.querySelector(".theme-label").textContent = dark ? "Light theme" : "Dark theme";
+}
+
+/* ---------------- wiring ---------------- */
+
+function wire() {
+  $("search-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitSearch();
+  });
+  const retry = () => app.lastParams && startAnalysis(app.lastParams, { push: true });
+  $("retry-btn").addEventListener("click", retry);
+  $("error-retry").addEventListener("click", retry);
+  $("recent-clear").addEventListener("click", () => {
+    clearRecent();
+    renderRecent();
+  });
+  $("export-csv").addEventListener("click", () => app.result && exportCsv(app.result));
+  $("export-json").addEventListener("click", () => app.result && exportJson(app.result));
+  $("metrics-refresh").addEventListener("click", refreshMetrics);
+  $("compare-form").addEventListener("submit", onCompareSubmit);
+  $("compare-clear").addEventListener("click", () => {
+    $("compare-input").value = "";
+    app.state = { ...app.state, compare: [] };
+    writeUrl(app.state);
+    maybeRunCompare();
+  });
+  for (const b of document.querySelectorAll(".filter .seg")) {
+    b.addEventListener("click", () => {
+      app.postFilter = b.dataset.filter;
+      renderSamplePosts();
+    });
+  }
+  $("theme-toggle").addEventListener("click", () => {
+    setTheme(currentTheme() === "dark" ? "light" : "dark");
+    syncThemeButton();
+    drawCharts();
+  });
+  const sug = $("suggestions");
+  for (const k of SUGGESTIONS) sug.append(h("li", {}, h("button", { type: "button", class: "chip", onclick: () => searchFor(k) }, k)));
+  window.addEventListener("popstate", route);
+}
+
+async function main() {
+  await loadConfig();
+  $("api-base").textContent = getApiBase();
+  wire();
+  syncThemeButton();
+  renderRecent();
+  refreshMetrics();
+  route();
+}
+
+main().catch((err) => {
+  console.error(err);
+  $("error-text").textContent = `The dashboard failed to start: ${err.message}`;
+  showOnly("error");
+});

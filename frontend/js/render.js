@@ -1,0 +1,266 @@
+// DOM rendering. Untrusted data (post text, authors, terms, provider reasons) only ever goes through
+// textContent / setAttribute via h(): this module never uses innerHTML.
+
+/** h("div", {class: "x", dataset: {a: 1}, onclick: fn}, child, "text", ...) */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+const nf = new Intl.NumberFormat();
+export const fmtInt = (n) => nf.format(Math.round(Number(n) || 0));
+export const fmtPct = (x, digits = 1) => `${(Number(x) * 100).toFixed(digits)}%`;
+export const fmtSigned = (x, digits = 2) => (x > 0 ? "+" : x < 0 ? "−" : "") + Math.abs(Number(x)).toFixed(digits);
+
+export function fmtTime(iso, opts) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso || "";
+  return d.toLocaleString(undefined, opts || { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+export function relTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const s = Math.round((Date.now() - d.getTime()) / 1000);
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export function labelOf(compound) {
+  if (compound >= 0.05) return "positive";
+  if (compound <= -0.05) return "negative";
+  return "neutral";
+}
+
+/** Only http(s) links are followed; anything else (javascript:, data:) is dropped. */
+export function safeUrl(url) {
+  if (typeof url !== "string" || !url) return null;
+  try {
+    const u = new URL(url, window.location.href);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function renderKpis(container, result) {
+  const s = result.sentiment || {};
+  const total = result.posts_analyzed || 0;
+  const share = (n) => (total ? (n || 0) / total : 0);
+  const mean = Number(s.mean_compound || 0);
+  const cards = [
+    { id: "posts", label: "Posts analyzed", value: fmtInt(total), cls: "" },
+    { id: "positive", label: "Positive", value: fmtPct(share(s.positive)), cls: "kpi-pos", sub: `${fmtInt(s.positive)} posts` },
+    { id: "neutral", label: "Neutral", value: fmtPct(share(s.neutral)), cls: "kpi-neu", sub: `${fmtInt(s.neutral)} posts` },
+    { id: "negative", label: "Negative", value: fmtPct(share(s.negative)), cls: "kpi-neg", sub: `${fmtInt(s.negative)} posts` },
+    {
+      id: "mean",
+      label: "Mean compound",
+      value: fmtSigned(mean),
+      cls: `kpi-${labelOf(mean)}`,
+      sub:
+        typeof s.weighted_mean_compound === "number"
+          ? `engagement-weighted ${fmtSigned(s.weighted_mean_compound)}`
+          : "from −1 (negative) to +1",
+    },
+  ];
+  clear(container).append(
+    ...cards.map((c) =>
+      h(
+        "div",
+        { class: `kpi card ${c.cls}`, dataset: { kpi: c.id } },
+        h("span", { class: "kpi-label" }, c.label),
+        h("span", { class: "kpi-value", dataset: { value: c.id } }, c.value),
+        c.sub ? h("span", { class: "kpi-sub" }, c.sub) : null,
+      ),
+    ),
+  );
+}
+
+function sentimentBar(compound) {
+  // A small diverging meter from -1 to +1: position set through a CSS class bucket, no inline style attribute.
+  const label = labelOf(compound);
+  const bucket = Math.max(0, Math.min(20, Math.round((compound + 1) * 10)));
+  return h(
+    "span",
+    { class: `meter meter-${label}`, title: `Mean compound ${fmtSigned(compound)}` },
+    h("span", { class: `meter-fill m${bucket}` }),
+    h("span", { class: "meter-num" }, fmtSigned(compound)),
+  );
+}
+
+export function renderTerms(tbody, result) {
+  const terms = result.top_terms || [];
+  const total = result.posts_analyzed || 0;
+  clear(tbody);
+  if (!terms.length) {
+    tbody.append(h("tr", {}, h("td", { colspan: 5, class: "muted empty-row" }, "No terms in these posts.")));
+    return;
+  }
+  for (const t of terms.slice(0, 15)) {
+    const share = typeof t.share === "number" ? t.share : total ? t.count / total : 0;
+    let trend = h("span", { class: "muted", title: "No previous result to compare with" }, "—");
+    if (typeof t.trend === "number") {
+      const dir = t.trend > 0.0005 ? "up" : t.trend < -0.0005 ? "down" : "flat";
+      const arrow = dir === "up" ? "▲" : dir === "down" ? "▼" : "•";
+      trend = h(
+        "span",
+        { class: `trend trend-${dir}`, title: "Share change vs the previous result" },
+        h("span", { "aria-hidden": "true" }, `${arrow} `),
+        `${t.trend > 0 ? "+" : t.trend < 0 ? "−" : ""}${(Math.abs(t.trend) * 100).toFixed(1)} pts`,
+      );
+    }
+    tbody.append(
+      h(
+        "tr",
+        {},
+        h("th", { scope: "row", class: "term" }, t.term),
+        h("td", { class: "num" }, fmtInt(t.count)),
+        h("td", { class: "num" }, fmtPct(share)),
+        h("td", {}, typeof t.sentiment === "number" ? sentimentBar(t.sentiment) : h("span", { class: "muted" }, "n/a")),
+        h("td", { class: "num" }, trend),
+      ),
+    );
+  }
+}
+
+export function renderTags(ul, items, prefix = "") {
+  clear(ul);
+  if (!items || !items.length) {
+    ul.append(h("li", { class: "muted empty-inline" }, prefix === "#" ? "No hashtags in these posts." : "None found."));
+    return;
+  }
+  const max = Math.max(...items.map((t) => t.count || 0), 1);
+  for (const t of items.slice(0, 20)) {
+    const size = Math.max(1, Math.min(4, Math.ceil(((t.count || 0) / max) * 4)));
+    ul.append(h("li", { class: `tag tag-${size}` }, h("span", {}, `${prefix}${t.term}`), h("span", { class: "tag-count" }, fmtInt(t.count))));
+  }
+}
+
+export function postItem(post, { compact = false } = {}) {
+  const compound = Number(post.compound || 0);
+  const label = post.label || labelOf(compound);
+  const url = safeUrl(post.url);
+  const meta = h(
+    "div",
+    { class: "post-meta" },
+    h("span", { class: "post-author" }, post.author || "unknown"),
+    h("time", { datetime: post.created_at || "", title: fmtTime(post.created_at) }, relTime(post.created_at)),
+    compact ? null : h("span", { class: "post-eng", title: "Likes and reposts" }, `♥ ${fmtInt(post.likes)} · ⟲ ${fmtInt(post.reposts)}`),
+    url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer nofollow", class: "post-link" }, "Open original", h("span", { class: "sr-only" }, ` post by ${post.author || "unknown"}`)) : null,
+  );
+  return h(
+    "li",
+    { class: `post post-${label}`, dataset: { label, postId: post.id || "" } },
+    h("span", { class: `score score-${label}`, title: `Compound ${fmtSigned(compound)} (${label})` }, fmtSigned(compound), h("span", { class: "sr-only" }, ` ${label}`)),
+    h("div", { class: "post-body" }, h("p", { class: "post-text" }, post.text || ""), meta),
+  );
+}
+
+export function renderPosts(ol, posts, { filter = "all", compact = false, emptyText = "No posts." } = {}) {
+  clear(ol);
+  const list = (posts || []).filter((p) => filter === "all" || (p.label || labelOf(p.compound)) === filter);
+  if (!list.length) {
+    ol.append(h("li", { class: "muted empty-inline" }, emptyText));
+    return;
+  }
+  ol.append(...list.map((p) => postItem(p, { compact })));
+}
+
+/** top_positive / top_negative when the API gives them, else derived from the sample. */
+export function extremes(result, n = 3) {
+  const posts = [...(result.posts || [])];
+  const pos = Array.isArray(result.top_positive)
+    ? result.top_positive
+    : posts.filter((p) => p.compound >= 0.05).sort((a, b) => b.compound - a.compound);
+  const neg = Array.isArray(result.top_negative)
+    ? result.top_negative
+    : posts.filter((p) => p.compound <= -0.05).sort((a, b) => a.compound - b.compound);
+  return { pos: pos.slice(0, n), neg: neg.slice(0, n) };
+}
+
+export function renderProvenance(result) {
+  const src = result.source || {};
+  const badge = document.getElementById("provider-badge");
+  badge.textContent = `Source: ${src.provider || "unknown"}`;
+  document.getElementById("simulated-badge").hidden = !src.simulated;
+  const body = clear(document.getElementById("attempts-body"));
+  const attempts = Array.isArray(src.attempts) ? src.attempts : [];
+  if (!attempts.length) body.append(h("tr", {}, h("td", { colspan: 3, class: "muted" }, "No provider details recorded.")));
+  for (const a of attempts) {
+    body.append(
+      h(
+        "tr",
+        {},
+        h("th", { scope: "row" }, a.provider || "?"),
+        h("td", {}, h("span", { class: `outcome outcome-${a.outcome || "unknown"}` }, a.outcome || "unknown")),
+        h("td", { class: "reason" }, a.reason || "—"),
+      ),
+    );
+  }
+  const extra = [];
+  if (src.fetched_at) extra.push(`Fetched ${fmtTime(src.fetched_at)}`);
+  if (typeof src.cost_estimate_usd === "number") extra.push(`estimated cost $${src.cost_estimate_usd.toFixed(4)}`);
+  document.getElementById("source-extra").textContent = extra.join(" · ");
+  document.getElementById("attempts").classList.toggle("has-failures", attempts.some((a) => a.outcome === "failed"));
+}
+
+export function renderMetrics(dl, m) {
+  clear(dl);
+  const lat = m.latency_ms || {};
+  const ms = (x) => (typeof x === "number" ? `${x >= 100 ? Math.round(x) : x.toFixed(1)} ms` : "—");
+  const hits = m.cache_hits || 0;
+  const misses = m.cache_misses || 0;
+  const items = [
+    ["Cache hits", fmtInt(hits), hits + misses ? `${fmtPct(hits / (hits + misses), 0)} hit rate` : ""],
+    ["Cache misses", fmtInt(misses), ""],
+    ["Tasks enqueued", fmtInt(m.tasks_enqueued), ""],
+    ["Batches processed", fmtInt(m.batches_processed), ""],
+    ["Avg batch size", Number(m.avg_batch_size || 0).toFixed(1), ""],
+    ["Cached latency", ms(lat.cached?.p50), `p95 ${ms(lat.cached?.p95)}`],
+    ["Queued latency", ms(lat.queued?.p50), `p95 ${ms(lat.queued?.p95)}`],
+  ];
+  for (const [label, value, sub] of items) {
+    dl.append(
+      h("div", { class: "metric" }, h("dt", {}, label), h("dd", {}, h("span", { class: "metric-value" }, value), sub ? h("span", { class: "metric-sub" }, sub) : null)),
+    );
+  }
+}
+
+export function renderCompareTable(tbody, rows) {
+  clear(tbody);
+  const pct = (r, k) => (r.posts ? fmtPct(r[k] / r.posts, 0) : "—");
+  for (const [i, r] of rows.entries()) {
+    tbody.append(
+      h(
+        "tr",
+        { dataset: { keyword: r.keyword } },
+        h("th", { scope: "row" }, h("span", { class: `swatch s${(i % 5) + 1}`, "aria-hidden": "true" }), r.keyword, r.simulated ? h("span", { class: "badge badge-sim badge-tiny" }, "Simulated") : null),
+        h("td", { class: "num" }, fmtInt(r.posts)),
+        h("td", { class: "num share" }, fmtPct(r.share)),
+        h("td", { class: "num" }, pct(r, "positive")),
+        h("td", { class: "num" }, pct(r, "neutral")),
+        h("td", { class: "num" }, pct(r, "negative")),
+        h("td", { class: "num" }, fmtSigned(r.mean_compound)),
+      ),
+    );
+  }
+}
