@@ -1,72 +1,73 @@
 """Turn a list of posts into the analytics result: sentiment, terms, hashtags, timeline, sample posts.
 
 Pure Python, no AWS: the worker, the scoring command and the benchmarks all call ``analyze``.
+
+Decisions (see docs/ANALYTICS.md for the measurements behind them):
+
+* Sentiment is VADER on the raw text with the gap fixes in ``sentiment.py``; labels at compound >= 0.05
+  (positive) and <= -0.05 (negative).
+* Identical texts (exact string equality: copies, reposts without an added comment) are scored and tokenized
+  once; every post still counts (``posts_analyzed``, label counts, term counts and the timeline count each copy).
+  ``duplicates_collapsed`` is the number of posts that reused another post's score.
+* ``weighted_mean_compound`` weighs each post by ``1 + log1p(likes + reposts)``: a post nobody engaged with
+  counts 1, a post with 1,000 interactions about 7.9, so viral posts matter more without drowning the rest.
+* ``top_terms[i]``: ``count`` = occurrences in all posts; ``share`` = count / posts_analyzed (occurrences per
+  post); ``sentiment`` = mean compound of the posts containing the term; ``trend`` = share now minus the
+  term's share in ``previous_result`` (its count / its posts_analyzed), ``None`` when there is no previous
+  result or the term is not among its ``top_terms`` (absent from a top-25 list is not the same as zero).
+* ``timeline`` covers the whole window (plus any post outside it), hourly, daily for windows over 72 hours;
+  empty buckets are kept with zero posts so charts show gaps.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
-from social_analytics.models import Post, TimeWindow, isoformat_z, normalize_keyword
+from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.service.sentiment import (
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
+    label_for,
+    score_texts,
+)
+from social_analytics.service.sentiment import score_text as _score_text
+from social_analytics.service.terms import STOPWORDS, keyword_exclusions, tokenize
 
-POSITIVE_THRESHOLD = 0.05
-NEGATIVE_THRESHOLD = -0.05
+__all__ = [
+    "NEGATIVE_THRESHOLD",
+    "POSITIVE_THRESHOLD",
+    "SAMPLE_SIZE",
+    "STOPWORDS",
+    "TOP_EXAMPLES",
+    "TOP_TERMS",
+    "analyze",
+    "label_for",
+    "post_view",
+    "score_text",
+    "terms_of",
+]
+
 SAMPLE_SIZE = 50
 TOP_TERMS = 25
-
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_MENTION = re.compile(r"(?<!\w)@\w+")
-_HASHTAG = re.compile(r"(?<!\w)#(\w+)")
-_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
-
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are aren't as at be because been before being below
-    between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few
-    for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
-    himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my
-    myself no nor not of off on once only or other ought our ours ourselves out over own same shan't she she'd
-    she'll she's should shouldn't so some such than that that's the their theirs them themselves then there there's
-    these they they'd they'll they're they've this those through to too under until up very was wasn't we we'd
-    we'll we're we've were weren't what what's when when's where where's which while who who's whom why why's with
-    won't would wouldn't you you'd you'll you're you've your yours yourself yourselves just also get got im its
-    via rt amp will one like really""".split()
-)
-
-
-@cache
-def _analyzer():
-    # Built once per container: the constructor reads the lexicon files from disk.
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
-
-
-def label_for(compound: float) -> str:
-    if compound >= POSITIVE_THRESHOLD:
-        return "positive"
-    if compound <= NEGATIVE_THRESHOLD:
-        return "negative"
-    return "neutral"
+TOP_BIGRAMS = 15
+TOP_EXAMPLES = 5
 
 
 def score_text(text: str) -> dict:
-    """VADER scores of the raw text (never lowercased: VADER reads capitals and punctuation)."""
-    scores = _analyzer().polarity_scores(text)
-    return {**scores, "label": label_for(scores["compound"])}
+    """VADER scores of the raw text (never lowercased): ``{"neg", "neu", "pos", "compound", "label"}``."""
+    return _score_text(text)
 
 
 def terms_of(text: str) -> list[str]:
-    text = _MENTION.sub(" ", _URL.sub(" ", text))
-    text = _HASHTAG.sub(" ", text)
-    return [w for w in (m.group(0).casefold() for m in _WORD.finditer(text)) if w not in STOPWORDS and len(w) > 1]
+    """Content words of a text (URLs, mentions, hashtags, cashtags, emoji and stopwords left out)."""
+    return tokenize(text).words
 
 
-def hashtags_of(post: Post) -> list[str]:
-    tags = post.hashtags or _HASHTAG.findall(post.text)
-    return [t.casefold() for t in tags]
+def engagement_weight(post: Post) -> float:
+    """``1 + log1p(likes + reposts)``: the weight of a post in ``weighted_mean_compound``."""
+    return 1.0 + math.log1p(max(post.likes, 0) + max(post.reposts, 0))
 
 
 def _bucket_start(moment: datetime, by_day: bool) -> datetime:
@@ -76,77 +77,210 @@ def _bucket_start(moment: datetime, by_day: bool) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def analyze(posts: list[Post], keyword: str, window: TimeWindow) -> dict:
-    """The result fields computed from posts (the job runner adds keyword, source and analyzed_at)."""
-    keyword_terms = set(normalize_keyword(keyword).split())
-    labels: Counter[str] = Counter()
-    term_counts: Counter[str] = Counter()
-    tag_counts: Counter[str] = Counter()
-    compound_sum = 0.0
-    by_day = window.hours > 72
-    buckets: dict[datetime, dict] = {}
-    scored: list[tuple[Post, float, str]] = []
+def _counted(counter: Counter[str], limit: int = TOP_TERMS) -> list[dict]:
+    return [{"term": t, "count": c} for t, c in counter.most_common(limit)]
 
+
+def _previous_shares(previous_result: dict | None) -> dict[str, float] | None:
+    if not previous_result:
+        return None
+    total = previous_result.get("posts_analyzed") or 0
+    shares: dict[str, float] = {}
+    for item in previous_result.get("top_terms") or []:
+        term, count = item.get("term"), item.get("count")
+        if not isinstance(term, str):
+            continue
+        if isinstance(item.get("share"), int | float):
+            shares[term] = float(item["share"])
+        elif isinstance(count, int | float) and total:
+            shares[term] = count / total
+    return shares
+
+
+def analyze(posts: list[Post], keyword: str, window: TimeWindow, previous_result: dict | None = None) -> dict:
+    """The result fields computed from posts (the job runner adds keyword, source, window and analyzed_at).
+
+    ``previous_result`` is the keyword's previous result, used only for ``top_terms[i].trend``.
+    """
+    exclude = keyword_exclusions(keyword)
+    scores = score_texts(post.text for post in posts)  # one VADER call per distinct text
+
+    labels: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    bigrams: Counter[str] = Counter()
+    hashtags: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    cashtags: Counter[str] = Counter()
+    emoji: Counter[str] = Counter()
+    copies: Counter[str] = Counter(post.text for post in posts)
+    term_sets: list[tuple[frozenset[str], float, int]] = []  # (terms, compound, copies) per distinct text
+    text_tags: dict[str, list[str]] = {}  # hashtags found in each distinct text
+    for text, n in copies.items():
+        tokens = tokenize(text, exclude)
+        if n == 1:
+            words.update(tokens.words)
+            bigrams.update(tokens.bigrams)
+            mentions.update(tokens.mentions)
+            cashtags.update(tokens.cashtags)
+            emoji.update(tokens.emoji)
+        else:
+            for counter, items in (
+                (words, tokens.words),
+                (bigrams, tokens.bigrams),
+                (mentions, tokens.mentions),
+                (cashtags, tokens.cashtags),
+                (emoji, tokens.emoji),
+            ):
+                for item in items:
+                    counter[item] += n
+        term_sets.append((frozenset(tokens.words), scores[text]["compound"], n))
+        if tokens.hashtags:
+            text_tags[text] = tokens.hashtags
+
+    by_day = window.hours > 72
+    buckets: dict[datetime, list] = {}  # start -> [posts, positive, neutral, negative, compound_sum]
+    compound_sum = weighted_sum = weight_total = 0.0
+    label_index = {"positive": 1, "neutral": 2, "negative": 3}
     for post in posts:
-        scores = score_text(post.text)
-        compound, label = scores["compound"], scores["label"]
+        post_scores = scores[post.text]
+        compound, label = post_scores["compound"], post_scores["label"]
         labels[label] += 1
         compound_sum += compound
-        term_counts.update(t for t in terms_of(post.text) if t not in keyword_terms)
-        tag_counts.update(hashtags_of(post))
+        weight = engagement_weight(post)
+        weighted_sum += weight * compound
+        weight_total += weight
+        if post.hashtags:
+            hashtags.update(t.casefold().lstrip("#") for t in post.hashtags)
+        elif post.text in text_tags:
+            hashtags.update(text_tags[post.text])
         start = _bucket_start(post.created_at, by_day)
-        bucket = buckets.setdefault(
-            start, {"posts": 0, "positive": 0, "neutral": 0, "negative": 0, "compound_sum": 0.0}
-        )
-        bucket["posts"] += 1
-        bucket[label] += 1
-        bucket["compound_sum"] += compound
-        scored.append((post, compound, label))
+        bucket = buckets.get(start)
+        if bucket is None:
+            bucket = buckets[start] = [0, 0, 0, 0, 0.0]
+        bucket[0] += 1
+        bucket[label_index[label]] += 1
+        bucket[4] += compound
 
     count = len(posts)
-    timeline = []
-    step = timedelta(days=1) if by_day else timedelta(hours=1)
-    if buckets:
-        cursor, last = min(buckets), max(buckets)
-        while cursor <= last:  # empty buckets are kept so charts show gaps as zero volume
-            bucket = buckets.get(cursor, {"posts": 0, "positive": 0, "neutral": 0, "negative": 0, "compound_sum": 0.0})
-            timeline.append(
-                {
-                    "start": isoformat_z(cursor),
-                    "posts": bucket["posts"],
-                    "positive": bucket["positive"],
-                    "neutral": bucket["neutral"],
-                    "negative": bucket["negative"],
-                    "mean_compound": round(bucket["compound_sum"] / bucket["posts"], 4) if bucket["posts"] else 0.0,
-                }
-            )
-            cursor += step
-
-    newest_first = sorted(scored, key=lambda item: item[0].created_at, reverse=True)
+    top_terms = _top_terms(words, term_sets, count, _previous_shares(previous_result))
+    newest_first = sorted(posts, key=lambda p: p.created_at, reverse=True)
+    top_positive, top_negative = _extremes(posts, scores)
     return {
         "posts_analyzed": count,
+        "distinct_texts": len(copies),
+        "duplicates_collapsed": count - len(copies),
         "sentiment": {
             "positive": labels["positive"],
             "neutral": labels["neutral"],
             "negative": labels["negative"],
             "mean_compound": round(compound_sum / count, 4) if count else 0.0,
+            "weighted_mean_compound": round(weighted_sum / weight_total, 4) if count else 0.0,
         },
-        "top_terms": [{"term": t, "count": c} for t, c in term_counts.most_common(TOP_TERMS)],
-        "hashtags": [{"term": t, "count": c} for t, c in tag_counts.most_common(TOP_TERMS)],
-        "timeline": timeline,
-        "posts": [post_view(post, compound, label) for post, compound, label in newest_first[:SAMPLE_SIZE]],
+        "top_terms": top_terms,
+        "bigrams": _counted(bigrams, TOP_BIGRAMS),
+        "hashtags": _counted(hashtags),
+        "mentions": _counted(mentions),
+        "cashtags": _counted(cashtags),
+        "emoji": _counted(emoji),
+        "timeline": _timeline(buckets, window, by_day),
+        "top_positive": [post_view(p, scores[p.text]) for p in top_positive],
+        "top_negative": [post_view(p, scores[p.text]) for p in top_negative],
+        "posts": [post_view(p, scores[p.text]) for p in newest_first[:SAMPLE_SIZE]],
     }
 
 
-def post_view(post: Post, compound: float, label: str) -> dict:
-    return {
+def _top_terms(
+    words: Counter[str],
+    term_sets: list[tuple[frozenset[str], float, int]],
+    count: int,
+    previous: dict[str, float] | None,
+) -> list[dict]:
+    top = words.most_common(TOP_TERMS)
+    compound_sums = dict.fromkeys((t for t, _ in top), 0.0)
+    containing = dict.fromkeys(compound_sums, 0)
+    for terms, compound, n in term_sets:
+        for term in compound_sums.keys() & terms:
+            compound_sums[term] += compound * n
+            containing[term] += n
+    result = []
+    for term, occurrences in top:
+        share = occurrences / count if count else 0.0
+        trend = None
+        if previous is not None and term in previous:
+            trend = round(share - previous[term], 4)
+        result.append(
+            {
+                "term": term,
+                "count": occurrences,
+                "share": round(share, 4),
+                "sentiment": round(compound_sums[term] / containing[term], 4) if containing[term] else 0.0,
+                "trend": trend,
+            }
+        )
+    return result
+
+
+def _extremes(posts: list[Post], scores: dict[str, dict]) -> tuple[list[Post], list[Post]]:
+    """Up to TOP_EXAMPLES most positive and most negative posts, one per distinct text (its most engaged copy)."""
+    representative: dict[str, Post] = {}
+    for post in posts:
+        best = representative.get(post.text)
+        if best is None or (post.likes + post.reposts, post.created_at) > (best.likes + best.reposts, best.created_at):
+            representative[post.text] = post
+    ranked = sorted(
+        representative.values(),
+        key=lambda p: (scores[p.text]["compound"], p.likes + p.reposts),
+        reverse=True,
+    )
+    positive = [p for p in ranked[:TOP_EXAMPLES] if scores[p.text]["label"] == "positive"]
+    ranked_negative = sorted(
+        representative.values(),
+        key=lambda p: (scores[p.text]["compound"], -(p.likes + p.reposts)),
+    )
+    negative = [p for p in ranked_negative[:TOP_EXAMPLES] if scores[p.text]["label"] == "negative"]
+    return positive, negative
+
+
+def _timeline(buckets: dict[datetime, list], window: TimeWindow, by_day: bool) -> list[dict]:
+    step = timedelta(days=1) if by_day else timedelta(hours=1)
+    first = _bucket_start(window.start, by_day)
+    last = _bucket_start(max(window.start, window.end - timedelta(microseconds=1)), by_day)
+    if buckets:
+        first, last = min(first, min(buckets)), max(last, max(buckets))
+    timeline = []
+    cursor = first
+    while cursor <= last:
+        posts, positive, neutral, negative, compound_sum = buckets.get(cursor) or (0, 0, 0, 0, 0.0)
+        timeline.append(
+            {
+                "start": isoformat_z(cursor),
+                "posts": posts,
+                "positive": positive,
+                "neutral": neutral,
+                "negative": negative,
+                "mean_compound": round(compound_sum / posts, 4) if posts else 0.0,
+            }
+        )
+        cursor += step
+    return timeline
+
+
+def post_view(post: Post, scores: dict | float, label: str | None = None) -> dict:
+    """The JSON view of a scored post. ``scores`` is the score dict (or, as before, a bare compound + label)."""
+    if not isinstance(scores, dict):
+        scores = {"compound": scores, "label": label or label_for(scores)}
+    view = {
         "id": post.id,
         "text": post.text,
         "author": post.author,
         "created_at": isoformat_z(post.created_at),
         "url": post.url,
-        "compound": round(compound, 4),
-        "label": label,
+        "compound": round(scores["compound"], 4),
+        "label": scores["label"],
         "likes": post.likes,
         "reposts": post.reposts,
     }
+    for key in ("pos", "neu", "neg"):
+        if key in scores:
+            view[key] = scores[key]
+    return view
