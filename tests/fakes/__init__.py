@@ -1,0 +1,1 @@
+"""Loopback fakes for integration tests and benchmarks (never touch the network)."""

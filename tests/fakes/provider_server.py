@@ -1,0 +1,391 @@
+"""A real HTTP server on 127.0.0.1 (port 0) serving SocialData-, X-, Bluesky- and Mastodon-shaped endpoints.
+
+    with FakeProviderServer(page_delay=0.2) as fake:
+        env = fake.env()                       # SOCIALDATA_BASE_URL, X_API_BASE_URL, ..., credentials
+        fake.script("x", Reply(429, headers={"x-rate-limit-reset": "..."}), Reply(500))
+        ...
+        fake.requests["socialdata"]            # how many requests each route received
+
+Routes (names used by ``script`` and ``requests``): ``socialdata``, ``x``, ``bluesky.createSession``,
+``bluesky.refreshSession``, ``bluesky.search``, ``mastodon``. Scripted replies are served first, in order, then the
+route's normal behaviour. A ``Reply`` may be a status with a JSON or raw body, headers, a delay, or ``hang=True``
+(never answers until the server stops). ``page_delay`` is added to every search page.
+
+Data: ``posts`` generated posts per provider, newest first, one a minute back from start. Mastodon instances are
+served under ``/mastodon/<name>`` and overlap by half (same ``uri``), to exercise deduplication.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+SOCIALDATA_KEY = "sd-test-key"
+X_TOKEN = "x-test-token"
+BLUESKY_HANDLE = "tester.bsky.social"
+BLUESKY_PASSWORD = "app-pass-1234"
+WORDS = ["great", "awful", "love", "hate", "fine", "launch", "bug", "fast", "slow", "happy"]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # dict/list -> JSON, str/bytes -> raw
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    hang: bool = False
+
+
+def _iso(moment: datetime, millis: bool = True) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z" if millis else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _jwt(claims: dict) -> str:
+    def enc(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    return f"{enc({'alg': 'none'})}.{enc(claims)}.sig"
+
+
+class FakeProviderServer:
+    def __init__(
+        self,
+        posts: int = 200,
+        page_delay: float = 0.0,
+        mastodon_instances: tuple[str, ...] = ("alpha", "beta"),
+        keyword: str = "serverless",
+    ) -> None:
+        self.page_delay = page_delay
+        self.keyword = keyword
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.count = posts
+        self.mastodon_instances = mastodon_instances
+        self.mastodon_login_required: set[str] = set()
+        self.requests: Counter[str] = Counter()
+        self.request_log: list[tuple[str, str, dict[str, list[str]]]] = []
+        self._scripts: dict[str, deque[Reply]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._token_serial = 0
+        self.access_token: str | None = None
+        self.refresh_token: str | None = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> FakeProviderServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-providers", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def mastodon_url(self, name: str) -> str:
+        return f"{self.base_url}/mastodon/{name}"
+
+    def env(self) -> dict[str, str]:
+        """Environment pointing every provider at this server, with working credentials."""
+        return {
+            "SOCIALDATA_BASE_URL": self.base_url,
+            "X_API_BASE_URL": self.base_url,
+            "BLUESKY_BASE_URL": self.base_url,
+            "MASTODON_INSTANCES": ",".join(self.mastodon_url(n) for n in self.mastodon_instances),
+            "SOCIALDATA_API_KEY": SOCIALDATA_KEY,
+            "X_BEARER_TOKEN": X_TOKEN,
+            "BLUESKY_HANDLE": BLUESKY_HANDLE,
+            "BLUESKY_APP_PASSWORD": BLUESKY_PASSWORD,
+        }
+
+    # ------------------------------------------------------------------ scripting
+    def script(self, route: str, *replies: Reply) -> None:
+        with self._lock:
+            self._scripts.setdefault(route, deque()).extend(replies)
+
+    def expire_bluesky_access(self) -> None:
+        """The current access JWT stops working (401 ExpiredToken) - the client must refresh."""
+        with self._lock:
+            self.access_token = None
+
+    # ------------------------------------------------------------------ data
+    def _created(self, n: int) -> datetime:
+        return self.now - timedelta(minutes=n + 1)
+
+    def _text(self, n: int) -> str:
+        first, second = WORDS[n % len(WORDS)], WORDS[(n * 7) % len(WORDS)]
+        return f"{self.keyword} is {first} and {second} #{self.keyword} #post{n % 5}"
+
+    def _tweet_id(self, n: int) -> int:
+        return 1_900_000_000_000_000_000 - n * 1000
+
+    # ------------------------------------------------------------------ dispatch
+    def _route(self, method: str, path: str) -> str | None:
+        if method == "GET" and path == "/twitter/search":
+            return "socialdata"
+        if method == "GET" and path == "/2/tweets/search/recent":
+            return "x"
+        if method == "POST" and path == "/xrpc/com.atproto.server.createSession":
+            return "bluesky.createSession"
+        if method == "POST" and path == "/xrpc/com.atproto.server.refreshSession":
+            return "bluesky.refreshSession"
+        if method == "GET" and path == "/xrpc/app.bsky.feed.searchPosts":
+            return "bluesky.search"
+        if method == "GET" and re.fullmatch(r"/mastodon/[^/]+/api/v1/timelines/tag/[^/]+", path):
+            return "mastodon"
+        return None
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        query = parse_qs(parts.query)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw_body = handler.rfile.read(length) if length else b""
+        route = self._route(handler.command, parts.path)
+        with self._lock:
+            self.requests[route or "unknown"] += 1
+            self.request_log.append((route or "unknown", handler.path, query))
+            scripted = self._scripts.get(route or "", deque())
+            reply = scripted.popleft() if scripted else None
+        if route is None:
+            reply = Reply(404, {"error": "NotFound", "message": "no such route"})
+        elif reply is None:
+            reply = self._default(route, parts.path, query, dict(handler.headers), raw_body)
+        if route and route != "bluesky.createSession" and route != "bluesky.refreshSession" and self.page_delay:
+            reply.delay += self.page_delay
+        if reply.hang:
+            self._stop.wait(60)
+            return
+        if reply.delay:
+            time.sleep(reply.delay)
+        if isinstance(reply.body, bytes):
+            payload = reply.body
+        elif isinstance(reply.body, str):
+            payload = reply.body.encode()
+        else:
+            payload = json.dumps(reply.body if reply.body is not None else {}).encode()
+        try:
+            handler.send_response(reply.status)
+            headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _default(self, route: str, path: str, query: dict, headers: dict, body: bytes) -> Reply:
+        auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        if route == "socialdata":
+            return self._socialdata(query, auth)
+        if route == "x":
+            return self._x(query, auth)
+        if route.startswith("bluesky."):
+            return self._bluesky(route, query, auth, body)
+        return self._mastodon(path, query)
+
+    # SocialData: {next_cursor, tweets}
+    def _socialdata(self, query: dict, auth: str) -> Reply:
+        if auth != f"Bearer {SOCIALDATA_KEY}":
+            return Reply(401, {"status": "error", "message": "Unauthorized"})
+        q = query.get("query", [""])[0]
+        since_id = int(m.group(1)) if (m := re.search(r"since_id:(\d+)", q)) else 0
+        offset = int(query.get("cursor", ["0"])[0])
+        ids = [n for n in range(self.count) if self._tweet_id(n) > since_id]
+        page = ids[offset : offset + 20]
+        tweets = [
+            {
+                "tweet_created_at": self._created(n).strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+                "id": self._tweet_id(n),
+                "id_str": str(self._tweet_id(n)),
+                "text": None,
+                "full_text": self._text(n),
+                "lang": "en",
+                "user": {"id_str": str(n % 17), "name": f"User {n % 17}", "screen_name": f"user{n % 17}"},
+                "favorite_count": n % 11,
+                "retweet_count": n % 3,
+                "reply_count": n % 2,
+                "entities": {"hashtags": [{"text": self.keyword}, {"text": f"post{n % 5}"}]},
+            }
+            for n in page
+        ]
+        more = offset + 20 < len(ids)
+        return Reply(200, {"next_cursor": str(offset + 20) if more else None, "tweets": tweets})
+
+    # X v2: {data, includes.users, meta}
+    def _x(self, query: dict, auth: str) -> Reply:
+        if auth != f"Bearer {X_TOKEN}":
+            return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        max_results = int(query.get("max_results", ["10"])[0])
+        if not 10 <= max_results <= 100:
+            return Reply(400, {"errors": [{"message": "max_results out of range"}], "title": "Invalid Request"})
+        since_id = int(query.get("since_id", ["0"])[0])
+        offset = int(query.get("next_token", ["0"])[0])
+        ids = [n for n in range(self.count) if self._tweet_id(n) > since_id]
+        page = ids[offset : offset + max_results]
+        if not page:
+            return Reply(200, {"meta": {"result_count": 0}})
+        data = [
+            {
+                "id": str(self._tweet_id(n)),
+                "text": self._text(n),
+                "created_at": _iso(self._created(n)),
+                "author_id": str(100 + n % 13),
+                "lang": "en",
+                "edit_history_tweet_ids": [str(self._tweet_id(n))],
+                "public_metrics": {"retweet_count": n % 3, "reply_count": n % 2, "like_count": n % 11,
+                                   "quote_count": 0, "bookmark_count": 0, "impression_count": 10},
+                "entities": {"hashtags": [{"start": 0, "end": 5, "tag": self.keyword}]},
+            }
+            for n in page
+        ]  # fmt: skip
+        users = [{"id": str(100 + k), "username": f"xuser{k}", "name": f"X User {k}"} for k in range(13)]
+        meta = {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"], "result_count": len(data)}
+        if offset + max_results < len(ids):
+            meta["next_token"] = str(offset + max_results)
+        return Reply(200, {"data": data, "includes": {"users": users}, "meta": meta})
+
+    # Bluesky: createSession / refreshSession / searchPosts
+    def _issue_session(self) -> dict:
+        with self._lock:
+            self._token_serial += 1
+            serial = self._token_serial
+            self.access_token = _jwt({"sub": "did:plc:tester", "exp": int(time.time()) + 7200, "n": serial})
+            self.refresh_token = f"refresh-{serial}"
+            return {
+                "did": "did:plc:tester",
+                "handle": BLUESKY_HANDLE,
+                "accessJwt": self.access_token,
+                "refreshJwt": self.refresh_token,
+            }
+
+    def _bluesky(self, route: str, query: dict, auth: str, body: bytes) -> Reply:
+        if route == "bluesky.createSession":
+            try:
+                creds = json.loads(body or b"{}")
+            except ValueError:
+                return Reply(400, {"error": "InvalidRequest", "message": "bad JSON"})
+            if creds.get("identifier") != BLUESKY_HANDLE or creds.get("password") != BLUESKY_PASSWORD:
+                return Reply(401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+            return Reply(200, self._issue_session())
+        if route == "bluesky.refreshSession":
+            if not self.refresh_token or auth != f"Bearer {self.refresh_token}":
+                return Reply(400, {"error": "ExpiredToken", "message": "Token has expired"})
+            return Reply(200, self._issue_session())
+        if not self.access_token or auth != f"Bearer {self.access_token}":
+            return Reply(401, {"error": "ExpiredToken", "message": "Token has expired"})
+        limit = int(query.get("limit", ["25"])[0])
+        offset = int(query.get("cursor", ["0"])[0])
+        since = query.get("since", [None])[0]
+        ns = list(range(self.count))
+        if since:
+            since_dt = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            ns = [n for n in ns if self._created(n) >= since_dt]
+        page = ns[offset : offset + limit]
+        posts = [
+            {
+                "uri": f"at://did:plc:author{n % 7}/app.bsky.feed.post/rkey{n}",
+                "cid": f"cid{n}",
+                "author": {"did": f"did:plc:author{n % 7}", "handle": f"author{n % 7}.bsky.social"},
+                "record": {
+                    "$type": "app.bsky.feed.post",
+                    "text": self._text(n),
+                    "createdAt": _iso(self._created(n)),
+                    "langs": ["en"],
+                    "facets": [{"features": [{"$type": "app.bsky.richtext.facet#tag", "tag": self.keyword}]}],
+                },
+                "replyCount": n % 2,
+                "repostCount": n % 3,
+                "likeCount": n % 11,
+                "quoteCount": 0,
+                "indexedAt": _iso(self._created(n)),
+                "labels": [],
+            }
+            for n in page
+        ]
+        answer: dict[str, Any] = {"posts": posts, "hitsTotal": len(ns)}
+        if offset + limit < len(ns):
+            answer["cursor"] = str(offset + limit)
+        return Reply(200, answer)
+
+    def _html(self, n: int) -> str:
+        link = f'<a href="https://origin.example/tags/x" class="mention hashtag">#<span>{self.keyword}</span></a>'
+        return "<p>" + self._text(n).replace(f"#{self.keyword}", link, 1) + " &amp; more<br>second line</p>"
+
+    # Mastodon: array of Status under /mastodon/<instance>/api/v1/timelines/tag/<tag>
+    def _mastodon(self, path: str, query: dict) -> Reply:
+        instance = path.split("/")[2]
+        if instance not in self.mastodon_instances:
+            return Reply(404, {"error": "Record not found"})
+        if instance in self.mastodon_login_required:
+            return Reply(401, {"error": "The access token is invalid"})
+        index = self.mastodon_instances.index(instance)
+        # Instance k knows global posts [k*count/2, k*count/2 + count): neighbours overlap by half.
+        first = index * self.count // 2
+        ns = list(range(first, first + self.count))
+        local_id = {n: str(10_000_000 - n) for n in ns}
+        limit = min(40, int(query.get("limit", ["20"])[0]))
+        max_id = int(query.get("max_id", ["999999999"])[0])
+        since_id = int(query.get("since_id", ["0"])[0])
+        page = [n for n in ns if since_id < int(local_id[n]) < max_id][:limit]
+        statuses = [
+            {
+                "id": local_id[n],
+                "uri": f"https://origin.example/users/u{n % 9}/statuses/{n}",
+                "url": f"https://origin.example/@u{n % 9}/{n}",
+                "created_at": _iso(self._created(n)),
+                "content": self._html(n),
+                "spoiler_text": "",
+                "language": "en",
+                "visibility": "public",
+                "sensitive": False,
+                "account": {"id": str(n % 9), "username": f"u{n % 9}", "acct": f"u{n % 9}@origin.example"},
+                "replies_count": n % 2,
+                "reblogs_count": n % 3,
+                "favourites_count": n % 11 + index,
+                "tags": [{"name": self.keyword, "url": "https://origin.example/tags/x"}],
+                "reblog": None,
+            }
+            for n in page
+        ]
+        return Reply(200, statuses)
