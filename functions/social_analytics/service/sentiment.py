@@ -157,9 +157,59 @@ def analyzer():
             sentiments = self._but_check(words, sentiments)
             return self.score_valence(sentiments, text)
 
-        # The two checks below are the package's (3.3.2, MIT licence) with the same logic, reading the
-        # precomputed lowercase words instead of lowercasing the whole text again on every call. The
-        # ground-truth test checks that every text scores exactly as with the package.
+        # The methods below are the package's (3.3.2, MIT licence) with the same logic, reading the
+        # precomputed lowercase words instead of lowercasing words (or the whole text) again on every call.
+        # tests/unit/analytics/test_groundtruth.py checks that every ground-truth text scores exactly as with
+        # the package; each falls back to the package's method for a plain word list.
+        def sentiment_valence(self, valence, sentitext, item, i, sentiments):
+            words = sentitext.words_and_emoticons
+            low = getattr(words, "lowered", None)
+            if low is None:
+                return super().sentiment_valence(valence, sentitext, item, i, sentiments)
+            lexicon = self.lexicon
+            item_lowercase = low[i]
+            if item_lowercase in lexicon:
+                is_cap_diff = sentitext.is_cap_diff
+                valence = lexicon[item_lowercase]
+                if item_lowercase == "no" and i != len(words) - 1 and low[i + 1] in lexicon:
+                    valence = 0.0
+                if (
+                    (i > 0 and low[i - 1] == "no")
+                    or (i > 1 and low[i - 2] == "no")
+                    or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
+                ):
+                    valence = lexicon[item_lowercase] * vs.N_SCALAR
+                if item.isupper() and is_cap_diff:
+                    if valence > 0:
+                        valence += vs.C_INCR
+                    else:
+                        valence -= vs.C_INCR
+                for start_i in range(3):
+                    if i > start_i and low[i - (start_i + 1)] not in lexicon:
+                        s = vs.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+                        if start_i == 1 and s != 0:
+                            s = s * 0.95
+                        if start_i == 2 and s != 0:
+                            s = s * 0.9
+                        valence = valence + s
+                        valence = self._negation_check(valence, words, start_i, i)
+                        if start_i == 2:
+                            valence = self._special_idioms_check(valence, words, i)
+                valence = self._least_check(valence, words, i)
+            sentiments.append(valence)
+            return sentiments
+
+        def _least_check(self, valence, words_and_emoticons, i):
+            low = getattr(words_and_emoticons, "lowered", None)
+            if low is None:
+                return super()._least_check(valence, words_and_emoticons, i)
+            if i > 1 and low[i - 1] not in self.lexicon and low[i - 1] == "least":
+                if low[i - 2] != "at" and low[i - 2] != "very":
+                    valence = valence * vs.N_SCALAR
+            elif i > 0 and low[i - 1] not in self.lexicon and low[i - 1] == "least":
+                valence = valence * vs.N_SCALAR
+            return valence
+
         def _negation_check(self, valence, words_and_emoticons, start_i, i):
             low = getattr(words_and_emoticons, "lowered", None)
             if low is None:
