@@ -1,0 +1,159 @@
+# No `from __future__ import annotations` here: Powertools reads the route annotations at run time.
+"""API function: a thin Powertools REST resolver over service.submissions."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from social_analytics.observability import logger, metrics, tracer
+from social_analytics.schemas import (
+    ERROR_RESPONSES,
+    AcceptedJob,
+    AnalysisRequest,
+    CachedAnswer,
+    Health,
+    JobStatus,
+    MetricsBody,
+    Result,
+    json_response,
+)
+from social_analytics.service import submissions
+from social_analytics.storage.metrics import read_metrics
+
+MAX_BODY_BYTES = 64 * 1024
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.enable_swagger(path="/api/docs", openapi_version="3.0.3", title="Async Social Analytics API", version="1.0.0")
+
+
+def error_response(status: int, code: str, message: str, fields: list | None = None) -> Response[dict]:
+    error: dict = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return Response(status_code=status, content_type="application/json", body={"error": error})
+
+
+@app.post(
+    "/api/analyses",
+    summary="Analyze a keyword: the cached result (200) or a queued job (202)",
+    responses={
+        200: json_response(CachedAnswer, "A fresh cached result."),
+        202: json_response(AcceptedJob, "A job was queued (or an identical one is in flight)."),
+        **ERROR_RESPONSES,
+    },
+)
+def create_analysis(request: AnalysisRequest) -> Response[dict]:
+    answer = submissions.submit(
+        submissions.Submission(
+            keyword=request.keyword, limit=request.limit, refresh=request.refresh, window_hours=request.window_hours
+        )
+    )
+    metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
+    status = HTTPStatus.OK if answer.cached else HTTPStatus.ACCEPTED
+    return Response(status_code=status, content_type="application/json", body=answer.body)
+
+
+@app.get(
+    "/api/jobs/<job_id>",
+    summary="A job's status, with its result once done",
+    responses={200: json_response(JobStatus, "The job."), 404: json_response(dict, "Unknown job id.")},
+)
+def get_job(job_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]) -> dict:
+    return submissions.job_status(job_id)
+
+
+@app.get(
+    "/api/analyses/<keyword>",
+    summary="The latest result of a keyword",
+    responses={200: json_response(Result, "The latest result."), 404: json_response(dict, "Never analyzed.")},
+)
+def get_latest(keyword: Annotated[str, Path(min_length=1, max_length=1000)]) -> dict:
+    return submissions.latest_result(keyword)
+
+
+@app.get("/api/metrics", summary="Cache, queue and latency counters", responses={200: json_response(MetricsBody, "")})
+def get_metrics() -> dict:
+    return read_metrics()
+
+
+@app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})
+def health() -> dict:
+    return {"status": "ok"}
+
+
+@app.get("/api/openapi.json", include_in_schema=False)
+def openapi() -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema())
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(error: RequestValidationError) -> Response[dict]:
+    fields = []
+    for problem in error.errors():
+        location = [str(part) for part in problem.get("loc", ()) if part not in ("body",)]
+        message = str(problem.get("msg", "invalid"))
+        if problem.get("type") == "json_invalid":
+            return error_response(HTTPStatus.BAD_REQUEST, "invalid_json", "the request body is not valid JSON")
+        if problem.get("type") == "extra_forbidden":
+            message = "unknown field"
+        fields.append({"field": ".".join(location) or "body", "message": message.removeprefix("Value error, ")})
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", summary, fields)
+
+
+@app.exception_handler(submissions.UnknownJob)
+def unknown_job(error: submissions.UnknownJob) -> Response[dict]:
+    return error_response(HTTPStatus.NOT_FOUND, "unknown_job", f"no job with id {error.args[0]!r}")
+
+
+@app.exception_handler(submissions.NoResult)
+def no_result(error: submissions.NoResult) -> Response[dict]:
+    return error_response(HTTPStatus.NOT_FOUND, "no_result", "this keyword has not been analyzed yet")
+
+
+@app.exception_handler(submissions.QueueUnavailable)
+def queue_unavailable(error: submissions.QueueUnavailable) -> Response[dict]:
+    logger.exception("enqueue failed")
+    return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "queue_unavailable", "the job could not be queued; retry")
+
+
+@app.not_found
+def not_found(_error: Exception) -> Response[dict]:
+    return error_response(HTTPStatus.NOT_FOUND, "not_found", f"no route for {app.current_event.path}")
+
+
+def _body_too_large(event: dict) -> bool:
+    body = event.get("body") or ""
+    return len(body) > MAX_BODY_BYTES
+
+
+def _as_json_request(event: dict) -> dict:
+    """Every body this API accepts is JSON: read it as JSON whatever Content-Type the client sent
+    (``curl -d`` says form-urlencoded), so a bad body is reported as bad JSON, not as missing fields."""
+    if not event.get("body"):
+        return event
+    headers = {key: value for key, value in (event.get("headers") or {}).items() if key.lower() != "content-type"}
+    multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    return {
+        **event,
+        "headers": {**headers, "Content-Type": "application/json"},
+        "multiValueHeaders": {**multi, "Content-Type": ["application/json"]},
+    }
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict, context) -> dict:
+    if _body_too_large(event):
+        return {
+            "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "headers": {"Content-Type": "application/json"},
+            "body": '{"error":{"code":"body_too_large","message":"the request body exceeds 65536 bytes"}}',
+        }
+    return app.resolve(_as_json_request(event), context)

@@ -1,0 +1,74 @@
+"""Worker function: analyzes the jobs of one SQS batch concurrently, reporting partial batch failures."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    AsyncBatchProcessor,
+    EventType,
+    async_process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from social_analytics.models import AnalysisJob
+from social_analytics.observability import logger, metrics, tracer
+from social_analytics.service import jobs
+from social_analytics.settings import get_settings
+from social_analytics.storage.metrics import recorder
+
+processor = AsyncBatchProcessor(event_type=EventType.SQS)
+idempotency_config = IdempotencyConfig(event_key_jmespath="job_id", expires_after_seconds=3600)
+persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table_name)
+
+
+# Keyed on the job id, not the SQS message id: a redelivered message never analyzes or counts twice.
+@idempotent_function(data_keyword_argument="job_message", config=idempotency_config, persistence_store=persistence)
+def analyze_once(job_message: dict, fetched: jobs.FetchedPosts) -> dict:
+    return jobs.analyze_and_store(AnalysisJob.from_message(job_message), fetched)
+
+
+async def handle_record(record: SQSRecord) -> dict:
+    job = jobs.parse_job(record.body)
+    log = {"correlation_id": job.job_id, "job_id": job.job_id, "keyword": job.keyword}
+    try:
+        if not jobs.start(job):
+            logger.info("job already finished; redelivery ignored", extra=log)
+            return {"job_id": job.job_id, "status": "already finished"}
+        fetched = await jobs.fetch_posts(job)
+        outcome = analyze_once(job_message=job.to_message(), fetched=fetched)
+        logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed")})
+        return outcome
+    except jobs.JobFailed as failure:
+        jobs.fail(job, failure.code, failure.message)
+        logger.warning("job failed", extra={**log, "reason": failure.message})
+        return {"job_id": job.job_id, "status": "failed"}
+    except Exception as error:
+        receive_count = int(record.attributes.approximate_receive_count or 1)
+        if receive_count >= get_settings().max_receive_count:
+            # Last delivery: the message goes to the dead-letter queue and the job says why.
+            jobs.fail(job, "retries_exhausted", f"failed after {receive_count} attempts: {error}")
+        logger.exception("job attempt failed", extra={**log, "receive_count": receive_count})
+        raise
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict, context) -> dict:
+    idempotency_config.register_lambda_context(context)
+    records = event.get("Records", [])
+    try:
+        return async_process_partial_response(
+            event=event, record_handler=handle_record, processor=processor, context=context
+        )
+    finally:
+        recorder.count("batches_processed")
+        recorder.count("batch_records", len(records))
+        metrics.add_metric(name="BatchesProcessed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="BatchSize", unit=MetricUnit.Count, value=len(records))
+        recorder.flush()

@@ -1,0 +1,94 @@
+"""The worker side of an analysis: fetch the posts, analyze them, store the result."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
+from social_analytics.service.analysis import analyze
+from social_analytics.storage import jobs as job_store
+from social_analytics.storage.metrics import recorder
+
+
+class PoisonMessage(Exception):
+    """A queue message that is not a job: retried, then left in the dead-letter queue."""
+
+
+class JobFailed(Exception):
+    """A permanent failure: the job is marked failed with this reason and not retried."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class FetchedPosts:
+    posts: list[Post]
+    source: dict
+    window: TimeWindow
+    extra: dict = field(default_factory=dict)  # e.g. an import's row report
+
+
+def parse_job(body: str) -> AnalysisJob:
+    import json
+
+    try:
+        return AnalysisJob.from_message(json.loads(body))
+    except (ValueError, KeyError, TypeError) as error:
+        raise PoisonMessage(f"not a job message: {error}") from error
+
+
+def start(job: AnalysisJob) -> bool:
+    """Mark the job running; False when it already finished (a redelivery), so nothing runs twice."""
+    started = job_store.mark_running(job.job_id)
+    if started is None:
+        raise PoisonMessage(f"no job record for {job.job_id}")
+    return started
+
+
+async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
+    from social_analytics.adapters.simulated import SimulatedAdapter
+
+    window = TimeWindow.last_hours(job.window_hours)
+    adapter = SimulatedAdapter()
+    posts = await adapter.fetch(job.keyword, window, job.limit)
+    source = {
+        "provider": adapter.name,
+        "simulated": True,
+        "attempts": [{"provider": adapter.name, "outcome": "ok", "reason": "no live provider is configured"}],
+        "fetched_at": isoformat_z(datetime.now(UTC)),
+        "cost_estimate_usd": 0.0,
+    }
+    return FetchedPosts(posts=posts, source=source, window=window)
+
+
+def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
+    """Analyze, store as the job's and the keyword's latest result, count it. Runs once per job id."""
+    previous = job_store.get_latest_result(job.key)
+    fields = analyze(fetched.posts, job.keyword, fetched.window, previous_result=previous[0] if previous else None)
+    result = {
+        "keyword": job.keyword,
+        **fields,
+        "source": fetched.source,
+        "window": {
+            "start": isoformat_z(fetched.window.start),
+            "end": isoformat_z(fetched.window.end),
+            "hours": job.window_hours,
+        },
+        "analyzed_at": isoformat_z(datetime.now(UTC)),
+        **fetched.extra,
+    }
+    job_store.complete_job(job, result)
+    recorder.count("jobs_done")
+    recorder.count("posts_analyzed", result["posts_analyzed"])
+    recorder.observe("queued", (time.time() - job.submitted_at) * 1000)
+    return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
+
+
+def fail(job: AnalysisJob, code: str, message: str) -> None:
+    if job_store.fail_job(job.job_id, job.key, code, message):
+        recorder.count("jobs_failed")

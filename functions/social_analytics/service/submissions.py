@@ -1,0 +1,179 @@
+"""The API side of an analysis: answer from the cache when fresh, otherwise queue one job per keyword.
+
+Kept free of the analysis stack (vaderSentiment) so the API function starts fast.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from social_analytics.models import AnalysisJob, normalize_keyword
+from social_analytics.settings import get_settings
+from social_analytics.storage import jobs as job_store
+from social_analytics.storage import queue
+from social_analytics.storage.metrics import recorder, timer_ms
+
+
+class UnknownJob(Exception):
+    pass
+
+
+class NoResult(Exception):
+    pass
+
+
+class QueueUnavailable(Exception):
+    """The job could not be enqueued; it has been marked failed with the reason."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    keyword: str
+    limit: int = 100
+    refresh: bool = False
+    window_hours: int = 24
+    providers: tuple[str, ...] | None = None
+    kind: str = "analysis"
+
+
+@dataclass(frozen=True)
+class Answer:
+    cached: bool
+    body: dict
+
+
+class HotResults:
+    """Results this warm container served recently, kept a few seconds in front of DynamoDB.
+
+    Bounded in size and age; an entry never outlives the result's own freshness.
+    """
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self._entries: dict[str, tuple[float, dict, dict]] = {}
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def get(self, key: str) -> tuple[dict, dict] | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1], entry[2]
+
+    def put(self, key: str, result: dict, meta: dict, fresh_for: float) -> None:
+        lifetime = min(get_settings().hot_cache_seconds, fresh_for)
+        if lifetime <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + lifetime, result, meta)
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+hot_results = HotResults()
+
+
+def _serves(meta: dict, submission: Submission) -> bool:
+    """A cached result answers a request for the same window and no more posts than it was built from."""
+    return meta["window_hours"] == submission.window_hours and meta["limit"] >= submission.limit
+
+
+def cached_result(key: str, submission: Submission) -> dict | None:
+    ttl = get_settings().cache_ttl_seconds
+    hot = hot_results.get(key)
+    if hot is not None and _serves(hot[1], submission):
+        return hot[0]
+    stored = job_store.get_latest_result(key)
+    if stored is None:
+        return None
+    result, meta = stored
+    fresh_for = meta["analyzed_epoch"] + ttl - time.time()
+    if fresh_for <= 0 or not _serves(meta, submission):
+        return None
+    hot_results.put(key, result, meta, fresh_for)
+    return result
+
+
+def submit(submission: Submission) -> Answer:
+    started = time.perf_counter()
+    key = normalize_keyword(submission.keyword)
+    if not submission.refresh:
+        result = cached_result(key, submission)
+        if result is not None:
+            recorder.count("cache_hits")
+            recorder.observe("cached", timer_ms(started))
+            return Answer(cached=True, body={"status": "done", "cached": True, "result": result})
+
+    job = AnalysisJob(
+        job_id=uuid.uuid4().hex,
+        keyword=" ".join(submission.keyword.split()),
+        key=key,
+        limit=submission.limit,
+        window_hours=submission.window_hours,
+        submitted_at=time.time(),
+        kind=submission.kind,
+        providers=submission.providers,
+    )
+    holder = job_store.create_job_with_lock(job)
+    recorder.count("cache_misses")
+    if holder is not None:  # single flight: an identical job is already queued or running
+        existing = job_store.get_job(holder)
+        status = existing["status"] if existing else "queued"
+        return Answer(cached=False, body=_accepted(holder, existing["keyword"] if existing else job.keyword, status))
+    try:
+        queue.send_job(job)
+    except Exception as error:
+        job_store.fail_job(job.job_id, key, "enqueue_failed", "the job could not be queued; try again")
+        raise QueueUnavailable(str(error)) from error
+    recorder.count("tasks_enqueued")
+    return Answer(cached=False, body=_accepted(job.job_id, job.keyword, "queued"))
+
+
+def _accepted(job_id: str, keyword: str, status: str) -> dict:
+    return {
+        "job_id": job_id,
+        "status": status,
+        "keyword": keyword,
+        "status_url": f"/api/jobs/{job_id}",
+        "cached": False,
+    }
+
+
+def job_status(job_id: str) -> dict:
+    job = job_store.get_job(job_id)
+    if job is None:
+        raise UnknownJob(job_id)
+    deadline = job["submitted_at"] + get_settings().job_deadline_seconds
+    if job["status"] not in job_store.TERMINAL and time.time() > deadline:
+        # Nothing finished it in time (a lost worker, an exhausted queue): say so instead of "running" forever.
+        job_store.fail_job(job_id, job["key"], "timed_out", "the job did not finish before its deadline")
+        job = job_store.get_job(job_id) or job
+    body = {
+        "job_id": job["job_id"],
+        "keyword": job["keyword"],
+        "status": job["status"],
+        "submitted_at": job["submitted_at"],
+        "updated_at": job["updated_at"],
+    }
+    if "result" in job:
+        body["result"] = job["result"]
+    if "error" in job:
+        body["error"] = job["error"]
+    return body
+
+
+def latest_result(keyword: str) -> dict:
+    stored = job_store.get_latest_result(normalize_keyword(keyword))
+    if stored is None:
+        raise NoResult(keyword)
+    return stored[0]

@@ -1,0 +1,55 @@
+"""Configuration from the environment, read once per container (``get_settings.cache_clear()`` in tests)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    idempotency_table_name: str
+    jobs_queue_url: str
+    cache_ttl_seconds: int
+    hot_cache_seconds: float
+    job_deadline_seconds: int
+    job_ttl_seconds: int
+    result_ttl_seconds: int
+    max_receive_count: int
+    fetch_budget_seconds: float
+    metrics_flush_seconds: float
+    default_window_hours: int
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings(
+        table_name=os.environ.get("TABLE_NAME", "social-analytics"),
+        idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", "social-analytics-idempotency"),
+        jobs_queue_url=os.environ.get("JOBS_QUEUE_URL", ""),
+        # A cached result is served while younger than this.
+        cache_ttl_seconds=_int("CACHE_TTL_SECONDS", 900),
+        # Warm API containers keep hot results in memory this long before asking DynamoDB again.
+        hot_cache_seconds=_float("HOT_CACHE_SECONDS", 5.0),
+        # A job not done after this long is reported failed ("timed out"): none stays running forever.
+        job_deadline_seconds=_int("JOB_DEADLINE_SECONDS", 1800),
+        job_ttl_seconds=_int("JOB_TTL_SECONDS", 7 * 86400),
+        result_ttl_seconds=_int("RESULT_TTL_SECONDS", 30 * 86400),
+        # Mirrors the queue's RedrivePolicy: on the last delivery a failing job is marked failed.
+        max_receive_count=_int("MAX_RECEIVE_COUNT", 3),
+        fetch_budget_seconds=_float("FETCH_BUDGET_SECONDS", 20.0),
+        metrics_flush_seconds=_float("METRICS_FLUSH_SECONDS", 0.25),
+        default_window_hours=_int("DEFAULT_WINDOW_HOURS", 24),
+    )

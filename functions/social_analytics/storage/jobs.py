@@ -1,0 +1,247 @@
+"""Job records, the single-flight lock and the latest result per keyword, in one DynamoDB table.
+
+Items (pk, sk): ``JOB#<id>, JOB`` (a job), ``KW#<key>, INFLIGHT`` (the lock that makes identical requests
+share one job), ``KW#<key>, RESULT`` (the latest result of a keyword, the cache).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+
+from social_analytics.models import AnalysisJob
+from social_analytics.settings import get_settings
+from social_analytics.storage.clients import client, table
+
+TERMINAL = frozenset({"done", "failed"})
+_serializer = TypeSerializer()
+
+
+def _typed(item: dict) -> dict:
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+
+
+def _table():
+    return table(get_settings().table_name)
+
+
+def _job_key(job_id: str) -> dict:
+    return {"pk": f"JOB#{job_id}", "sk": "JOB"}
+
+
+def _lock_key(key: str) -> dict:
+    return {"pk": f"KW#{key}", "sk": "INFLIGHT"}
+
+
+def _result_key(key: str) -> dict:
+    return {"pk": f"KW#{key}", "sk": "RESULT"}
+
+
+def _now() -> Decimal:
+    return Decimal(str(round(time.time(), 3)))
+
+
+def create_job_with_lock(job: AnalysisJob) -> str | None:
+    """Create the job and take the keyword's in-flight lock in one transaction.
+
+    Returns None when this job now holds the lock (the caller enqueues it), or the id of the job that
+    already holds it (single flight: the caller answers with that job instead).
+    """
+    settings = get_settings()
+    now = time.time()
+    job_item = {
+        **_job_key(job.job_id),
+        "job_id": job.job_id,
+        "keyword": job.keyword,
+        "key": job.key,
+        "kind": job.kind,
+        "status": "queued",
+        "limit": job.limit,
+        "window_hours": job.window_hours,
+        "submitted_at": Decimal(str(job.submitted_at)),
+        "updated_at": Decimal(str(round(now, 3))),
+        "expires_at": int(now + settings.job_ttl_seconds),
+    }
+    lock_item = {
+        **_lock_key(job.key),
+        "job_id": job.job_id,
+        # A lock older than the job deadline belongs to a job that can no longer finish.
+        "lease_until": int(now + settings.job_deadline_seconds),
+        "expires_at": int(now + settings.job_deadline_seconds),
+    }
+    for _ in range(5):
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": settings.table_name,
+                            "Item": _typed(job_item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": settings.table_name,
+                            "Item": _typed(lock_item),
+                            "ConditionExpression": "attribute_not_exists(pk) OR lease_until < :now",
+                            "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
+                        }
+                    },
+                ]
+            )
+            return None
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+        holder = _table().get_item(Key=_lock_key(job.key), ConsistentRead=True).get("Item")
+        if holder is None:
+            continue  # the holder finished between our write and our read: try again
+        holder_job = get_job(holder["job_id"])
+        if holder_job is not None and holder_job["status"] not in TERMINAL:
+            return holder["job_id"]
+        release_lock(job.key, holder["job_id"])  # a leftover lock of a finished job
+    raise RuntimeError(f"could not take the in-flight lock for {job.key!r}")
+
+
+def release_lock(key: str, job_id: str) -> None:
+    try:
+        _table().delete_item(
+            Key=_lock_key(key),
+            ConditionExpression="job_id = :job_id",
+            ExpressionAttributeValues={":job_id": job_id},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
+def get_job(job_id: str) -> dict | None:
+    item = _table().get_item(Key=_job_key(job_id), ConsistentRead=True).get("Item")
+    return _plain_job(item) if item else None
+
+
+def _plain_job(item: dict) -> dict:
+    job = {
+        "job_id": item["job_id"],
+        "keyword": item["keyword"],
+        "key": item["key"],
+        "kind": item.get("kind", "analysis"),
+        "status": item["status"],
+        "limit": int(item.get("limit", 0)),
+        "window_hours": int(item.get("window_hours", 0)),
+        "submitted_at": float(item["submitted_at"]),
+        "updated_at": float(item["updated_at"]),
+    }
+    if "error_code" in item:
+        job["error"] = {"code": item["error_code"], "message": item.get("error_message", "")}
+    if "result_json" in item:
+        job["result"] = json.loads(item["result_json"])
+    if "attempts" in item:
+        job["attempts"] = int(item["attempts"])
+    return job
+
+
+def mark_running(job_id: str) -> bool | None:
+    """queued/running -> running (counting attempts).
+
+    False when the job is already done or failed; None when there is no such job.
+    """
+    try:
+        _table().update_item(
+            Key=_job_key(job_id),
+            UpdateExpression="SET #status = :running, updated_at = :now ADD attempts :one",
+            ConditionExpression="attribute_exists(pk) AND #status IN (:queued, :running)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":running": "running", ":queued": "queued", ":now": _now(), ":one": 1},
+        )
+        return True
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None if get_job(job_id) is None else False
+        raise
+
+
+def complete_job(job: AnalysisJob, result: dict) -> None:
+    """Store the result as the job's and as the keyword's latest, mark the job done, release the lock."""
+    settings = get_settings()
+    now = time.time()
+    result_json = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
+    client("dynamodb").transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": settings.table_name,
+                    "Key": _typed(_job_key(job.job_id)),
+                    "UpdateExpression": "SET #status = :done, updated_at = :now, result_json = :result",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": _typed(
+                        {":done": "done", ":now": Decimal(str(round(now, 3))), ":result": result_json}
+                    ),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": settings.table_name,
+                    "Item": _typed(
+                        {
+                            **_result_key(job.key),
+                            "keyword": job.keyword,
+                            "job_id": job.job_id,
+                            "limit": job.limit,
+                            "window_hours": job.window_hours,
+                            "analyzed_epoch": Decimal(str(round(now, 3))),
+                            "result_json": result_json,
+                            "expires_at": int(now + settings.result_ttl_seconds),
+                        }
+                    ),
+                }
+            },
+        ]
+    )
+    release_lock(job.key, job.job_id)
+
+
+def fail_job(job_id: str, key: str, code: str, message: str) -> bool:
+    """Mark a job failed with its reason (unless it already finished) and release its lock."""
+    try:
+        _table().update_item(
+            Key=_job_key(job_id),
+            UpdateExpression="SET #status = :failed, updated_at = :now, error_code = :code, error_message = :message",
+            ConditionExpression="attribute_exists(pk) AND #status IN (:queued, :running)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":failed": "failed",
+                ":queued": "queued",
+                ":running": "running",
+                ":now": _now(),
+                ":code": code,
+                ":message": message[:500],
+            },
+        )
+        changed = True
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        changed = False
+    release_lock(key, job_id)
+    return changed
+
+
+def get_latest_result(key: str) -> tuple[dict, dict] | None:
+    """The keyword's latest result and its metadata (analyzed_epoch, limit, window_hours), or None."""
+    item = _table().get_item(Key=_result_key(key)).get("Item")
+    if not item:
+        return None
+    meta = {
+        "analyzed_epoch": float(item["analyzed_epoch"]),
+        "limit": int(item.get("limit", 0)),
+        "window_hours": int(item.get("window_hours", 0)),
+        "job_id": item.get("job_id"),
+    }
+    return json.loads(item["result_json"]), meta

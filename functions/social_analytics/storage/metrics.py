@@ -1,0 +1,119 @@
+"""Platform counters (cache hits, misses, enqueues, batches) and latency histograms in DynamoDB.
+
+Increments are buffered in memory and written with one atomic ``ADD`` per flush, so the hot cached path
+makes no DynamoDB call. ``METRICS_FLUSH_SECONDS`` > 0 flushes from a background thread at that period;
+0 flushes on every record (tests). Readers flush their own buffer first, so a process reads its own counts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+from social_analytics.service.latency import bucket_of, percentile
+from social_analytics.settings import get_settings
+from social_analytics.storage.clients import table
+
+_KEY = {"pk": "METRICS", "sk": "COUNTERS"}
+COUNTERS = (
+    "cache_hits",
+    "cache_misses",
+    "tasks_enqueued",
+    "batches_processed",
+    "batch_records",
+    "jobs_done",
+    "jobs_failed",
+    "posts_analyzed",
+)
+HISTOGRAMS = ("cached", "queued")
+
+
+class MetricsRecorder:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: Counter[str] = Counter()
+        self._flusher: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def count(self, name: str, amount: int = 1) -> None:
+        self._add({name: amount})
+
+    def observe(self, histogram: str, milliseconds: float) -> None:
+        self._add({f"h_{histogram}_{bucket_of(milliseconds)}": 1})
+
+    def _add(self, increments: dict[str, int]) -> None:
+        with self._lock:
+            self._pending.update(increments)
+        period = get_settings().metrics_flush_seconds
+        if period <= 0:
+            self.flush()
+        elif self._flusher is None or not self._flusher.is_alive():
+            self._start_flusher(period)
+
+    def _start_flusher(self, period: float) -> None:
+        def run() -> None:
+            while not self._stop.wait(period):
+                self.flush()
+
+        self._flusher = threading.Thread(target=run, name="metrics-flusher", daemon=True)
+        self._flusher.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        pending = {name: amount for name, amount in pending.items() if amount}
+        if not pending:
+            return
+        names = {f"#a{i}": name for i, name in enumerate(pending)}
+        values = {f":v{i}": amount for i, amount in enumerate(pending.values())}
+        try:
+            table(get_settings().table_name).update_item(
+                Key=_KEY,
+                UpdateExpression="ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(pending))),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except Exception:
+            with self._lock:  # keep the counts for the next flush rather than lose them
+                self._pending.update(pending)
+            raise
+
+    def pending(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._pending)
+
+
+recorder = MetricsRecorder()
+
+
+def read_metrics() -> dict:
+    """The public metrics document of ``GET /api/metrics``."""
+    recorder.flush()
+    item = table(get_settings().table_name).get_item(Key=_KEY, ConsistentRead=True).get("Item") or {}
+    counts = {name: int(item.get(name, 0)) for name in COUNTERS}
+    histograms: dict[str, dict[int, int]] = {name: {} for name in HISTOGRAMS}
+    for attribute, value in item.items():
+        if attribute.startswith("h_"):
+            _, name, index = attribute.split("_")
+            if name in histograms:
+                histograms[name][int(index)] = int(value)
+    batches = counts["batches_processed"]
+    return {
+        "cache_hits": counts["cache_hits"],
+        "cache_misses": counts["cache_misses"],
+        "tasks_enqueued": counts["tasks_enqueued"],
+        "batches_processed": batches,
+        "avg_batch_size": round(counts["batch_records"] / batches, 2) if batches else 0.0,
+        "jobs_done": counts["jobs_done"],
+        "jobs_failed": counts["jobs_failed"],
+        "posts_analyzed": counts["posts_analyzed"],
+        "latency_ms": {
+            name: {"p50": percentile(buckets, 0.50), "p95": percentile(buckets, 0.95), "samples": sum(buckets.values())}
+            for name, buckets in histograms.items()
+        },
+    }
+
+
+def timer_ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000

@@ -1,0 +1,276 @@
+"""The local stack: moto's AWS server on 127.0.0.1, the template's resources, and one child process per
+function "container" (the API front and the SQS-driven workers), restarted if they die, as Lambda would."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO
+
+from moto.server import ThreadedMotoServer
+
+from local_stack.resources import create_resources
+from local_stack.template import REGION, REPO_ROOT, Template
+
+FRONTEND_DIR = REPO_ROOT / "frontend"
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    environment: dict[str, str]
+    process: subprocess.Popen | None = None
+    ready: threading.Event = field(default_factory=threading.Event)
+    ready_line: str = ""
+    restarts: int = 0
+
+
+class LocalStack:
+    """Start with ``with LocalStack(port=0) as stack: ...``; ``stack.base_url`` serves the dashboard and /api."""
+
+    def __init__(
+        self,
+        port: int = 8000,
+        environment: dict[str, str] | None = None,
+        parameters: dict[str, str] | None = None,
+        worker_processes: int | None = None,
+        log: IO[str] | None = None,
+        visibility_timeout: int | None = None,
+    ) -> None:
+        self.visibility_timeout = visibility_timeout
+        self.port = port
+        self.environment = environment or {}
+        self.template = Template.load(parameters)
+        self.worker_processes = worker_processes
+        self.log = log or sys.stdout
+        self.children: list[Child] = []
+        self._stopping = threading.Event()
+        self._moto: ThreadedMotoServer | None = None
+        self.aws_endpoint = ""
+        self.base_url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalStack:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request otherwise
+        moto_port = int(os.environ.get("MOTO_PORT") or free_port())
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto.start()
+        self.aws_endpoint = f"http://127.0.0.1:{moto_port}"
+        create_resources(self.template, self.aws_endpoint, self.visibility_timeout)
+        self.functions = self.template.functions()
+        try:
+            self._start_api()
+            self._start_workers()
+            self._start_extra_children()
+            for child in self.children:
+                if not child.ready.wait(timeout=60):
+                    raise RuntimeError(f"{child.name} did not start; see the log above")
+        except Exception:
+            self.stop()
+            raise
+        threading.Thread(target=self._supervise, name="supervisor", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for child in self.children:
+            if child.process and child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        for child in self.children:
+            if child.process:
+                try:
+                    child.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    child.process.kill()
+                    child.process.wait()
+        if self._moto:
+            self._moto.stop()
+            self._moto = None
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ environment
+    def aws_environment(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        """The function's template environment, then the caller's overrides, then the local AWS endpoint."""
+        spec = self.functions[logical_id]
+        return {
+            **os.environ,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "METRICS_FLUSH_SECONDS": "0.25",
+            **spec.environment,
+            **{
+                key: value
+                for key, value in os.environ.items()
+                if key in spec.environment
+                and key.isupper()
+                and key not in ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "JOBS_QUEUE_URL")
+            },
+            **self.environment,
+            **self.aws_environment(),
+            "AWS_LAMBDA_FUNCTION_NAME": logical_id,
+            "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR),
+            "PYTHONPATH": os.pathsep.join([str(FUNCTIONS_DIR), str(REPO_ROOT)]),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def _functions_with(self, event_type: str) -> list[tuple[str, dict]]:
+        found = []
+        for logical_id, spec in self.functions.items():
+            for event in spec.events.values():
+                if event["Type"] == event_type:
+                    found.append((logical_id, event["Properties"]))
+        return found
+
+    # ------------------------------------------------------------------ children
+    def _spawn(self, child: Child) -> None:
+        child.ready.clear()
+        child.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            child.command,
+            env=child.environment,
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        threading.Thread(target=self._pipe_output, args=(child, child.process), daemon=True).start()
+
+    def _pipe_output(self, child: Child, process: subprocess.Popen) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if not child.ready.is_set() and line.startswith("READY"):
+                child.ready_line = line.strip()
+                child.ready.set()
+                continue
+            try:
+                self.log.write(f"[{child.name}] {line}")
+                self.log.flush()
+            except ValueError:  # the log was closed while we stop
+                return
+
+    def _add(self, name: str, command: list[str], environment: dict[str, str]) -> Child:
+        child = Child(name=name, command=command, environment=environment)
+        self.children.append(child)
+        self._spawn(child)
+        return child
+
+    def _start_api(self) -> None:
+        api = [(logical_id, props) for logical_id, props in self._functions_with("Api")]
+        if not api:
+            raise RuntimeError("template.yaml has no function with an Api event")
+        logical_id = api[0][0]
+        child = self._add(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "local_stack.api_front",
+                self.functions[logical_id].handler,
+                str(self.port),
+                str(FRONTEND_DIR),
+            ],
+            self.function_environment(logical_id),
+        )
+        if not child.ready.wait(timeout=60):
+            raise RuntimeError("the API front did not start")
+        port = int(child.ready_line.split()[1])
+        child.command[4] = str(port)  # a restart keeps the same port
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    def _start_workers(self) -> None:
+        for logical_id, properties in self._functions_with("SQS"):
+            queue_arn = properties["Queue"]
+            queue_name = queue_arn.rsplit(":", 1)[1]
+            queue_url = next(url for url in self.template.physical_names.values() if url.endswith("/" + queue_name))
+            scaling = properties.get("ScalingConfig", {}).get("MaximumConcurrency", 2)
+            containers = self.worker_processes or int(os.environ.get("LOCAL_WORKER_PROCESSES") or scaling)
+            config = {
+                "handler": self.functions[logical_id].handler,
+                "function_name": logical_id,
+                "timeout": self.functions[logical_id].timeout,
+                "queue_url": queue_url,
+                "queue_arn": queue_arn,
+                "batch_size": int(properties.get("BatchSize", 10)),
+                "batching_window_seconds": float(properties.get("MaximumBatchingWindowInSeconds", 0)),
+            }
+            for index in range(int(containers)):
+                self._add(
+                    f"worker-{index}" if logical_id == "WorkerFunction" else f"{logical_id}-{index}",
+                    [sys.executable, "-m", "local_stack.sqs_pump", json.dumps(config)],
+                    self.function_environment(logical_id),
+                )
+
+    def _start_extra_children(self) -> None:
+        """Hook for schedules and other event sources added by later features."""
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.2):
+            for child in self.children:
+                if child.process and child.process.poll() is not None and not self._stopping.is_set():
+                    child.restarts += 1
+                    self.log.write(f"[stack] {child.name} exited ({child.process.returncode}); starting a new one\n")
+                    self._spawn(child)
+
+    # ------------------------------------------------------------------ helpers for tests and benches
+    def workers(self) -> list[Child]:
+        return [child for child in self.children if child.name.startswith("worker")]
+
+    def kill_worker(self, index: int = 0) -> None:
+        child = self.workers()[index]
+        assert child.process is not None
+        child.process.kill()
+
+    def resource(self, logical_id: str) -> str:
+        return self.template.physical_names[logical_id]
+
+    def boto3_client(self, service: str):
+        import boto3
+
+        return boto3.session.Session().client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name=REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - moto's dummy credentials
+        )
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.05):
+    """Poll ``predicate`` until it returns something truthy or the deadline passes (then return the last value)."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value

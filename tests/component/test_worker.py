@@ -1,0 +1,128 @@
+"""The worker handler in-process against moto: idempotency, poison messages, retries, deadlines."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from tests.conftest import sqs_event
+
+
+def submit(call_api, keyword="Serverless") -> dict:
+    status, body = call_api("POST", "/api/analyses", {"keyword": keyword})
+    assert status == 202
+    return body
+
+
+def test_a_redelivered_message_is_analyzed_and_counted_once(call_api, queue_messages, lambda_context, monkeypatch):
+    from social_analytics.handlers import worker
+    from social_analytics.service import analysis
+
+    calls = []
+    real_analyze = analysis.analyze
+    monkeypatch.setattr(
+        "social_analytics.service.jobs.analyze", lambda *a, **k: calls.append(1) or real_analyze(*a, **k)
+    )
+    job = submit(call_api)
+    message = queue_messages()[0]
+
+    first = worker.handler(sqs_event([message]), lambda_context)
+    second = worker.handler(sqs_event([message]), lambda_context)
+
+    assert first == second == {"batchItemFailures": []}
+    assert len(calls) == 1
+    _, metrics = call_api("GET", "/api/metrics")
+    assert metrics["jobs_done"] == 1 and metrics["latency_ms"]["queued"]["samples"] == 1
+    assert metrics["posts_analyzed"] == 100
+    assert call_api("GET", job["status_url"])[1]["status"] == "done"
+
+
+def test_the_idempotency_record_alone_prevents_a_second_analysis(call_api, queue_messages, lambda_context, monkeypatch):
+    """Even if the job record were reset to queued, the job id's idempotency record stops a rerun."""
+    from social_analytics.handlers import worker
+
+    submit(call_api)
+    message = queue_messages()[0]
+    worker.handler(sqs_event([message]), lambda_context)
+    calls = []
+    monkeypatch.setattr("social_analytics.service.jobs.analyze", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr("social_analytics.service.jobs.start", lambda job: True)
+
+    assert worker.handler(sqs_event([message]), lambda_context) == {"batchItemFailures": []}
+    assert calls == []
+
+
+def test_poison_message_is_reported_alone_in_the_batch(call_api, queue_messages, lambda_context):
+    from social_analytics.handlers import worker
+
+    submit(call_api)
+    good = queue_messages()[0]
+    poison = {**good, "MessageId": "poison-1", "Body": "this is not json", "MD5OfBody": "x"}
+
+    response = worker.handler(sqs_event([good, poison]), lambda_context)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "poison-1"}]}
+
+
+def test_a_failing_job_is_retried_then_marked_failed_on_its_last_delivery(
+    call_api, queue_messages, lambda_context, monkeypatch
+):
+    from social_analytics.handlers import worker
+
+    async def broken_fetch(job):
+        raise RuntimeError("provider exploded")
+
+    monkeypatch.setattr("social_analytics.service.jobs.fetch_posts", broken_fetch)
+    job = submit(call_api)
+    message = queue_messages()[0]
+
+    # every record failed: Powertools raises so that Lambda retries the whole batch
+    message["Attributes"]["ApproximateReceiveCount"] = "1"
+    with pytest.raises(BatchProcessingError):
+        worker.handler(sqs_event([message]), lambda_context)
+    assert call_api("GET", job["status_url"])[1]["status"] == "running"
+
+    message["Attributes"]["ApproximateReceiveCount"] = "3"
+    with pytest.raises(BatchProcessingError):
+        worker.handler(sqs_event([message]), lambda_context)
+    _status, failed = call_api("GET", job["status_url"])
+    assert failed["status"] == "failed"
+    assert failed["error"]["code"] == "retries_exhausted"
+    assert "provider exploded" in failed["error"]["message"]
+    # the keyword is free again: a new request queues a new job
+    assert call_api("POST", "/api/analyses", {"keyword": "Serverless"})[1]["job_id"] != job["job_id"]
+
+
+def test_a_job_past_its_deadline_is_reported_failed_not_running_forever(call_api, aws, monkeypatch):
+    job = submit(call_api)
+    table = boto3.resource("dynamodb").Table(aws.physical_names["ResultsTable"])
+    table.update_item(
+        Key={"pk": f"JOB#{job['job_id']}", "sk": "JOB"},
+        UpdateExpression="SET submitted_at = :old",
+        ExpressionAttributeValues={":old": int(time.time() - 7200)},
+    )
+
+    status, body = call_api("GET", job["status_url"])
+
+    assert status == 200 and body["status"] == "failed" and body["error"]["code"] == "timed_out"
+
+
+def test_batch_of_many_jobs_completes_all(call_api, queue_messages, lambda_context):
+    from social_analytics.handlers import worker
+
+    jobs = [submit(call_api, f"topic {i}") for i in range(10)]
+    messages = queue_messages()
+    assert len(messages) == 10
+
+    assert worker.handler(sqs_event(messages), lambda_context) == {"batchItemFailures": []}
+
+    for job in jobs:
+        body = call_api("GET", job["status_url"])[1]
+        assert body["status"] == "done" and body["result"]["keyword"] == job["keyword"]
+    _, metrics = call_api("GET", "/api/metrics")
+    assert metrics["avg_batch_size"] == 10.0 and metrics["jobs_done"] == 10
+    assert json.loads(messages[0]["Body"])["kind"] == "analysis"
