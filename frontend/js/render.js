@@ -67,12 +67,13 @@ export function renderKpis(container, result) {
   const share = (n) => (total ? (n || 0) / total : 0);
   const mean = Number(s.mean_compound || 0);
   const cards = [
-    { id: "posts", label: "Posts analyzed", value: fmtInt(total), cls: "" },
-    { id: "positive", label: "Positive", value: fmtPct(share(s.positive)), cls: "kpi-pos", sub: `${fmtInt(s.positive)} posts` },
-    { id: "neutral", label: "Neutral", value: fmtPct(share(s.neutral)), cls: "kpi-neu", sub: `${fmtInt(s.neutral)} posts` },
-    { id: "negative", label: "Negative", value: fmtPct(share(s.negative)), cls: "kpi-neg", sub: `${fmtInt(s.negative)} posts` },
+    { id: "posts", label: "Posts analyzed", value: fmtInt(total), raw: total, cls: "" },
+    { id: "positive", label: "Positive", value: fmtPct(share(s.positive)), raw: s.positive || 0, cls: "kpi-pos", sub: `${fmtInt(s.positive)} posts` },
+    { id: "neutral", label: "Neutral", value: fmtPct(share(s.neutral)), raw: s.neutral || 0, cls: "kpi-neu", sub: `${fmtInt(s.neutral)} posts` },
+    { id: "negative", label: "Negative", value: fmtPct(share(s.negative)), raw: s.negative || 0, cls: "kpi-neg", sub: `${fmtInt(s.negative)} posts` },
     {
       id: "mean",
+      raw: mean,
       label: "Mean compound",
       value: fmtSigned(mean),
       cls: `kpi-${labelOf(mean)}`,
@@ -88,7 +89,7 @@ export function renderKpis(container, result) {
         "div",
         { class: `kpi card ${c.cls}`, dataset: { kpi: c.id } },
         h("span", { class: "kpi-label" }, c.label),
-        h("span", { class: "kpi-value", dataset: { value: c.id } }, c.value),
+        h("span", { class: "kpi-value", dataset: { value: c.id, raw: String(c.raw) } }, c.value),
         c.sub ? h("span", { class: "kpi-sub" }, c.sub) : null,
       ),
     ),
