@@ -366,6 +366,8 @@ def test_screenshots_every_panel_filled(browser, dashboard_url, artifacts_dir, w
         assert page.locator("#simulated-badge").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width, "no horizontal page scroll"
 
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top of a full-page shot
+        page.wait_for_timeout(200)
         page.screenshot(path=str(artifacts_dir / f"dashboard-{width}x{height}.png"), full_page=True)
         assert not watch.page_errors and not watch.dialogs
         assert not page.evaluate("window.__cspViolations")
