@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.service.sentiment import (
@@ -70,13 +70,6 @@ def engagement_weight(post: Post) -> float:
     return 1.0 + math.log1p(max(post.likes, 0) + max(post.reposts, 0))
 
 
-def _bucket_start(moment: datetime, by_day: bool) -> datetime:
-    moment = moment.astimezone(UTC)
-    if by_day:
-        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
 def _counted(counter: Counter[str], limit: int = TOP_TERMS) -> list[dict]:
     return [{"term": t, "count": c} for t, c in counter.most_common(limit)]
 
@@ -105,64 +98,58 @@ def analyze(posts: list[Post], keyword: str, window: TimeWindow, previous_result
     exclude = keyword_exclusions(keyword)
     scores = score_texts(post.text for post in posts)  # one VADER call per distinct text
 
-    labels: Counter[str] = Counter()
-    words: Counter[str] = Counter()
-    bigrams: Counter[str] = Counter()
-    hashtags: Counter[str] = Counter()
-    mentions: Counter[str] = Counter()
-    cashtags: Counter[str] = Counter()
-    emoji: Counter[str] = Counter()
+    # Token lists are concatenated and counted once at the end (one C-level count instead of a call per text).
+    words: list[str] = []
+    bigrams: list[str] = []
+    mentions: list[str] = []
+    cashtags: list[str] = []
+    emoji: list[str] = []
     copies: Counter[str] = Counter(post.text for post in posts)
     term_sets: list[tuple[frozenset[str], float, int]] = []  # (terms, compound, copies) per distinct text
     text_tags: dict[str, list[str]] = {}  # hashtags found in each distinct text
     for text, n in copies.items():
         tokens = tokenize(text, exclude)
-        if n == 1:
-            words.update(tokens.words)
-            bigrams.update(tokens.bigrams)
-            mentions.update(tokens.mentions)
-            cashtags.update(tokens.cashtags)
-            emoji.update(tokens.emoji)
-        else:
-            for counter, items in (
-                (words, tokens.words),
-                (bigrams, tokens.bigrams),
-                (mentions, tokens.mentions),
-                (cashtags, tokens.cashtags),
-                (emoji, tokens.emoji),
-            ):
-                for item in items:
-                    counter[item] += n
-        term_sets.append((frozenset(tokens.words), scores[text]["compound"], n))
+        words += tokens.words if n == 1 else tokens.words * n
+        bigrams += tokens.bigrams if n == 1 else tokens.bigrams * n
+        if tokens.mentions:
+            mentions += tokens.mentions * n
+        if tokens.cashtags:
+            cashtags += tokens.cashtags * n
+        if tokens.emoji:
+            emoji += tokens.emoji * n
         if tokens.hashtags:
             text_tags[text] = tokens.hashtags
+        term_sets.append((frozenset(tokens.words), scores[text]["compound"], n))
 
-    by_day = window.hours > 72
-    buckets: dict[datetime, list] = {}  # start -> [posts, positive, neutral, negative, compound_sum]
-    compound_sum = weighted_sum = weight_total = 0.0
+    step = 86400 if window.hours > 72 else 3600  # daily buckets for windows over three days, else hourly
+    buckets: dict[int, list] = {}  # UTC epoch // step -> [posts, positive, neutral, negative, compound_sum]
+    labels = {"positive": 0, "neutral": 0, "negative": 0}
     label_index = {"positive": 1, "neutral": 2, "negative": 3}
+    hashtags: list[str] = []
+    compound_sum = weighted_sum = weight_total = 0.0
+    log1p = math.log1p
     for post in posts:
         post_scores = scores[post.text]
         compound, label = post_scores["compound"], post_scores["label"]
         labels[label] += 1
         compound_sum += compound
-        weight = engagement_weight(post)
+        weight = 1.0 + log1p(max(post.likes + post.reposts, 0))  # engagement_weight, inlined
         weighted_sum += weight * compound
         weight_total += weight
         if post.hashtags:
-            hashtags.update(t.casefold().lstrip("#") for t in post.hashtags)
+            hashtags += [t.casefold().lstrip("#") for t in post.hashtags]
         elif post.text in text_tags:
-            hashtags.update(text_tags[post.text])
-        start = _bucket_start(post.created_at, by_day)
-        bucket = buckets.get(start)
+            hashtags += text_tags[post.text]
+        key = int(post.created_at.timestamp()) // step
+        bucket = buckets.get(key)
         if bucket is None:
-            bucket = buckets[start] = [0, 0, 0, 0, 0.0]
+            bucket = buckets[key] = [0, 0, 0, 0, 0.0]
         bucket[0] += 1
         bucket[label_index[label]] += 1
         bucket[4] += compound
 
     count = len(posts)
-    top_terms = _top_terms(words, term_sets, count, _previous_shares(previous_result))
+    top_terms = _top_terms(Counter(words), term_sets, count, _previous_shares(previous_result))
     newest_first = sorted(posts, key=lambda p: p.created_at, reverse=True)
     top_positive, top_negative = _extremes(posts, scores)
     return {
@@ -177,12 +164,12 @@ def analyze(posts: list[Post], keyword: str, window: TimeWindow, previous_result
             "weighted_mean_compound": round(weighted_sum / weight_total, 4) if count else 0.0,
         },
         "top_terms": top_terms,
-        "bigrams": _counted(bigrams, TOP_BIGRAMS),
-        "hashtags": _counted(hashtags),
-        "mentions": _counted(mentions),
-        "cashtags": _counted(cashtags),
-        "emoji": _counted(emoji),
-        "timeline": _timeline(buckets, window, by_day),
+        "bigrams": _counted(Counter(bigrams), TOP_BIGRAMS),
+        "hashtags": _counted(Counter(hashtags)),
+        "mentions": _counted(Counter(mentions)),
+        "cashtags": _counted(Counter(cashtags)),
+        "emoji": _counted(Counter(emoji)),
+        "timeline": _timeline(buckets, window, step),
         "top_positive": [post_view(p, scores[p.text]) for p in top_positive],
         "top_negative": [post_view(p, scores[p.text]) for p in top_negative],
         "posts": [post_view(p, scores[p.text]) for p in newest_first[:SAMPLE_SIZE]],
@@ -241,19 +228,18 @@ def _extremes(posts: list[Post], scores: dict[str, dict]) -> tuple[list[Post], l
     return positive, negative
 
 
-def _timeline(buckets: dict[datetime, list], window: TimeWindow, by_day: bool) -> list[dict]:
-    step = timedelta(days=1) if by_day else timedelta(hours=1)
-    first = _bucket_start(window.start, by_day)
-    last = _bucket_start(max(window.start, window.end - timedelta(microseconds=1)), by_day)
+def _timeline(buckets: dict[int, list], window: TimeWindow, step: int) -> list[dict]:
+    """One entry per bucket of ``step`` seconds (UTC-aligned) over the window, empty buckets included."""
+    first = int(window.start.timestamp()) // step
+    last = max(first, math.ceil(window.end.timestamp() / step) - 1)  # the window's end is exclusive
     if buckets:
         first, last = min(first, min(buckets)), max(last, max(buckets))
     timeline = []
-    cursor = first
-    while cursor <= last:
-        posts, positive, neutral, negative, compound_sum = buckets.get(cursor) or (0, 0, 0, 0, 0.0)
+    for key in range(first, last + 1):
+        posts, positive, neutral, negative, compound_sum = buckets.get(key) or (0, 0, 0, 0, 0.0)
         timeline.append(
             {
-                "start": isoformat_z(cursor),
+                "start": isoformat_z(datetime.fromtimestamp(key * step, UTC)),
                 "posts": posts,
                 "positive": positive,
                 "neutral": neutral,
@@ -261,7 +247,6 @@ def _timeline(buckets: dict[datetime, list], window: TimeWindow, by_day: bool) -
                 "mean_compound": round(compound_sum / posts, 4) if posts else 0.0,
             }
         )
-        cursor += step
     return timeline
 
 

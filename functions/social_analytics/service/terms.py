@@ -9,9 +9,9 @@ filtering, so tokenizing costs a small fraction of scoring the same text with VA
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w*[^\W\d]\w*)")
@@ -47,8 +47,7 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _SKIP = STOPWORDS | _BREAKS
 
 
-@dataclass(frozen=True)
-class Tokens:
+class Tokens(NamedTuple):
     """The term material of one text."""
 
     words: list[str]  # content words in order (stopwords, keyword and URLs removed), may repeat
