@@ -1,0 +1,18 @@
+"""Scheduler function: EventBridge Scheduler invokes it on the scan rate; it queues the due tracked keywords."""
+
+from __future__ import annotations
+
+from social_analytics.observability import logger, tracer
+from social_analytics.service import tracking
+from social_analytics.storage.metrics import recorder
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context) -> dict:
+    try:
+        counts = tracking.enqueue_due()
+    finally:
+        recorder.flush()
+    logger.info("scheduled scan", extra={**counts, "scheduled_time": (event or {}).get("time")})
+    return counts
