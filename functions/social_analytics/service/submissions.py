@@ -43,6 +43,7 @@ class Submission:
 class Answer:
     cached: bool
     body: dict
+    enqueued: bool = False  # this call put a new job on the queue (not a cache hit, not single flight)
 
 
 class HotResults:
@@ -104,15 +105,20 @@ def cached_result(key: str, submission: Submission) -> dict | None:
     return result
 
 
+def _hit(result: dict, started: float) -> Answer:
+    recorder.count("cache_hits")
+    recorder.observe("cached", timer_ms(started))
+    return Answer(cached=True, body={"status": "done", "cached": True, "result": result})
+
+
 def submit(submission: Submission) -> Answer:
     started = time.perf_counter()
+    requested_at = time.time()
     key = normalize_keyword(submission.keyword)
     if not submission.refresh:
         result = cached_result(key, submission)
         if result is not None:
-            recorder.count("cache_hits")
-            recorder.observe("cached", timer_ms(started))
-            return Answer(cached=True, body={"status": "done", "cached": True, "result": result})
+            return _hit(result, started)
 
     job = AnalysisJob(
         job_id=uuid.uuid4().hex,
@@ -125,6 +131,16 @@ def submit(submission: Submission) -> Answer:
         providers=submission.providers,
     )
     holder = job_store.create_job_with_lock(job)
+    if holder is None:
+        # A job for this keyword may have finished between our cache read and our lock: its result is
+        # stored before its lock is released, so one more read closes that window (one job per keyword).
+        stored = job_store.get_latest_result(key)
+        if stored is not None and _serves(stored[1], submission):
+            result, meta = stored
+            fresh = meta["analyzed_epoch"] + get_settings().cache_ttl_seconds > time.time()
+            if fresh and (not submission.refresh or meta["analyzed_epoch"] >= requested_at):
+                job_store.discard_job(job.job_id, key)
+                return _hit(result, started)
     recorder.count("cache_misses")
     if holder is not None:  # single flight: an identical job is already queued or running
         existing = job_store.get_job(holder)
@@ -136,7 +152,7 @@ def submit(submission: Submission) -> Answer:
         job_store.fail_job(job.job_id, key, "enqueue_failed", "the job could not be queued; try again")
         raise QueueUnavailable(str(error)) from error
     recorder.count("tasks_enqueued")
-    return Answer(cached=False, body=_accepted(job.job_id, job.keyword, "queued"))
+    return Answer(cached=False, body=_accepted(job.job_id, job.keyword, "queued"), enqueued=True)
 
 
 def _accepted(job_id: str, keyword: str, status: str) -> dict:

@@ -120,6 +120,12 @@ def release_lock(key: str, job_id: str) -> None:
             raise
 
 
+def discard_job(job_id: str, key: str) -> None:
+    """Remove a job that was never queued, and its lock."""
+    _table().delete_item(Key=_job_key(job_id))
+    release_lock(key, job_id)
+
+
 def get_job(job_id: str) -> dict | None:
     item = _table().get_item(Key=_job_key(job_id), ConsistentRead=True).get("Item")
     return _plain_job(item) if item else None
