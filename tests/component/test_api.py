@@ -149,3 +149,21 @@ def test_health_and_openapi(call_api):
     assert {"/api/analyses", "/api/jobs/{job_id}", "/api/metrics"} <= set(spec["paths"])
     schema = spec["components"]["schemas"]["AnalysisRequest"]
     assert schema["properties"]["limit"]["maximum"] == 1000
+
+
+def test_a_job_finishing_between_cache_read_and_lock_does_not_start_a_second_job(
+    call_api, queue_messages, lambda_context, monkeypatch
+):
+    from social_analytics.service import submissions
+
+    call_api("POST", "/api/analyses", {"keyword": "race"})
+    run_worker(queue_messages(), lambda_context)
+    # GIVEN a request whose cache read happened just before the job stored its result
+    monkeypatch.setattr(submissions, "cached_result", lambda key, submission: None)
+
+    status, body = call_api("POST", "/api/analyses", {"keyword": "race"})
+
+    assert status == 200 and body["cached"] is True
+    assert queue_messages() == []
+    _, metrics = call_api("GET", "/api/metrics")
+    assert (metrics["cache_hits"], metrics["cache_misses"], metrics["tasks_enqueued"]) == (1, 1, 1)
