@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import threading
 
@@ -11,9 +12,25 @@ from local_stack.stack import LocalStack
 
 def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
+    generated = not os.environ.get("ADMIN_TOKEN")
+    if generated:  # the children inherit it; admin routes answer 401 without it
+        os.environ["ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+    if os.environ.get("SCAN_INTERVAL_SECONDS") and not os.environ.get("TRACK_MINUTE_SECONDS"):
+        # Demo time: the schedule fires every SCAN_INTERVAL_SECONDS and an "interval minute" lasts a second.
+        os.environ["TRACK_MINUTE_SECONDS"] = "1"
     stack = LocalStack(port=port).start()
     print(f"\n  Async Social Analytics is running at {stack.base_url}/  (API under {stack.base_url}/api)")
-    print(f"  moto AWS server: {stack.aws_endpoint}   Ctrl-C stops everything.\n", flush=True)
+    print(f"  moto AWS server: {stack.aws_endpoint}   Ctrl-C stops everything.")
+    if generated:
+        print(f"  admin token (generated for this run; set ADMIN_TOKEN to choose one): {os.environ['ADMIN_TOKEN']}")
+    else:
+        print("  admin token: the ADMIN_TOKEN you set")
+    if os.environ.get("SCAN_INTERVAL_SECONDS"):
+        print(
+            f"  schedule: every {os.environ['SCAN_INTERVAL_SECONDS']} s; "
+            f"one tracked-interval minute = {os.environ['TRACK_MINUTE_SECONDS']} s"
+        )
+    print(flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:

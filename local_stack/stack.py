@@ -233,6 +233,29 @@ class LocalStack:
 
     def _start_extra_children(self) -> None:
         """Hook for schedules and other event sources added by later features."""
+        self._start_schedules()
+
+    def _start_schedules(self) -> None:
+        """One ``local_stack.scheduler`` child per ``ScheduleV2`` event (moto does not fire schedules)."""
+        from local_stack.scheduler import rate_seconds
+
+        override = self.environment.get("SCAN_INTERVAL_SECONDS") or os.environ.get("SCAN_INTERVAL_SECONDS")
+        for logical_id, properties in self._functions_with("ScheduleV2"):
+            if str(properties.get("State", "ENABLED")).upper() == "DISABLED":
+                continue
+            config = {
+                "handler": self.functions[logical_id].handler,
+                "function_name": logical_id,
+                "schedule_name": f"{logical_id}-schedule",
+                "timeout": self.functions[logical_id].timeout,
+                "interval_seconds": float(override) if override else rate_seconds(properties["ScheduleExpression"]),
+                "maximum_retry_attempts": int(properties.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0)),
+            }
+            self._add(
+                f"schedule-{logical_id}",
+                [sys.executable, "-m", "local_stack.scheduler", json.dumps(config)],
+                self.function_environment(logical_id),
+            )
 
     def _supervise(self) -> None:
         while not self._stopping.wait(0.2):

@@ -133,3 +133,104 @@ ERROR_RESPONSES = {
     413: json_response(ErrorBody, "The body is too large."),
     422: json_response(ErrorBody, "A field is missing or invalid; `fields` names it."),
 }
+
+
+# ------------------------------------------------------------------ tracked keywords, history, alerts, compare
+class TrackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keyword: Annotated[StrictStr, Field(min_length=1, max_length=1000, description="The keyword to watch.")]
+    interval_minutes: Annotated[StrictInt, Field(ge=5, le=7 * 24 * 60, description="Minutes between scans.")]
+    providers: Annotated[
+        list[Annotated[StrictStr, Field(min_length=1, max_length=40)]] | None,
+        Field(max_length=10, description="Providers to ask, in order (default: the configured chain)."),
+    ] = None
+    sensitivity: Annotated[
+        Literal["low", "medium", "high"], Field(description="Alert threshold: mean + k x sd, k = 4 / 3 / 2.")
+    ] = "medium"
+    min_volume: Annotated[StrictInt, Field(ge=1, le=100000, description="No alert below this many posts.")] = 10
+    limit: Annotated[StrictInt, Field(ge=10, le=1000, description="Posts per scan.")] = 100
+    window_hours: Annotated[StrictInt, Field(ge=1, le=168, description="How far back each scan looks.")] = 24
+
+    @field_validator("keyword")
+    @classmethod
+    def _keyword(cls, value: str) -> str:
+        return validate_keyword(value)
+
+
+class Tracked(BaseModel):
+    keyword: str
+    key: str
+    interval_minutes: int
+    providers: list[str] | None
+    sensitivity: str
+    min_volume: int
+    limit: int
+    window_hours: int
+    created_at: str
+    last_scan_at: str | None
+    next_scan_at: str
+    last_alerts: dict[str, str]
+
+
+class TrackedList(BaseModel):
+    tracked: list[Tracked]
+
+
+class HistoryPoint(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    time: str
+    volume: int
+    positive: int
+    neutral: int
+    negative: int
+    mean_compound: float
+    top_terms: list[dict[str, Any]]
+
+
+class History(BaseModel):
+    keyword: str
+    key: str
+    since: str
+    until: str
+    points: list[HistoryPoint]
+
+
+class Alert(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["spike", "sentiment_dip"]
+    detail_type: Literal["SpikeDetected", "SentimentDip"]
+    keyword: str
+    key: str
+    at: str
+    value: float
+    baseline_mean: float
+    threshold: float
+
+
+class AlertList(BaseModel):
+    alerts: list[Alert]
+
+
+class CompareRow(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    keyword: str
+    key: str
+    analyzed: bool
+    volume: int
+    share: float
+
+
+class CompareBody(BaseModel):
+    total_volume: int
+    keywords: list[CompareRow]
+
+
+class Deletion(BaseModel):
+    keyword: str
+    key: str
+    deleted: dict[str, int]
+    kept: dict[str, int]
+
+
+ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Authorization: Bearer <token>`).")}

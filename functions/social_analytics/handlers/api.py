@@ -6,23 +6,33 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from social_analytics.models import normalize_keyword
 from social_analytics.observability import logger, metrics, tracer
 from social_analytics.schemas import (
+    ADMIN_RESPONSES,
     ERROR_RESPONSES,
     AcceptedJob,
+    AlertList,
     AnalysisRequest,
     CachedAnswer,
+    CompareBody,
+    Deletion,
+    ErrorBody,
     Health,
+    History,
     JobStatus,
     MetricsBody,
     Result,
+    Tracked,
+    TrackedList,
+    TrackRequest,
     json_response,
 )
-from social_analytics.service import submissions
+from social_analytics.service import admin, compare, deletion, submissions, tracking, views  # issue 7
 from social_analytics.storage.metrics import read_metrics
 
 MAX_BODY_BYTES = 64 * 1024
@@ -84,6 +94,108 @@ def get_metrics() -> dict:
 @app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})
 def health() -> dict:
     return {"status": "ok"}
+
+
+# ------------------------------------------------------------------ tracked keywords, history, alerts, compare
+# (issue 7) Admin routes are also refused in `handler` before validation, so a caller without the token learns
+# nothing from 422s; the in-route check is the second lock.
+@app.post(
+    "/api/tracked",
+    summary="Track a keyword: scan it on a schedule (admin)",
+    responses={200: json_response(Tracked, "Updated."), 201: json_response(Tracked, "Now tracked."), **ADMIN_RESPONSES}
+    | ERROR_RESPONSES,
+)
+def create_tracked(request: TrackRequest) -> Response[dict]:
+    admin.require(app.current_event.headers)
+    try:
+        item, created = tracking.track(
+            request.keyword,
+            request.interval_minutes,
+            providers=request.providers,
+            sensitivity=request.sensitivity,
+            min_volume=request.min_volume,
+            limit=request.limit,
+            window_hours=request.window_hours,
+        )
+    except tracking.TooManyTracked as error:
+        return error_response(HTTPStatus.CONFLICT, "too_many_tracked", f"at most {error.args[0]} tracked keywords")
+    status = HTTPStatus.CREATED if created else HTTPStatus.OK
+    return Response(status_code=status, content_type="application/json", body=tracking.public(item))
+
+
+@app.get("/api/tracked", summary="The tracked keywords", responses={200: json_response(TrackedList, "")})
+def get_tracked() -> dict:
+    return {"tracked": tracking.list_tracked()}
+
+
+@app.delete(
+    "/api/tracked/<keyword>",
+    summary="Stop tracking a keyword; its history stays (admin)",
+    responses={
+        200: json_response(dict, "Untracked."),
+        404: json_response(ErrorBody, "Not tracked."),
+        **ADMIN_RESPONSES,
+    },
+)
+def delete_tracked(keyword: Annotated[str, Path(min_length=1, max_length=1000)]) -> Response[dict]:
+    admin.require(app.current_event.headers)
+    if not tracking.untrack(keyword):
+        return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
+    return Response(
+        status_code=HTTPStatus.OK,
+        content_type="application/json",
+        body={"keyword": keyword, "key": normalize_keyword(keyword), "tracked": False},
+    )
+
+
+@app.get(
+    "/api/analyses/<keyword>/history",
+    summary="A keyword's history points (scheduled scans), oldest first",
+    responses={200: json_response(History, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_history(
+    keyword: Annotated[str, Path(min_length=1, max_length=1000)],
+    since: Annotated[str | None, Query(description="ISO 8601; default 7 days before `until`")] = None,
+    until: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
+) -> dict:
+    return views.history(keyword, since, until)
+
+
+@app.delete(
+    "/api/analyses/<keyword>",
+    summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
+    responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
+)
+def delete_analyses(keyword: Annotated[str, Path(min_length=1, max_length=1000)]) -> dict:
+    admin.require(app.current_event.headers)
+    return deletion.delete_keyword(keyword)
+
+
+@app.get(
+    "/api/alerts",
+    summary="Alerts, newest first",
+    responses={200: json_response(AlertList, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_alerts(
+    keyword: Annotated[str | None, Query(max_length=1000)] = None,
+    since: Annotated[str | None, Query(description="ISO 8601")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict:
+    return views.alerts(keyword, since, limit)
+
+
+@app.get(
+    "/api/compare",
+    summary="Share of voice of up to 10 keywords, from their latest results",
+    responses={200: json_response(CompareBody, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_compare(keywords: Annotated[str, Query(description="Comma-separated, 1..10")]) -> dict:
+    return compare.share_of_voice(views.compare_keywords(keywords))
+
+
+@app.exception_handler(admin.Unauthorized)
+def unauthorized(_error: admin.Unauthorized) -> Response[dict]:
+    return error_response(HTTPStatus.UNAUTHORIZED, "unauthorized", "a valid admin token is required")
 
 
 @app.get("/api/openapi.json", include_in_schema=False)
@@ -156,4 +268,6 @@ def handler(event: dict, context) -> dict:
             "headers": {"Content-Type": "application/json"},
             "body": '{"error":{"code":"body_too_large","message":"the request body exceeds 65536 bytes"}}',
         }
+    if views.is_admin_call(event) and not admin.is_authorized(event.get("headers")):
+        return views.UNAUTHORIZED
     return app.resolve(_as_json_request(event), context)

@@ -9,13 +9,17 @@ keeps the start of a slow rise out of its own baseline). Pure functions, no AWS.
   ``min_volume``.
 - Sentiment dip: the negative share (negative / posts) is above ``mean + k * sd`` of the baseline shares, with
   at least ``min_volume`` posts so a share of a handful of posts does not count.
-- ``sd`` has a floor (EARS uses one too) so a perfectly flat baseline does not turn every wiggle into an alert.
+- ``sd`` has a floor (EARS uses one too) so a flat or lucky-quiet baseline does not turn every wiggle into an
+  alert: for volume the larger of 1, the Poisson sd ``sqrt(mean)`` and 10% of the mean; for the negative share
+  the larger of 0.02 and the binomial sd ``sqrt(p (1 - p) / n)`` of the newest scan's share. Seven points give
+  a rough sd; without the sampling floor, plain noise crossed mean + 3 sd a few times in 30 scans.
 - Cooldown: after an alert of one type, the same type is not raised again for ``cooldown_seconds`` (by
   default as long as a spike takes to pass through the guard band and the baseline), so one event is one alert.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -61,8 +65,11 @@ def baseline_of(points: list[dict]) -> list[dict] | None:
 
 
 def _test(values: list[float], value: float, k: float, sd_floor: float) -> tuple[float, float, float, float]:
+    """EARS' C statistic with the sample sd (n - 1), widened by sqrt(1 + 1/n) because the baseline mean is itself
+    an estimate (the prediction interval of one new point), then floored."""
     mean = statistics.fmean(values)
-    sd = max(statistics.pstdev(values), sd_floor)
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    sd = max(spread * math.sqrt(1 + 1 / len(values)), sd_floor)
     return mean, sd, mean + k * sd, (value - mean) / sd
 
 
@@ -87,7 +94,8 @@ def detect(
 
     signals = []
     volumes = [float(p.get("volume") or 0) for p in baseline]
-    floor = max(VOLUME_SD_FLOOR, VOLUME_SD_FLOOR_FRACTION * statistics.fmean(volumes))
+    volume_mean = statistics.fmean(volumes)
+    floor = max(VOLUME_SD_FLOOR, math.sqrt(max(volume_mean, 0.0)), VOLUME_SD_FLOOR_FRACTION * volume_mean)
     mean, sd, threshold, score = _test(volumes, volume, k, floor)
     if volume > threshold:
         signals.append(Signal(SPIKE, volume, mean, sd, threshold, k, score))
@@ -95,7 +103,9 @@ def detect(
     shares = [negative_share(p) for p in baseline if (p.get("volume") or 0) > 0]
     if len(shares) >= BASELINE_POINTS - 2:  # a baseline with a few empty scans still counts
         share = negative_share(newest)
-        mean, sd, threshold, score = _test(shares, share, k, SHARE_SD_FLOOR)
+        p = statistics.fmean(shares)
+        floor = max(SHARE_SD_FLOOR, math.sqrt(p * (1 - p) / volume))
+        mean, sd, threshold, score = _test(shares, share, k, floor)
         if share > threshold:
             signals.append(Signal(SENTIMENT_DIP, share, mean, sd, threshold, k, score))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
+from social_analytics.service import tracking
 from social_analytics.service.analysis import analyze
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage.metrics import recorder
@@ -83,6 +84,7 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         **fetched.extra,
     }
     job_store.complete_job(job, result)
+    tracking.after_result(job, result)  # scheduled scans: history point + alerts (issue 7)
     recorder.count("jobs_done")
     recorder.count("posts_analyzed", result["posts_analyzed"])
     recorder.observe("queued", (time.time() - job.submitted_at) * 1000)
