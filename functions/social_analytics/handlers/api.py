@@ -57,7 +57,7 @@ def error_response(status: int, code: str, message: str, fields: list | None = N
         **ERROR_RESPONSES,
     },
 )
-def create_analysis(request: AnalysisRequest) -> Response[dict]:
+def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
     answer = submissions.submit(
         submissions.Submission(
             keyword=request.keyword, limit=request.limit, refresh=request.refresh, window_hours=request.window_hours
@@ -65,7 +65,8 @@ def create_analysis(request: AnalysisRequest) -> Response[dict]:
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.OK if answer.cached else HTTPStatus.ACCEPTED
-    return Response(status_code=status, content_type="application/json", body=answer.body)
+    # A hot cache hit comes pre-serialized (str); everything else is a dict the resolver validates and encodes.
+    return Response(status_code=status, content_type="application/json", body=answer.text or answer.body)
 
 
 @app.get(

@@ -5,6 +5,7 @@ Kept free of the analysis stack (vaderSentiment) so the API function starts fast
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -44,6 +45,7 @@ class Answer:
     cached: bool
     body: dict
     enqueued: bool = False  # this call put a new job on the queue (not a cache hit, not single flight)
+    text: str | None = None  # ``body`` already serialized as JSON (hot cache hits), so it is not re-encoded
 
 
 class HotResults:
@@ -53,7 +55,8 @@ class HotResults:
     """
 
     def __init__(self, max_entries: int = 512) -> None:
-        self._entries: dict[str, tuple[float, dict, dict]] = {}
+        self._entries: dict[str, tuple[float, dict, dict, str]] = {}
+        self._jobs: dict[str, tuple[float, dict, str]] = {}  # finished (done/failed) job bodies and keys, by id
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
@@ -70,15 +73,39 @@ class HotResults:
         with self._lock:
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()
-            self._entries[key] = (time.monotonic() + lifetime, result, meta)
+            # The whole cached answer is serialized once per entry, not once per hit: encoding (and validating)
+            # a result of 50 posts is most of a hit's CPU time (docs/PERFORMANCE.md).
+            text = json.dumps({"status": "done", "cached": True, "result": result}, separators=(",", ":"))
+            self._entries[key] = (time.monotonic() + lifetime, result, meta, text)
+
+    def answer_text(self, key: str, result: dict) -> str | None:
+        """The serialized cached answer for ``result`` if it is the one held for ``key``."""
+        entry = self._entries.get(key)
+        return entry[3] if entry is not None and entry[1] is result else None
+
+    def finished_job(self, job_id: str) -> dict | None:
+        entry = self._jobs.get(job_id)
+        return entry[1] if entry is not None and entry[0] >= time.monotonic() else None
+
+    def put_finished_job(self, job_id: str, body: dict, key: str) -> None:
+        lifetime = get_settings().hot_cache_seconds
+        if lifetime <= 0:
+            return
+        with self._lock:
+            if len(self._jobs) >= self._max_entries:
+                self._jobs.clear()
+            self._jobs[job_id] = (time.monotonic() + lifetime, body, key)
 
     def forget(self, key: str) -> None:
         with self._lock:
             self._entries.pop(key, None)
+            for job_id in [job_id for job_id, entry in self._jobs.items() if entry[2] == key]:
+                del self._jobs[job_id]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._jobs.clear()
 
 
 hot_results = HotResults()
@@ -105,10 +132,10 @@ def cached_result(key: str, submission: Submission) -> dict | None:
     return result
 
 
-def _hit(result: dict, started: float) -> Answer:
+def _hit(result: dict, started: float, text: str | None = None) -> Answer:
     recorder.count("cache_hits")
     recorder.observe("cached", timer_ms(started))
-    return Answer(cached=True, body={"status": "done", "cached": True, "result": result})
+    return Answer(cached=True, body={"status": "done", "cached": True, "result": result}, text=text)
 
 
 def submit(submission: Submission) -> Answer:
@@ -118,7 +145,7 @@ def submit(submission: Submission) -> Answer:
     if not submission.refresh:
         result = cached_result(key, submission)
         if result is not None:
-            return _hit(result, started)
+            return _hit(result, started, hot_results.answer_text(key, result))
 
     job = AnalysisJob(
         job_id=uuid.uuid4().hex,
@@ -166,6 +193,9 @@ def _accepted(job_id: str, keyword: str, status: str) -> dict:
 
 
 def job_status(job_id: str) -> dict:
+    finished = hot_results.finished_job(job_id)
+    if finished is not None:  # a done or failed job never changes: polling it again needs no DynamoDB read
+        return finished
     job = job_store.get_job(job_id)
     if job is None:
         raise UnknownJob(job_id)
@@ -185,6 +215,8 @@ def job_status(job_id: str) -> dict:
         body["result"] = job["result"]
     if "error" in job:
         body["error"] = job["error"]
+    if body["status"] in job_store.TERMINAL:
+        hot_results.put_finished_job(job_id, body, job["key"])
     return body
 
 
