@@ -68,16 +68,34 @@ def create_resources(template: Template, endpoint_url: str | None, visibility_ti
         template.physical_names[logical_id] = name
         template.attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
 
-    for logical_id in template.of_type("AWS::S3::Bucket"):
+    for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
         name = f"local-{logical_id.lower()}"
         s3.create_bucket(Bucket=name)
         template.physical_names[logical_id] = name
         template.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
         template.attributes[(logical_id, "DomainName")] = f"{name}.s3.amazonaws.com"
         template.attributes[(logical_id, "RegionalDomainName")] = f"{name}.s3.{REGION}.amazonaws.com"
+        _bucket_notifications(s3, name, template, resource.get("Properties", {}).get("NotificationConfiguration"))
 
     for logical_id in template.of_type("AWS::SNS::Topic"):
         arn = sns.create_topic(Name=f"local-{logical_id}")["TopicArn"]
         template.physical_names[logical_id] = arn
         template.attributes[(logical_id, "TopicArn")] = arn
         template.attributes[(logical_id, "TopicName")] = f"local-{logical_id}"
+
+
+def _bucket_notifications(s3, bucket: str, template: Template, notification: dict | None) -> None:
+    """S3 -> SQS event notifications (moto's server delivers them; it cannot invoke Lambda directly)."""
+    if not notification:
+        return
+    queues = []
+    for config in template.resolve(notification).get("QueueConfigurations", []):
+        entry = {"QueueArn": config["Queue"], "Events": [config["Event"]]}
+        rules = config.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        if rules:
+            entry["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+        queues.append(entry)
+    if queues:
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queues}
+        )

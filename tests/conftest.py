@@ -23,6 +23,8 @@ os.environ.update(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # Tests never reach the internet: no live provider unless a test points one at a loopback fake.
+        "PROVIDERS": "simulated",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -72,10 +74,11 @@ def aws(monkeypatch):
 def _reset_package_state() -> None:
     from social_analytics.service import submissions
     from social_analytics.settings import get_settings
-    from social_analytics.storage import clients
+    from social_analytics.storage import clients, imports
 
     get_settings.cache_clear()
     clients.reset_clients()
+    imports.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
     submissions.hot_results.clear()
 
 

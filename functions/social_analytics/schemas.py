@@ -234,3 +234,32 @@ class Deletion(BaseModel):
 
 
 ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Authorization: Bearer <token>`).")}
+
+
+# ------------------------------------------------------------------ imports (issue 4)
+class ImportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keyword: Annotated[StrictStr, Field(min_length=1, max_length=1000, description="The label to analyze under.")]
+    format: Annotated[Literal["csv", "jsonl"], Field(description="The upload's format.")] = "csv"
+
+    @field_validator("keyword")
+    @classmethod
+    def _keyword(cls, value: str) -> str:
+        return validate_keyword(value)
+
+
+class ImportUpload(BaseModel):
+    url: str
+    method: Literal["PUT"]
+    headers: dict[str, str]
+    expires_in: int
+
+
+class AcceptedImport(BaseModel):
+    job_id: str
+    status: Literal["queued"]
+    keyword: str
+    status_url: str
+    upload: ImportUpload
+    max_bytes: int

@@ -15,6 +15,7 @@ from social_analytics.observability import logger, metrics, tracer
 from social_analytics.schemas import (
     ADMIN_RESPONSES,
     ERROR_RESPONSES,
+    AcceptedImport,
     AcceptedJob,
     AlertList,
     AnalysisRequest,
@@ -24,6 +25,7 @@ from social_analytics.schemas import (
     ErrorBody,
     Health,
     History,
+    ImportRequest,
     JobStatus,
     MetricsBody,
     Result,
@@ -33,6 +35,7 @@ from social_analytics.schemas import (
     json_response,
 )
 from social_analytics.service import admin, compare, deletion, submissions, tracking, views  # issue 7
+from social_analytics.service import imports as import_service  # issue 4
 from social_analytics.storage.metrics import read_metrics
 
 MAX_BODY_BYTES = 64 * 1024
@@ -192,6 +195,17 @@ def get_alerts(
 )
 def get_compare(keywords: Annotated[str, Query(description="Comma-separated, 1..10")]) -> dict:
     return compare.share_of_voice(views.compare_keywords(keywords))
+
+
+# ------------------------------------------------------------------ imports (issue 4)
+@app.post(
+    "/api/imports",
+    summary="Analyze your own posts: a queued import job and a presigned URL to PUT the CSV / JSON Lines file to",
+    responses={201: json_response(AcceptedImport, "The job waits for the upload."), **ERROR_RESPONSES},
+)
+def create_import(request: ImportRequest) -> Response[dict]:
+    body = import_service.create_import(request.keyword, request.format)
+    return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=body)
 
 
 @app.exception_handler(admin.Unauthorized)

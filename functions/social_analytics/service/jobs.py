@@ -52,19 +52,15 @@ def start(job: AnalysisJob) -> bool:
 
 
 async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
-    from social_analytics.adapters.simulated import SimulatedAdapter
+    """The job's posts: an uploaded import, or the provider chain (incremental when it can be; see service.live).
+    Provider failures are in ``source["attempts"]``; ``JobFailed`` only when there is nothing to analyze."""
+    from social_analytics.service import live
 
-    window = TimeWindow.last_hours(job.window_hours)
-    adapter = SimulatedAdapter()
-    posts = await adapter.fetch(job.keyword, window, job.limit)
-    source = {
-        "provider": adapter.name,
-        "simulated": True,
-        "attempts": [{"provider": adapter.name, "outcome": "ok", "reason": "no live provider is configured"}],
-        "fetched_at": isoformat_z(datetime.now(UTC)),
-        "cost_estimate_usd": 0.0,
-    }
-    return FetchedPosts(posts=posts, source=source, window=window)
+    try:
+        fetched = await (live.fetch_import(job) if job.kind == "import" else live.fetch_live(job))
+    except live.NoData as no_data:
+        raise JobFailed(no_data.code, no_data.message) from None
+    return FetchedPosts(posts=fetched.posts, source=fetched.source, window=fetched.window, extra=fetched.extra)
 
 
 def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:

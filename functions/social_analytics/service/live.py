@@ -1,0 +1,196 @@
+"""The worker's post sources for one job: the provider chain (with incremental scans) or an uploaded import.
+
+* One pooled ``httpx.AsyncClient`` per container *and* event loop (``client()``): Powertools' AsyncBatchProcessor
+  reuses the thread's loop in Lambda (``LAMBDA_TASK_ROOT`` set), tests get a new loop per call, and a client must
+  not outlive the loop its connections belong to.
+* Provider failures never raise: they are in ``source["attempts"]`` (the worker turns those into the ProviderErrors
+  metric). Only when every provider failed and nothing
+  was returned (possible only when ``PROVIDERS`` leaves out ``simulated``) is the job failed (``no_data``).
+* Incremental scans: when the keyword has a stored window from a live provider that still covers the new window
+  (same or longer window, at least as many posts, not expired) and that provider's cursor, the provider is asked only
+  for newer posts and they are merged into the stored window (``service.incremental``). Any other job - first scan,
+  a larger window or limit, another provider answering, simulated data - fetches in full; a live answer with a
+  cursor then becomes the stored window. Imports and simulated posts are never stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import weakref
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+
+from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
+from social_analytics.observability import logger
+from social_analytics.settings import get_settings
+
+MAX_IMPORT_SPAN = timedelta(days=366)
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+_session_store = None
+
+
+class NoData(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Fetched:
+    posts: list[Post]
+    source: dict
+    window: TimeWindow
+    extra: dict = field(default_factory=dict)
+
+
+def client() -> httpx.AsyncClient:
+    """The pooled client of the running event loop (created on first use in that loop)."""
+    from social_analytics.adapters._http import build_client
+
+    loop = asyncio.get_running_loop()
+    found = _clients.get(loop)
+    if found is None or found.is_closed:
+        found = _clients[loop] = build_client()
+    return found
+
+
+def session_store():
+    """The container's Bluesky session store (DynamoDB, shared by all containers)."""
+    global _session_store
+    if _session_store is None:
+        from social_analytics.storage.sessions import DynamoSessionStore
+
+        _session_store = DynamoSessionStore("bluesky")
+    return _session_store
+
+
+def summarize_attempts(attempts: list[dict]) -> str:
+    return "; ".join(
+        f"{a['provider']} {a['outcome']}" + (f" ({a['reason']})" if a.get("reason") else "") for a in attempts
+    )
+
+
+async def fetch_live(job: AnalysisJob) -> Fetched:
+    from social_analytics.service.credentials import load_provider_config
+    from social_analytics.service.fetching import build_adapters, fetch_with_fallback
+    from social_analytics.service.incremental import IncrementalAdapter
+    from social_analytics.storage import cursors as cursor_store
+    from social_analytics.storage import posts as post_store
+
+    settings = get_settings()
+    window = TimeWindow.last_hours(job.window_hours)
+    config = load_provider_config()
+    try:
+        adapters = build_adapters(job.providers, config, client(), session_store=session_store())
+    except ValueError as error:
+        raise NoData("unknown_provider", str(error)) from None
+
+    stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
+    incremental_from = None
+    if stored is not None and stored.provider in cursors:
+        for index, adapter in enumerate(adapters):
+            if adapter.name == stored.provider and hasattr(adapter, "fetch_result"):
+                adapters[index] = IncrementalAdapter(adapter, stored.posts)
+                incremental_from = stored.provider
+
+    outcome = await fetch_with_fallback(
+        adapters,
+        job.keyword,
+        window,
+        job.limit,
+        settings.fetch_budget_seconds,
+        cursors={incremental_from: cursors[incremental_from]} if incremental_from else None,
+    )
+    source = outcome.source
+    if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):
+        raise NoData("no_data", f"no provider returned posts: {summarize_attempts(source['attempts'])}"[:480])
+    source["incremental"] = bool(incremental_from and outcome.provider == incremental_from)
+
+    provider = outcome.provider
+    cursor = outcome.cursors.get(provider)
+    if outcome.posts and not outcome.simulated and cursor and provider not in ("import", "simulated"):
+        now = time.time()
+        keep = post_store.StoredWindow(
+            provider=provider,
+            posts=outcome.posts,
+            fetched_at=now,
+            window_hours=job.window_hours,
+            limit=job.limit,
+            expires_at=int(now + job.window_hours * 3600),
+            generation=job.job_id,
+        )
+        try:
+            await asyncio.to_thread(post_store.save_window, job.key, keep, cursor)
+        except Exception:  # the result is still right; only the next scan will fetch in full
+            logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
+    return Fetched(posts=outcome.posts, source=source, window=window)
+
+
+def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store):
+    """The stored window and cursors when they can continue this job's window, else (None, {})."""
+    try:
+        stored = post_store.load_window(job.key)
+        if stored is None:
+            return None, {}
+        usable = (
+            stored.window_hours >= job.window_hours
+            and stored.limit >= job.limit
+            and stored.fetched_at >= window.start.timestamp()
+            and (not job.providers or stored.provider in job.providers)
+        )
+        if not usable:
+            return None, {}
+        cursors = {name: c.cursor for name, c in cursor_store.load(job.key).items() if name == stored.provider}
+        return stored, cursors
+    except Exception:  # a storage hiccup must not fail the job: fetch in full
+        logger.exception("reading the incremental window failed", extra={"keyword": job.keyword})
+        return None, {}
+
+
+async def fetch_import(job: AnalysisJob) -> Fetched:
+    from social_analytics.adapters.imports import ImportAdapter, parse_import
+    from social_analytics.service.fetching import fetch_with_fallback
+    from social_analytics.storage import imports as import_store
+
+    key = job.import_object or ""
+    if not key.startswith(f"{import_store.PREFIX}{job.job_id}."):
+        raise NoData("bad_import", "the job does not name its own upload")
+    fmt = "jsonl" if key.endswith(".jsonl") else "csv"
+    try:
+        data = await asyncio.to_thread(import_store.get_object, key)
+    except import_store.ImportTooLarge as error:
+        raise NoData("too_large", f"too large: {error}") from None
+    except import_store.ImportMissing:
+        raise NoData("not_uploaded", "no upload was found for this import (it may have expired)") from None
+    try:
+        parsed = parse_import(data, fmt=fmt)
+    except ValueError as error:
+        raise NoData("bad_import", str(error)) from None
+    report = parsed.report.as_dict()
+    if not parsed.posts:
+        raise NoData("no_data", f"the upload has no usable rows ({report['rejected']} rejected of {report['rows']})")
+
+    newest = max(p.created_at for p in parsed.posts)
+    end = newest + timedelta(seconds=1)
+    start = max(min(p.created_at for p in parsed.posts), end - MAX_IMPORT_SPAN)
+    window = TimeWindow(start=start, end=end)
+    in_span = [p for p in parsed.posts if p.created_at >= start]
+    report["outside_span"] = len(parsed.posts) - len(in_span)
+    report["analyzed"] = min(len(in_span), job.limit)
+
+    outcome = await fetch_with_fallback([ImportAdapter(in_span)], job.keyword, window, job.limit, 5.0)
+    extra = {
+        "import": report,
+        "window": {
+            "start": isoformat_z(window.start),
+            "end": isoformat_z(window.end),
+            "hours": max(1, math.ceil(window.hours)),
+        },
+    }
+    return Fetched(posts=outcome.posts, source=outcome.source, window=window, extra=extra)

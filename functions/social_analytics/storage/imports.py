@@ -1,0 +1,87 @@
+"""Uploaded import files in the imports bucket: presigned PUT URLs (API side) and size-capped reads (worker side).
+
+Objects are ``imports/<job_id>.<csv|jsonl>``; the bucket's lifecycle rule deletes them after a day.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from social_analytics.storage.clients import _CONFIG
+
+PREFIX = "imports/"
+CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+UPLOAD_URL_SECONDS = 900
+
+
+class ImportTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the upload is {size} bytes; the limit is {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class ImportMissing(Exception):
+    """No object at that key (never uploaded, or already expired)."""
+
+
+def bucket_name() -> str:
+    return os.environ.get("IMPORTS_BUCKET", "")
+
+
+def max_bytes() -> int:
+    value = os.environ.get("IMPORT_MAX_BYTES", "").strip()
+    return int(value) if value else DEFAULT_MAX_BYTES
+
+
+@cache
+def _s3():
+    # SigV4 presigning (SigV2 is deprecated); path style follows automatically for a local IP endpoint.
+    return boto3.session.Session().client("s3", config=_CONFIG.merge(Config(signature_version="s3v4")))
+
+
+def reset() -> None:
+    _s3.cache_clear()
+
+
+def object_key(job_id: str, fmt: str) -> str:
+    return f"{PREFIX}{job_id}.{fmt}"
+
+
+def presign_upload(key: str, fmt: str, expires_in: int = UPLOAD_URL_SECONDS) -> dict:
+    """What a client needs to upload: ``{"url", "method": "PUT", "headers", "expires_in"}``."""
+    content_type = CONTENT_TYPES[fmt]
+    url = _s3().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket_name(), "Key": key, "ContentType": content_type},
+        ExpiresIn=expires_in,
+    )
+    return {"url": url, "method": "PUT", "headers": {"Content-Type": content_type}, "expires_in": expires_in}
+
+
+def get_object(key: str, limit: int | None = None) -> bytes:
+    """The object's bytes; ``ImportTooLarge`` above ``limit`` (read no further), ``ImportMissing`` when absent."""
+    limit = max_bytes() if limit is None else limit
+    try:
+        response = _s3().get_object(Bucket=bucket_name(), Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
+            raise ImportMissing(key) from None
+        raise
+    body = response["Body"]
+    try:
+        size = int(response.get("ContentLength") or 0)
+        if size > limit:
+            raise ImportTooLarge(size, limit)
+        data = body.read(limit + 1)
+        if len(data) > limit:
+            raise ImportTooLarge(len(data), limit)
+        return data
+    finally:
+        body.close()

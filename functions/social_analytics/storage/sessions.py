@@ -1,0 +1,58 @@
+"""Provider sessions shared by every worker container: ``PROVIDER#<name>`` / ``SESSION``.
+
+``DynamoSessionStore`` implements ``adapters.bluesky.SessionStore`` so all containers reuse one Bluesky login (and its
+refreshes) instead of each logging in. The item holds the tokens (the table is encrypted at rest); they are never
+logged, and the store's ``repr`` shows only the item key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from social_analytics.settings import get_settings
+from social_analytics.storage.clients import table
+
+SESSION_TTL_SECONDS = 60 * 86400  # Bluesky refresh JWTs live about 60-90 days; an older item is useless
+
+
+class DynamoSessionStore:
+    def __init__(self, provider: str = "bluesky") -> None:
+        self.provider = provider
+
+    def __repr__(self) -> str:
+        return f"DynamoSessionStore(pk='PROVIDER#{self.provider}', sk='SESSION')"
+
+    def _key(self) -> dict:
+        return {"pk": f"PROVIDER#{self.provider}", "sk": "SESSION"}
+
+    def _load(self):
+        from social_analytics.adapters.bluesky import BlueskySession
+
+        row = table(get_settings().table_name).get_item(Key=self._key(), ConsistentRead=True).get("Item")
+        if not row or int(row.get("expires_at", 0)) <= time.time() or "session" not in row:
+            return None
+        try:
+            return BlueskySession.from_dict(dict(row["session"]))
+        except Exception:  # an unreadable item: behave as if there were none (the manager logs in)
+            return None
+
+    def _save(self, session) -> None:
+        store = table(get_settings().table_name)
+        if session is None:
+            store.delete_item(Key=self._key())
+            return
+        store.put_item(
+            Item={
+                **self._key(),
+                "session": session.to_dict(),
+                "updated_at": int(time.time()),
+                "expires_at": int(time.time() + SESSION_TTL_SECONDS),
+            }
+        )
+
+    async def load(self):
+        return await asyncio.to_thread(self._load)
+
+    async def save(self, session) -> None:
+        await asyncio.to_thread(self._save, session)

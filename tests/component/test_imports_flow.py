@@ -1,0 +1,81 @@
+"""Imports in-process (moto): API -> object created event -> import function -> worker, and the size cap."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from tests.conftest import sqs_event
+
+
+def s3_event(key: str, size: int) -> dict:
+    record = {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": key, "size": size}}}
+    return {"MessageId": "m1", "ReceiptHandle": "r1", "Body": json.dumps({"Records": [record]}), "MD5OfBody": "x"}
+
+
+def upload(aws, call_api, data: bytes) -> dict:
+    status, body = call_api("POST", "/api/imports", {"keyword": "mine", "format": "jsonl"})
+    assert status == 201 and body["upload"]["headers"] == {"Content-Type": "application/x-ndjson"}
+    key = f"imports/{body['job_id']}.jsonl"
+    assert key in body["upload"]["url"]
+    boto3.client("s3").put_object(Bucket=aws.physical_names["ImportsBucket"], Key=key, Body=data)
+    return {**body, "key": key}
+
+
+def test_an_uploaded_jsonl_file_is_queued_and_analyzed(aws, call_api, queue_messages, lambda_context):
+    from social_analytics.handlers import imports, worker
+
+    rows = [{"text": f"great day {n}", "created_at": f"2026-11-2{n % 3}T10:00:00Z", "likes": n} for n in range(30)]
+    data = ("\n".join(json.dumps(r) for r in rows) + "\nnot json\n").encode()
+    created = upload(aws, call_api, data)
+    assert queue_messages() == []  # nothing runs before the upload
+
+    test_event = {
+        "MessageId": "t",
+        "ReceiptHandle": "t",
+        "Body": json.dumps({"Event": "s3:TestEvent"}),
+        "MD5OfBody": "x",
+    }
+    events = sqs_event([s3_event(created["key"], len(data)), test_event], "arn:aws:sqs:us-east-1:123456789012:q")
+    assert imports.handler(events, lambda_context)["batchItemFailures"] == []
+    messages = queue_messages()
+    assert len(messages) == 1 and json.loads(messages[0]["Body"])["import_object"] == created["key"]
+
+    assert worker.handler(sqs_event(messages), lambda_context)["batchItemFailures"] == []
+    _, job = call_api("GET", created["status_url"])
+    assert job["status"] == "done" and job["result"]["posts_analyzed"] == 30
+    assert job["result"]["import"]["rejected"] == 1 and job["result"]["source"]["provider"] == "import"
+
+
+def test_an_upload_over_the_cap_fails_the_job(aws, call_api, queue_messages, lambda_context, monkeypatch):
+    from social_analytics.handlers import imports
+
+    created = upload(aws, call_api, b'{"text": "hello"}\n' * 10)
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "50")
+    events = sqs_event([s3_event(created["key"], 180)], "arn:aws:sqs:us-east-1:123456789012:q")
+    assert imports.handler(events, lambda_context)["batchItemFailures"] == []
+
+    assert queue_messages() == []
+    _, job = call_api("GET", created["status_url"])
+    assert job["status"] == "failed" and job["error"]["code"] == "too_large"
+
+
+def test_the_worker_refuses_an_object_over_the_cap(aws, call_api, lambda_context, monkeypatch):
+    """Defence in depth: the size is checked again when the worker reads the object."""
+    from social_analytics.handlers import worker
+    from social_analytics.models import AnalysisJob
+    from social_analytics.storage import jobs as job_store
+
+    created = upload(aws, call_api, b'{"text": "hello"}\n' * 10)
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "50")
+    record = job_store.get_job(created["job_id"])
+    job = AnalysisJob(
+        job_id=record["job_id"], keyword=record["keyword"], key=record["key"], limit=record["limit"],
+        window_hours=record["window_hours"], submitted_at=record["submitted_at"], kind="import",
+        import_object=created["key"],
+    )  # fmt: skip
+    message = {"MessageId": "w", "ReceiptHandle": "w", "Body": json.dumps(job.to_message()), "MD5OfBody": "x"}
+    assert worker.handler(sqs_event([message]), lambda_context)["batchItemFailures"] == []
+    _, body = call_api("GET", created["status_url"])
+    assert body["status"] == "failed" and body["error"]["code"] == "too_large"
