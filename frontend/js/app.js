@@ -2,6 +2,7 @@
 import { ApiError, getApiBase, getMetrics, loadConfig, runAnalysis } from "./api.js";
 import { compareCharts, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
 import { exportCsv, exportJson } from "./export.js";
+import { enterTracked } from "./tracked.js";
 import {
   clear,
   extremes,
@@ -38,6 +39,7 @@ const $ = (id) => document.getElementById(id);
  */
 const VIEWS = {
   analyze: { label: "Analyze", enter: (state) => enterAnalyze(state) },
+  tracked: { label: "Tracked", enter: () => enterTracked($("view-tracked")) },
 };
 
 const SUGGESTIONS = ["serverless", "python", "coffee", "electric cars", "climate"];

@@ -1,0 +1,266 @@
+// The Tracked view: keywords scanned on a schedule, their history (volume + mean sentiment) and their alerts.
+// Admin actions (track / untrack) need the admin token: asked for in the form, kept only in sessionStorage.
+// Untrusted text (keywords, terms) only goes through textContent via h(): no innerHTML here.
+import { ApiError, resolveApiUrl } from "./api.js";
+import { clear, fmtInt, fmtTime, h, relTime } from "./render.js";
+
+const TOKEN_KEY = "asa.adminToken";
+const REFRESH_MS = 10_000;
+const charts = new Map();
+let timer = null;
+let root = null;
+
+const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
+
+async function call(path, { method = "GET", body, admin = false } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (admin) headers.Authorization = `Bearer ${token()}`;
+  let res;
+  try {
+    res = await fetch(resolveApiUrl(path), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "network_error", "Could not reach the API.");
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || `The API answered ${res.status}.`, e.fields);
+  }
+  return data;
+}
+
+function say(text, kind = "info") {
+  const el = root.querySelector("#tracked-message");
+  el.textContent = text;
+  el.dataset.kind = kind;
+  el.hidden = !text;
+}
+
+function adminError(err) {
+  if (err.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    root.querySelector("#admin-token").value = "";
+    say("The admin token was refused. Enter the token printed by `make run` (or kept in SSM).", "error");
+  } else {
+    const field = err.fields && err.fields[0] ? ` (${err.fields[0].field}: ${err.fields[0].message})` : "";
+    say(`${err.message}${field}`, "error");
+  }
+}
+
+function ensureToken() {
+  const input = root.querySelector("#admin-token");
+  const typed = input.value.trim();
+  if (typed) sessionStorage.setItem(TOKEN_KEY, typed);
+  if (!token()) {
+    say("Admin actions need the admin token.", "error");
+    input.focus();
+    return false;
+  }
+  return true;
+}
+
+function build(container) {
+  container.replaceChildren(
+    h("h1", { id: "tracked-title", class: "sr-only" }, "Tracked keywords"),
+    h(
+      "form",
+      { id: "track-form", class: "card search", novalidate: true },
+      h(
+        "div",
+        { class: "field field-keyword" },
+        h("label", { for: "track-keyword" }, "Keyword to track"),
+        h(
+          "div",
+          { class: "input-row" },
+          h("input", { id: "track-keyword", type: "text", autocomplete: "off", maxlength: "300", placeholder: "e.g. my brand" }),
+          h("button", { type: "submit", class: "btn btn-primary", id: "track-btn" }, "Track"),
+        ),
+      ),
+      h(
+        "div",
+        { class: "field field-small" },
+        h("label", { for: "track-interval" }, "Every"),
+        h(
+          "select",
+          { id: "track-interval" },
+          ...[[5, "5 minutes"], [15, "15 minutes"], [60, "hour"], [360, "6 hours"], [1440, "day"]].map(([v, t]) =>
+            h("option", { value: String(v), selected: v === 15 }, t),
+          ),
+        ),
+      ),
+      h(
+        "div",
+        { class: "field field-small" },
+        h("label", { for: "track-sensitivity" }, "Alert sensitivity"),
+        h(
+          "select",
+          { id: "track-sensitivity" },
+          ...["low", "medium", "high"].map((v) => h("option", { value: v, selected: v === "medium" }, v)),
+        ),
+      ),
+      h(
+        "div",
+        { class: "field field-small" },
+        h("label", { for: "admin-token" }, "Admin token"),
+        h("input", { id: "admin-token", type: "password", autocomplete: "off", placeholder: "kept for this tab only" }),
+      ),
+    ),
+    h("p", { id: "tracked-message", class: "status card", role: "status", "aria-live": "polite", hidden: true }),
+    h("p", { id: "tracked-empty", class: "empty card", hidden: true }, "No keyword is tracked yet."),
+    h("div", { id: "tracked-list", class: "tracked-list" }),
+  );
+  container.querySelector("#admin-token").value = token();
+  container.querySelector("#track-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const keyword = container.querySelector("#track-keyword").value.trim();
+    if (!keyword) return say("Type a keyword to track.", "error");
+    if (!ensureToken()) return;
+    try {
+      const body = {
+        keyword,
+        interval_minutes: Number(container.querySelector("#track-interval").value),
+        sensitivity: container.querySelector("#track-sensitivity").value,
+      };
+      const item = await call("/api/tracked", { method: "POST", body, admin: true });
+      say(`Tracking “${item.keyword}”: the first scan is queued on the next schedule tick.`);
+      container.querySelector("#track-keyword").value = "";
+      await refresh();
+    } catch (err) {
+      adminError(err);
+    }
+  });
+}
+
+async function untrack(item) {
+  if (!ensureToken()) return;
+  try {
+    await call(`/api/tracked/${encodeURIComponent(item.keyword)}`, { method: "DELETE", admin: true });
+    say(`Stopped tracking “${item.keyword}”. Its history is kept.`);
+    await refresh();
+  } catch (err) {
+    adminError(err);
+  }
+}
+
+function drawHistory(canvasId, points) {
+  const C = window.Chart;
+  const canvas = document.getElementById(canvasId);
+  if (!C || !canvas) return;
+  charts.get(canvasId)?.destroy();
+  const css = getComputedStyle(document.documentElement);
+  const color = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  charts.set(
+    canvasId,
+    new C(canvas, {
+      data: {
+        labels: points.map((p) => fmtTime(p.time)),
+        datasets: [
+          { type: "bar", label: "Volume", data: points.map((p) => p.volume), backgroundColor: color("--accent", "#4c8dff"), yAxisID: "y" },
+          {
+            type: "line",
+            label: "Mean sentiment",
+            data: points.map((p) => p.mean_compound),
+            borderColor: color("--pos", "#2ecc71"),
+            pointRadius: 2,
+            yAxisID: "y1",
+          },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          y: { beginAtZero: true, title: { display: true, text: "posts" } },
+          y1: { position: "right", min: -1, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: "compound" } },
+        },
+      },
+    }),
+  );
+}
+
+function alertRow(alert) {
+  const what = alert.type === "spike" ? "Volume spike" : "Sentiment dip";
+  const value = alert.type === "spike" ? `${fmtInt(alert.value)} posts` : `${Math.round(alert.value * 100)}% negative`;
+  return h(
+    "li",
+    { class: `alert alert-${alert.type}`, dataset: { type: alert.type } },
+    h("strong", {}, what),
+    ` · ${value} (threshold ${alert.type === "spike" ? fmtInt(alert.threshold) : `${Math.round(alert.threshold * 100)}%`}) · `,
+    h("time", { datetime: alert.at, title: fmtTime(alert.at) }, relTime(alert.at)),
+  );
+}
+
+function card(item, index, history, alerts) {
+  const canvasId = `tracked-chart-${index}`;
+  const points = history.points || [];
+  const last = points[points.length - 1];
+  const summary = points.length
+    ? `${points.length} scan${points.length === 1 ? "" : "s"} · latest ${fmtInt(last.volume)} posts, mean ${last.mean_compound.toFixed(2)}`
+    : "No scan yet: the first one runs on the next schedule tick.";
+  return h(
+    "article",
+    { class: "card panel tracked-item", dataset: { key: item.key } },
+    h(
+      "div",
+      { class: "panel-head" },
+      h("h3", { class: "tracked-keyword" }, item.keyword),
+      h(
+        "button",
+        { type: "button", class: "btn btn-small btn-ghost", onclick: () => untrack(item), "aria-label": `Stop tracking ${item.keyword}` },
+        "Untrack",
+      ),
+    ),
+    h(
+      "p",
+      { class: "muted small" },
+      `Every ${item.interval_minutes} min · sensitivity ${item.sensitivity} · `,
+      item.last_scan_at ? `last scan ${relTime(item.last_scan_at)}` : "never scanned",
+    ),
+    h("p", { class: "tracked-summary", dataset: { points: String(points.length) } }, summary),
+    h("div", { class: "chart-box" }, h("canvas", { id: canvasId, role: "img", "aria-label": `History of ${item.keyword}: ${summary}` })),
+    h("h4", { class: "small" }, "Alerts"),
+    alerts.length
+      ? h("ul", { class: "tracked-alerts" }, ...alerts.map(alertRow))
+      : h("p", { class: "muted small tracked-no-alerts" }, "No alert."),
+  );
+}
+
+async function refresh() {
+  if (!root) return;
+  let tracked;
+  try {
+    tracked = (await call("/api/tracked")).tracked;
+  } catch (err) {
+    return say(err.message, "error");
+  }
+  const details = await Promise.all(
+    tracked.map((item) =>
+      Promise.all([
+        call(`/api/analyses/${encodeURIComponent(item.keyword)}/history`).catch(() => ({ points: [] })),
+        call(`/api/alerts?keyword=${encodeURIComponent(item.keyword)}&limit=20`).catch(() => ({ alerts: [] })),
+      ]),
+    ),
+  );
+  for (const chart of charts.values()) chart.destroy();
+  charts.clear();
+  const list = clear(root.querySelector("#tracked-list"));
+  root.querySelector("#tracked-empty").hidden = tracked.length > 0;
+  tracked.forEach((item, i) => list.append(card(item, i, details[i][0], details[i][1].alerts)));
+  tracked.forEach((item, i) => drawHistory(`tracked-chart-${i}`, details[i][0].points || []));
+  root.dataset.loaded = "true";
+}
+
+/** Called by app.js when the view is shown. Refreshes every 10 s while visible. */
+export function enterTracked(container) {
+  if (!container.querySelector("#track-form")) build(container);
+  root = container;
+  clearInterval(timer);
+  timer = setInterval(() => (container.hidden ? clearInterval(timer) : refresh()), REFRESH_MS);
+  return refresh();
+}
