@@ -4,7 +4,6 @@ function "container" (the API front and the SQS-driven workers), restarted if th
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import socket
@@ -12,10 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from typing import IO
-
-from moto.server import ThreadedMotoServer
 
 from local_stack.resources import create_resources
 from local_stack.template import REGION, REPO_ROOT, Template
@@ -61,17 +59,24 @@ class LocalStack:
         self.log = log or sys.stdout
         self.children: list[Child] = []
         self._stopping = threading.Event()
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: subprocess.Popen | None = None
         self.aws_endpoint = ""
         self.base_url = ""
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request otherwise
         moto_port = int(os.environ.get("MOTO_PORT") or free_port())
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-        self._moto.start()
+        # moto's server in a process of its own: its state is per process, so each stack gets a fresh AWS,
+        # and it serves requests without competing for this process's GIL. Bound to loopback only.
+        self._moto = subprocess.Popen(  # noqa: S603 - our own interpreter and moto's module
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # it logs every request
+        )
         self.aws_endpoint = f"http://127.0.0.1:{moto_port}"
+        if not wait_until(self._moto_ready, timeout=30, interval=0.1):
+            self.stop()
+            raise RuntimeError(f"moto's server did not start on port {moto_port}")
         create_resources(self.template, self.aws_endpoint, self.visibility_timeout)
         self.functions = self.template.functions()
         try:
@@ -100,8 +105,22 @@ class LocalStack:
                     child.process.kill()
                     child.process.wait()
         if self._moto:
-            self._moto.stop()
+            self._moto.terminate()
+            try:
+                self._moto.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._moto.kill()
+                self._moto.wait()
             self._moto = None
+
+    def _moto_ready(self) -> bool:
+        if self._moto is not None and self._moto.poll() is not None:
+            raise RuntimeError(f"moto's server exited with {self._moto.returncode}")
+        try:
+            with urllib.request.urlopen(f"{self.aws_endpoint}/moto-api/", timeout=1):  # noqa: S310 - loopback
+                return True
+        except OSError:
+            return False
 
     def __enter__(self) -> LocalStack:
         return self.start()
