@@ -214,7 +214,8 @@ def test_a_spike_raises_one_alert_and_one_event(call_api, admin_token, tracking_
     assert [a["type"] for a in raised] == ["spike"]
     (event,) = alert_events()
     assert event["detail-type"] == "SpikeDetected" and event["source"] == "async-social-analytics"
-    assert event["detail"]["keyword"] == "brand" and event["detail"]["value"] == 420
+    assert event["detail"]["keyword"] == "brand" and event["detail"]["volume"] == 420
+    assert event["detail"]["value"] == 420 / 24  # the posting rate: 420 posts over the 24-hour window
     (stored,) = call_api("GET", "/api/alerts")[1]["alerts"]
     assert stored["type"] == "spike" and stored["detail_type"] == "SpikeDetected"
     assert call_api("GET", "/api/alerts", query={"keyword": "other"})[1] == {"alerts": []}

@@ -93,12 +93,16 @@ def detect(
         return []
 
     signals = []
-    volumes = [float(p.get("volume") or 0) for p in baseline]
+    # Spikes are about the posting rate when every point has one (capped fetches keep the count at the limit).
+    use_rate = all("rate_per_hour" in p for p in [*baseline, newest])
+    field = "rate_per_hour" if use_rate else "volume"
+    volumes = [float(p.get(field) or 0) for p in baseline]
+    current = float(newest.get(field) or 0)
     volume_mean = statistics.fmean(volumes)
     floor = max(VOLUME_SD_FLOOR, math.sqrt(max(volume_mean, 0.0)), VOLUME_SD_FLOOR_FRACTION * volume_mean)
-    mean, sd, threshold, score = _test(volumes, volume, k, floor)
-    if volume > threshold:
-        signals.append(Signal(SPIKE, volume, mean, sd, threshold, k, score))
+    mean, sd, threshold, score = _test(volumes, current, k, floor)
+    if current > threshold:
+        signals.append(Signal(SPIKE, current, mean, sd, threshold, k, score))
 
     shares = [negative_share(p) for p in baseline if (p.get("volume") or 0) > 0]
     if len(shares) >= BASELINE_POINTS - 2:  # a baseline with a few empty scans still counts

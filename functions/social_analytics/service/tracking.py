@@ -169,6 +169,24 @@ def enqueue_due(now: float | None = None) -> dict:
 
 
 # ------------------------------------------------------------------ worker side
+def posts_per_hour(job: AnalysisJob, result: dict) -> float:
+    """The posting rate, which is what a volume spike is about.
+
+    A fetch capped by the job's limit holds only the newest posts: they cover the span back to the oldest of
+    them, not the whole window, so the count alone would stay at the limit however busy the keyword gets.
+    The span comes from the timeline's first non-empty bucket (hour or day resolution), at least 15 minutes.
+    """
+    count = int(result.get("posts_analyzed") or 0)
+    window = result.get("window") or {}
+    hours = float(window.get("hours") or job.window_hours or 1)
+    starts = [bucket["start"] for bucket in result.get("timeline") or [] if bucket.get("posts")]
+    if count >= job.limit and starts and window.get("end"):
+        oldest = datetime.fromisoformat(min(starts).replace("Z", "+00:00"))
+        end = datetime.fromisoformat(window["end"].replace("Z", "+00:00"))
+        hours = min(hours, max((end - oldest).total_seconds() / 3600, 0.25))
+    return round(count / hours, 3)
+
+
 def history_point(job: AnalysisJob, result: dict, at: float) -> dict:
     sentiment = result.get("sentiment") or {}
     return {
@@ -176,6 +194,7 @@ def history_point(job: AnalysisJob, result: dict, at: float) -> dict:
         "epoch": round(at, 3),
         "job_id": job.job_id,
         "volume": int(result.get("posts_analyzed") or 0),
+        "rate_per_hour": posts_per_hour(job, result),
         "positive": int(sentiment.get("positive") or 0),
         "neutral": int(sentiment.get("neutral") or 0),
         "negative": int(sentiment.get("negative") or 0),
@@ -231,6 +250,8 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
             "epoch": now,
             "job_id": job.job_id,
             "value": round(signal.value, 4),
+            "volume": point["volume"],
+            "rate_per_hour": point["rate_per_hour"],
             "baseline_mean": round(signal.baseline_mean, 4),
             "baseline_sd": round(signal.baseline_sd, 4),
             "threshold": round(signal.threshold, 4),

@@ -108,3 +108,37 @@ def test_sensitivity_sets_k(sensitivity, alerts_expected):
     # baseline mean 100, sd floored at 10: 125 is 2.5 sd above
     volumes = [100] * 10 + [125]
     assert bool(alerts.detect(series(volumes), sensitivity=sensitivity)) is alerts_expected
+
+
+def test_a_busier_keyword_spikes_on_its_posting_rate_even_when_every_fetch_hits_the_limit():
+    """Capped fetches always return `limit` posts: only the time they span shows the surge."""
+    from social_analytics.models import AnalysisJob
+    from social_analytics.service import alerts
+    from social_analytics.service.tracking import posts_per_hour
+
+    job = AnalysisJob("j", "kw", "kw", 100, 24, 0.0, kind="scan")
+
+    def capped_result(oldest_hour: str) -> dict:
+        return {
+            "posts_analyzed": 100,
+            "window": {"end": "2026-11-24T12:00:00Z", "hours": 24},
+            "timeline": [{"start": oldest_hour, "posts": 60}, {"start": "2026-11-24T11:00:00Z", "posts": 40}],
+        }
+
+    quiet = posts_per_hour(job, capped_result("2026-11-24T02:00:00Z"))  # 100 posts over 10 hours
+    surge = posts_per_hour(job, capped_result("2026-11-24T11:00:00Z"))  # 100 posts within the last hour
+    assert quiet == 10.0 and surge == 100.0
+    uncapped = {"posts_analyzed": 40, "window": {"end": "2026-11-24T12:00:00Z", "hours": 24}, "timeline": []}
+    assert posts_per_hour(job, uncapped) == round(40 / 24, 3)
+
+    points = [
+        {"epoch": 900.0 * i, "volume": 100, "negative": 20, "rate_per_hour": quiet + (i % 3) * 0.5} for i in range(9)
+    ]
+    points.append({"epoch": 900.0 * 9, "volume": 100, "negative": 20, "rate_per_hour": surge})
+
+    signals = alerts.detect(points)
+
+    assert [signal.type for signal in signals] == [alerts.SPIKE]
+    assert signals[0].value == surge
+    # the same series judged on the capped count alone sees nothing
+    assert alerts.detect([{k: v for k, v in p.items() if k != "rate_per_hour"} for p in points]) == []
