@@ -111,19 +111,27 @@ export async function runAnalysis(params, { onStatus = () => {}, signal, timeout
     return { result: data.result, cached: true };
   }
   if (!data || !data.status_url) throw new ApiError(status, "bad_response", "The API answered without a status URL.");
-  let state = data.status;
-  onStatus({ status: state, jobId: data.job_id, cached: false });
-  let delay = 300;
+  onStatus({ status: data.status, jobId: data.job_id, cached: false });
+  return pollJob(data.status_url, { onStatus, signal, timeoutMs, started, initialStatus: data.status, jobId: data.job_id });
+}
+
+/** Poll a job's status URL (GET only) with exponential backoff until done/failed/timeout. Resolves with the Result. */
+export async function pollJob(
+  statusUrl,
+  { onStatus = () => {}, signal, timeoutMs = pollTimeoutMs, started = performance.now(), initialStatus = null, jobId = null } = {},
+) {
+  let state = initialStatus;
+  let delay = initialStatus ? 300 : 0;
   for (;;) {
     if (performance.now() - started > timeoutMs) {
       throw new ApiError(0, "timeout", `The analysis did not finish within ${Math.round(timeoutMs / 1000)} s.`);
     }
     await sleep(delay, signal);
-    delay = Math.min(Math.round(delay * 1.6), 3000);
-    const job = (await getJob(data.status_url, signal)).data;
+    delay = Math.min(Math.round(Math.max(delay, 300) * 1.6), 3000);
+    const job = (await getJob(statusUrl, signal)).data;
     if (job.status !== state) {
       state = job.status;
-      onStatus({ status: state, jobId: data.job_id, cached: false });
+      onStatus({ status: state, jobId: jobId || job.job_id, cached: false });
     }
     if (job.status === "done" && job.result) return { result: job.result, cached: false };
     if (job.status === "failed") {

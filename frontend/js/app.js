@@ -1,5 +1,5 @@
 // The dashboard controller: URL state <-> views, search, progress, panels, compare, metrics, export.
-import { ApiError, getApiBase, getMetrics, loadConfig, runAnalysis } from "./api.js";
+import { ApiError, getApiBase, getMetrics, loadConfig, pollJob, runAnalysis } from "./api.js";
 import { compareCharts, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
 import { exportCsv, exportJson } from "./export.js";
 import { enterTracked } from "./tracked.js";
@@ -113,6 +113,10 @@ function enterAnalyze(state) {
   setSelect($("limit"), state.limit);
   $("compare-input").value = state.compare.join(", ");
   clearFieldErrors();
+  if (state.job && !state.q) {
+    openJob(state.job);
+    return;
+  }
   if (!state.q) {
     abortMain();
     app.result = null;
@@ -262,6 +266,35 @@ async function startAnalysis(params, { push }) {
       app.controller = null;
       $("search-btn").disabled = false;
     }
+  }
+}
+
+/** `?job=<id>`: show one job's result (an import, or a link someone shared) without submitting anything. */
+async function openJob(jobId) {
+  abortMain();
+  const controller = new AbortController();
+  app.controller = controller;
+  const t0 = performance.now();
+  showOnly("loading");
+  startTimer(t0);
+  setStatus("queued");
+  try {
+    const { result } = await pollJob(`/api/jobs/${encodeURIComponent(jobId)}`, {
+      signal: controller.signal,
+      onStatus: ({ status }) => setStatus(status),
+    });
+    if (controller.signal.aborted) return;
+    stopTimer();
+    setStatus("done", `job ${jobId}`);
+    showResult(result);
+  } catch (err) {
+    if (err && err.name === "AbortError") return;
+    stopTimer();
+    setStatus("failed", err.code === "timeout" ? "timed out" : "");
+    $("error-text").textContent = err.message || String(err);
+    showOnly("error");
+  } finally {
+    if (app.controller === controller) app.controller = null;
   }
 }
 

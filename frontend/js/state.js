@@ -35,6 +35,7 @@ export function readUrl(search = window.location.search) {
   return {
     view: p.get("view") || DEFAULTS.view,
     q: (p.get("q") || "").trim(),
+    job: /^[A-Za-z0-9-]{1,64}$/.test(p.get("job") || "") ? p.get("job") : "",
     compare: splitKeywords(p.get("compare") || "").slice(0, MAX_COMPARE - 1),
     windowHours: int("window", DEFAULTS.windowHours),
     limit: int("limit", DEFAULTS.limit),
@@ -45,6 +46,7 @@ export function toSearch(state) {
   const p = new URLSearchParams();
   if (state.view && state.view !== DEFAULTS.view) p.set("view", state.view);
   if (state.q) p.set("q", state.q);
+  if (state.job && !state.q) p.set("job", state.job);
   if (state.compare && state.compare.length) p.set("compare", state.compare.join(","));
   if (state.windowHours && state.windowHours !== DEFAULTS.windowHours) p.set("window", String(state.windowHours));
   if (state.limit && state.limit !== DEFAULTS.limit) p.set("limit", String(state.limit));

@@ -195,6 +195,36 @@ def test_hostile_post_text_is_shown_literally(page, watch, dashboard_url):
     assert watch.dialogs == []
 
 
+def test_an_imported_hostile_post_is_shown_literally(page, watch, dashboard_url):
+    """Real data end to end: the post is uploaded through the import route, analyzed, and opened by job id."""
+    import httpx
+
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(["text", "author", "url", "likes"])
+    writer.writerow([XSS_TEXT, XSS_AUTHOR, "javascript:alert(2)", 3])
+    for i in range(11):
+        writer.writerow([f"An ordinary happy post number {i}", f"user{i}", f"https://example.com/{i}", i])
+    created = httpx.post(f"{dashboard_url}/api/imports", json={"keyword": "hostile import", "format": "csv"})
+    assert created.status_code == 201, created.text
+    upload = created.json()["upload"]
+    put = httpx.request(upload["method"], upload["url"], headers=upload.get("headers"), content=rows.getvalue())
+    assert put.status_code in (200, 204), put.text
+
+    page.goto(f"{dashboard_url}/?job={created.json()['job_id']}")
+    wait_ready(page, "hostile import")
+
+    posts = page.locator("#posts > li.post")
+    hostile = posts.filter(has_text="<img")
+    assert hostile.count() == 1
+    assert hostile.locator(".post-text").inner_text() == XSS_TEXT
+    assert hostile.locator(".post-author").inner_text() == XSS_AUTHOR
+    assert hostile.locator("a").count() == 0, "a javascript: URL is never linked"
+    assert page.locator("main img").count() == 0 and page.locator("main b").count() == 0
+    assert page.locator("[data-value=posts]").get_attribute("data-raw") == "12"
+    assert watch.dialogs == []
+
+
 def test_shared_url_restores_the_same_view(page, browser, dashboard_url):
     keyword = unique("python")
     page.goto(dashboard_url + "/")
