@@ -7,6 +7,10 @@ PYTHON := $(BIN)/python
 ENV ?= default
 export SAM_CLI_TELEMETRY := 0
 export PYTHONPATH := functions:.
+TOOLS := .tools
+SAM := env -u PYTHONPATH $(TOOLS)/sam/bin/sam
+CFN_LINT := env -u PYTHONPATH $(TOOLS)/sam/bin/cfn-lint
+CHECKOV := env -u PYTHONPATH $(TOOLS)/checkov/bin/checkov
 
 .DEFAULT_GOAL := help
 
@@ -17,6 +21,15 @@ help: ## list the targets
 $(VENV)/.installed: requirements-dev.txt layers/dependencies/requirements.txt
 	@test -x $(PYTHON) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# Template tools, kept out of .venv: two venvs because aws-sam-cli and checkov pin conflicting boto3 versions.
+$(TOOLS)/.installed: requirements-tools.txt
+	@test -x $(TOOLS)/sam/bin/python || $(PY) -m venv $(TOOLS)/sam
+	@test -x $(TOOLS)/checkov/bin/python || $(PY) -m venv $(TOOLS)/checkov
+	$(TOOLS)/sam/bin/pip install --quiet --disable-pip-version-check $$(grep -E '^(aws-sam-cli|cfn-lint)==' $<) & sam=$$!; \
+	$(TOOLS)/checkov/bin/pip install --quiet --disable-pip-version-check $$(grep -E '^checkov==' $<); checkov=$$?; \
+	wait $$sam && test $$checkov -eq 0
 	@touch $@
 
 frontend/vendor/.built: frontend/package.json frontend/package-lock.json frontend/scripts/build.mjs
@@ -33,7 +46,7 @@ install: $(VENV)/.installed frontend/vendor/.built ## the virtualenv, pinned pac
 run: install ## run the whole platform locally on http://127.0.0.1:$${PORT:-8000}/
 	$(PYTHON) -m local_stack
 
-test: install chromium ## every test: lint, unit, component, integration, browser
+test: install chromium check-template ## every test: template checks, lint, unit, component, integration, browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
@@ -45,7 +58,23 @@ score: $(VENV)/.installed ## score JSON Lines {"id","text"} from stdin with the 
 format: $(VENV)/.installed ## auto-fix style
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
+# ------------------------------------------------------------------ AWS (docs/DEPLOY.md)
+check-template: $(TOOLS)/.installed ## sam validate --lint, cfn-lint, checkov (0 failed) and sam build (no container)
+	$(SAM) validate --lint --region us-east-1
+	$(CFN_LINT) template.yaml
+	$(CHECKOV) -f template.yaml --framework cloudformation --quiet --compact --skip-download
+	$(SAM) build --build-dir .aws-sam/check-build --cache-dir .aws-sam/check-cache --cached
+
+deploy: $(TOOLS)/.installed $(VENV)/.installed ## sam build + sam deploy (ENV=default is dev, ENV=prod), then publish the dashboard
+	$(SAM) build --config-env $(ENV)
+	$(SAM) deploy --config-env $(ENV)
+	$(PYTHON) scripts/publish_frontend.py --config-env $(ENV)
+
+destroy: $(TOOLS)/.installed $(VENV)/.installed ## empty the stack's buckets (every version), then sam delete (ENV=...)
+	$(PYTHON) scripts/publish_frontend.py --config-env $(ENV) --empty-buckets
+	$(SAM) delete --config-env $(ENV) --no-prompts
+
 clean: ## remove build output and caches
 	rm -rf .aws-sam .pytest_cache .ruff_cache test-artifacts frontend/vendor
 
-.PHONY: help install chromium run test score format clean
+.PHONY: help install chromium run test score format clean check-template deploy destroy

@@ -67,6 +67,11 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
         )
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
+    if not answer.cached:  # the job id follows the job: API -> SQS -> worker logs share it as correlation id
+        logger.set_correlation_id(answer.body["job_id"])
+    if answer.enqueued:
+        metrics.add_metric(name="TasksEnqueued", unit=MetricUnit.Count, value=1)
+        logger.info("analysis queued", extra={"job_id": answer.body["job_id"], "keyword": answer.body["keyword"]})
     status = HTTPStatus.OK if answer.cached else HTTPStatus.ACCEPTED
     # A hot cache hit comes pre-serialized (str); everything else is a dict the resolver validates and encodes.
     return Response(status_code=status, content_type="application/json", body=answer.text or answer.body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     AsyncBatchProcessor,
@@ -16,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from social_analytics.models import AnalysisJob
-from social_analytics.observability import logger, metrics, tracer
+from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
 from social_analytics.service import jobs
 from social_analytics.settings import get_settings
 from social_analytics.storage.metrics import recorder
@@ -40,8 +42,11 @@ async def handle_record(record: SQSRecord) -> dict:
             logger.info("job already finished; redelivery ignored", extra=log)
             return {"job_id": job.job_id, "status": "already finished"}
         fetched = await jobs.fetch_posts(job)
+        record_provider_attempts(fetched.source.get("attempts", []))
         outcome = analyze_once(job_message=job.to_message(), fetched=fetched)
-        logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed")})
+        latency_ms = (time.time() - job.submitted_at) * 1000  # submitted (API) -> stored (worker)
+        metrics.add_metric(name="JobLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
+        logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed"), "latency_ms": round(latency_ms)})
         return outcome
     except jobs.JobFailed as failure:
         jobs.fail(job, failure.code, failure.message)
