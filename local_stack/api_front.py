@@ -28,7 +28,7 @@ mimetypes.add_type("text/javascript", ".mjs")
 def proxy_event(method: str, raw_path: str, headers: dict[str, list[str]], body: bytes, source_ip: str) -> dict:
     """The REST API proxy event API Gateway sends for ``ANY /api/{proxy+}``."""
     split = urlsplit(raw_path)
-    path = unquote(split.path)
+    path = split.path  # REST APIs keep the path percent-encoded (an encoded "/" stays inside its segment)
     query = parse_qsl(split.query, keep_blank_values=True)
     multi_query: dict[str, list[str]] = {}
     for key, value in query:
@@ -49,7 +49,7 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, list[str]], body:
         "multiValueHeaders": headers,
         "queryStringParameters": {key: values[-1] for key, values in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": {"proxy": path.removeprefix("/api/")},
+        "pathParameters": {"proxy": unquote(path.removeprefix("/api/"))},
         "stageVariables": None,
         "requestContext": {
             "resourcePath": "/api/{proxy+}",
@@ -167,7 +167,10 @@ def make_server(handler, port: int, frontend_dir: Path, function_name: str = "Ap
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Front)
+    class FrontServer(ThreadingHTTPServer):
+        request_queue_size = 128  # the listen backlog; the default 5 drops bursts of new connections
+
+    server = FrontServer(("127.0.0.1", port), Front)
     server.daemon_threads = True
     return server
 

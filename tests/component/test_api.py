@@ -167,3 +167,17 @@ def test_a_job_finishing_between_cache_read_and_lock_does_not_start_a_second_job
     assert [json.loads(m["Body"])["job_id"] for m in queue_messages()] == [first["job_id"]]
     _, metrics = call_api("GET", "/api/metrics")
     assert (metrics["cache_hits"], metrics["cache_misses"], metrics["tasks_enqueued"]) == (1, 1, 1)
+
+
+def test_keywords_with_url_syntax_are_reachable_by_path(call_api, queue_messages, lambda_context):
+    from urllib.parse import quote
+
+    keyword = '#AWS "AC/DC" 100% ? a+b'
+    assert call_api("POST", "/api/analyses", {"keyword": keyword})[0] == 202
+    run_worker(queue_messages(), lambda_context)
+
+    status, result = call_api("GET", f"/api/analyses/{quote(keyword, safe='')}")
+
+    assert status == 200 and result["keyword"] == keyword
+    status, history = call_api("GET", f"/api/analyses/{quote(keyword, safe='')}/history")
+    assert status == 200 and history["points"] == []

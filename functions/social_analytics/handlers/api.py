@@ -3,6 +3,7 @@
 
 from http import HTTPStatus
 from typing import Annotated
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -39,6 +40,9 @@ from social_analytics.service import imports as import_service  # issue 4
 from social_analytics.storage.metrics import read_metrics
 
 MAX_BODY_BYTES = 64 * 1024
+# API Gateway (REST) hands over the path still percent-encoded, so "#AWS", "AC/DC" or "a b" arrive as one
+# encoded segment: the routes decode it.
+KeywordInPath = Annotated[str, Path(min_length=1, max_length=3000, description="The keyword, URL-encoded")]
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.enable_swagger(path="/api/docs", openapi_version="3.0.3", title="Async Social Analytics API", version="1.0.0")
@@ -91,7 +95,8 @@ def get_job(job_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^
     summary="The latest result of a keyword",
     responses={200: json_response(Result, "The latest result."), 404: json_response(dict, "Never analyzed.")},
 )
-def get_latest(keyword: Annotated[str, Path(min_length=1, max_length=1000)]) -> dict:
+def get_latest(keyword: KeywordInPath) -> dict:
+    keyword = unquote(keyword)  # REST API paths stay percent-encoded
     return submissions.latest_result(keyword)
 
 
@@ -146,7 +151,8 @@ def get_tracked() -> dict:
         **ADMIN_RESPONSES,
     },
 )
-def delete_tracked(keyword: Annotated[str, Path(min_length=1, max_length=1000)]) -> Response[dict]:
+def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
+    keyword = unquote(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
     if not tracking.untrack(keyword):
         return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
@@ -163,10 +169,11 @@ def delete_tracked(keyword: Annotated[str, Path(min_length=1, max_length=1000)])
     responses={200: json_response(History, ""), 422: ERROR_RESPONSES[422]},
 )
 def get_history(
-    keyword: Annotated[str, Path(min_length=1, max_length=1000)],
+    keyword: KeywordInPath,
     since: Annotated[str | None, Query(description="ISO 8601; default 7 days before `until`")] = None,
     until: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
 ) -> dict:
+    keyword = unquote(keyword)  # REST API paths stay percent-encoded
     return views.history(keyword, since, until)
 
 
@@ -175,7 +182,8 @@ def get_history(
     summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
     responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
 )
-def delete_analyses(keyword: Annotated[str, Path(min_length=1, max_length=1000)]) -> dict:
+def delete_analyses(keyword: KeywordInPath) -> dict:
+    keyword = unquote(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
     return deletion.delete_keyword(keyword)
 
