@@ -58,6 +58,12 @@ score: $(VENV)/.installed ## score JSON Lines {"id","text"} from stdin with the 
 format: $(VENV)/.installed ## auto-fix style
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
+bench: $(VENV)/.installed ## the performance figures in one table (docs/PERFORMANCE.md)
+	$(PYTHON) -m bench.run
+
+reliability: $(VENV)/.installed ## load, faults and bad input against the local stack, ending with a table (docs/RELIABILITY.md)
+	$(BIN)/pytest -q tests/reliability -m "slow or not slow"
+
 # ------------------------------------------------------------------ AWS (docs/DEPLOY.md)
 check-template: $(TOOLS)/.installed ## sam validate --lint, cfn-lint, checkov (0 failed) and sam build (no container)
 	$(SAM) validate --lint --region us-east-1
@@ -77,4 +83,4 @@ destroy: $(TOOLS)/.installed $(VENV)/.installed ## empty the stack's buckets (ev
 clean: ## remove build output and caches
 	rm -rf .aws-sam .pytest_cache .ruff_cache test-artifacts frontend/vendor
 
-.PHONY: help install chromium run test score format clean check-template deploy destroy
+.PHONY: help install chromium run test score format clean check-template deploy destroy bench reliability

@@ -6,6 +6,7 @@ matters when the client shares two cores with the server it measures.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import threading
@@ -52,37 +53,49 @@ def run_load(
     ready = threading.Barrier(concurrency + 1)
     go = threading.Event()
 
+    errors: list[BaseException] = []
+
     def worker(index: int) -> None:
         connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
         try:
-            for _ in range(warmup):
-                connection.request(method, path, body=payload, headers=headers)
-                connection.getresponse().read()
-            ready.wait()
-            go.wait()
-            own = latencies[index]
-            seen: dict[int, int] = {}
-            for _ in range(per_thread):
-                started = time.perf_counter()
-                connection.request(method, path, body=payload, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                own.append((time.perf_counter() - started) * 1000)
-                seen[response.status] = seen.get(response.status, 0) + 1
-            with status_lock:
-                for status, count in seen.items():
-                    statuses[status] = statuses.get(status, 0) + count
+            _work(index, connection)
+        except BaseException as error:  # one failed thread must not leave the others waiting at the barrier
+            errors.append(error)
+            ready.abort()
+            go.set()
         finally:
             connection.close()
+
+    def _work(index: int, connection: http.client.HTTPConnection) -> None:
+        for _ in range(warmup):
+            connection.request(method, path, body=payload, headers=headers)
+            connection.getresponse().read()
+        ready.wait()
+        go.wait()
+        own = latencies[index]
+        seen: dict[int, int] = {}
+        for _ in range(per_thread):
+            started = time.perf_counter()
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            own.append((time.perf_counter() - started) * 1000)
+            seen[response.status] = seen.get(response.status, 0) + 1
+        with status_lock:
+            for status, count in seen.items():
+                statuses[status] = statuses.get(status, 0) + count
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
     for thread in threads:
         thread.start()
-    ready.wait()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        ready.wait()
     started = time.perf_counter()
     go.set()
     for thread in threads:
         thread.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {concurrency} client connections failed: {errors[0]!r}")
     elapsed = time.perf_counter() - started
     return LoadResult([value for own in latencies for value in own], elapsed, statuses)
 
