@@ -14,6 +14,7 @@ never labeled live: ``source["simulated"]`` is true iff any returned post came f
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -106,7 +107,8 @@ class CircuitBreaker:
             circuit.trial_in_flight = False
 
 
-_default_breaker = CircuitBreaker()
+# CIRCUIT_RESET_SECONDS: how long an open circuit stays open (tests shorten it; not a template setting).
+_default_breaker = CircuitBreaker(reset_seconds=float(os.environ.get("CIRCUIT_RESET_SECONDS") or 60.0))
 
 
 def default_breaker() -> CircuitBreaker:
