@@ -155,6 +155,9 @@ class LocalStack:
                 and key.isupper()
                 and key not in ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "JOBS_QUEUE_URL")
             },
+            # A shortened visibility timeout (tests) shortens the job lease with it: as in the template, a message
+            # must not reappear before its attempt's claim on the job runs out.
+            **({"JOB_LEASE_SECONDS": str(self.visibility_timeout)} if self.visibility_timeout else {}),
             **self.environment,
             **self.aws_environment(),
             "AWS_LAMBDA_FUNCTION_NAME": logical_id,
@@ -232,8 +235,11 @@ class LocalStack:
             queue_arn = properties["Queue"]
             queue_name = queue_arn.rsplit(":", 1)[1]
             queue_url = next(url for url in self.template.physical_names.values() if url.endswith("/" + queue_name))
-            scaling = properties.get("ScalingConfig", {}).get("MaximumConcurrency", 2)
-            containers = self.worker_processes or int(os.environ.get("LOCAL_WORKER_PROCESSES") or scaling)
+            # One container per queue by default: each is a whole Python process (memory), a batch's jobs are
+            # fetched concurrently inside it, and one poller fills bigger batches. LOCAL_WORKER_PROCESSES (up to the
+            # template's ScalingConfig MaximumConcurrency) adds containers, as Lambda would under load.
+            scaling = int(properties.get("ScalingConfig", {}).get("MaximumConcurrency", 2))
+            containers = self.worker_processes or min(int(os.environ.get("LOCAL_WORKER_PROCESSES") or 1), scaling)
             config = {
                 "handler": self.functions[logical_id].handler,
                 "function_name": logical_id,

@@ -143,7 +143,8 @@ def local_stack():
 
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / "local-stack.log").open("w")
-    stack = LocalStack(port=0, log=log, visibility_timeout=2).start()
+    # A failed message reappears after 10 s instead of 180 s (and the job lease follows it).
+    stack = LocalStack(port=0, log=log, visibility_timeout=10).start()
     yield stack
     stack.stop()
     log.close()

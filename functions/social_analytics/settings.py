@@ -28,6 +28,7 @@ class Settings:
     job_ttl_seconds: int
     result_ttl_seconds: int
     max_receive_count: int
+    job_lease_seconds: float
     fetch_budget_seconds: float
     metrics_flush_seconds: float
     default_window_hours: int
@@ -49,6 +50,8 @@ def get_settings() -> Settings:
         result_ttl_seconds=_int("RESULT_TTL_SECONDS", 30 * 86400),
         # Mirrors the queue's RedrivePolicy: on the last delivery a failing job is marked failed.
         max_receive_count=_int("MAX_RECEIVE_COUNT", 3),
+        # One attempt's claim on a job: the worker timeout (a Lambda never runs longer).
+        job_lease_seconds=_float("JOB_LEASE_SECONDS", 30.0),
         fetch_budget_seconds=_float("FETCH_BUDGET_SECONDS", 20.0),
         metrics_flush_seconds=_float("METRICS_FLUSH_SECONDS", 0.25),
         default_window_hours=_int("DEFAULT_WINDOW_HOURS", 24),

@@ -126,3 +126,41 @@ def test_batch_of_many_jobs_completes_all(call_api, queue_messages, lambda_conte
     _, metrics = call_api("GET", "/api/metrics")
     assert metrics["avg_batch_size"] == 10.0 and metrics["jobs_done"] == 10
     assert json.loads(messages[0]["Body"])["kind"] == "analysis"
+
+
+def test_a_redelivery_while_the_first_attempt_still_works_waits_and_is_not_a_failure(
+    call_api, queue_messages, lambda_context
+):
+    from social_analytics.handlers import worker
+    from social_analytics.service import jobs as job_service
+
+    job = submit(call_api)
+    message = queue_messages()[0]
+    # GIVEN a first attempt that claimed the job and is still working (its lease is live)
+    assert job_service.start(job_service.parse_job(message["Body"])) is True
+
+    # WHEN the message reappears on its last allowed delivery
+    message["Attributes"]["ApproximateReceiveCount"] = "3"
+    with pytest.raises(BatchProcessingError):
+        worker.handler(sqs_event([message]), lambda_context)
+
+    # THEN the job is still running, not failed: the first attempt will finish it
+    assert call_api("GET", job["status_url"])[1]["status"] == "running"
+
+
+def test_a_job_whose_worker_died_is_taken_over_when_its_lease_runs_out(
+    call_api, queue_messages, lambda_context, monkeypatch
+):
+    from social_analytics.handlers import worker
+    from social_analytics.service import jobs as job_service
+    from social_analytics.settings import get_settings
+
+    monkeypatch.setenv("JOB_LEASE_SECONDS", "0")
+    get_settings.cache_clear()
+    job = submit(call_api)
+    message = queue_messages()[0]
+    assert job_service.start(job_service.parse_job(message["Body"])) is True  # then the worker is killed
+
+    assert worker.handler(sqs_event([message]), lambda_context) == {"batchItemFailures": []}
+
+    assert call_api("GET", job["status_url"])[1]["status"] == "done"

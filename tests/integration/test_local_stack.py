@@ -69,7 +69,8 @@ def test_a_poison_message_ends_in_the_dead_letter_queue(local_stack):
         messages = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages")
         return [m for m in messages or [] if m["Body"] == "definitely not a job"]
 
-    assert wait_until(in_dlq, timeout=30, interval=0.5), "the poison message never reached the DLQ"
+    # three deliveries, each visible again after the stack's 10 s visibility timeout
+    assert wait_until(in_dlq, timeout=60, interval=0.5), "the poison message never reached the DLQ"
 
 
 def test_the_dashboard_is_served_at_the_root(local_stack):

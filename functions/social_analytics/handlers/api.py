@@ -1,6 +1,8 @@
 # No `from __future__ import annotations` here: Powertools reads the route annotations at run time.
 """API function: a thin Powertools REST resolver over service.submissions."""
 
+import base64
+import json
 from http import HTTPStatus
 from typing import Annotated
 from urllib.parse import unquote
@@ -272,6 +274,26 @@ def _body_too_large(event: dict) -> bool:
     return len(body) > MAX_BODY_BYTES
 
 
+def _unreadable_body(event: dict) -> str | None:
+    """Why the body cannot be read as JSON at all (binary, not UTF-8, nested past the parser's depth)."""
+    body = event.get("body")
+    if not body:
+        return None
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return "the request body is not UTF-8 text"
+        event["body"], event["isBase64Encoded"] = body, False
+    try:
+        json.loads(body)
+    except RecursionError:
+        return "the request body is nested too deeply"
+    except ValueError:
+        return None  # ordinary malformed JSON: the resolver reports it with the same code
+    return None
+
+
 def _as_json_request(event: dict) -> dict:
     """Every body this API accepts is JSON: read it as JSON whatever Content-Type the client sent
     (``curl -d`` says form-urlencoded), so a bad body is reported as bad JSON, not as missing fields."""
@@ -298,4 +320,11 @@ def handler(event: dict, context) -> dict:
         }
     if views.is_admin_call(event) and not admin.is_authorized(event.get("headers")):
         return views.UNAUTHORIZED
+    problem = _unreadable_body(event)
+    if problem:
+        return {
+            "statusCode": HTTPStatus.BAD_REQUEST,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"error": {"code": "invalid_json", "message": problem}}),
+        }
     return app.resolve(_as_json_request(event), context)

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
@@ -48,12 +49,17 @@ async def handle_record(record: SQSRecord) -> dict:
         metrics.add_metric(name="JobLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
         logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed"), "latency_ms": round(latency_ms)})
         return outcome
+    except (jobs.JobInProgress, IdempotencyAlreadyInProgressError):
+        # A redelivery while another attempt still works on the job: retry later, the job has not failed.
+        logger.info("job in progress elsewhere; delivery retried later", extra=log)
+        raise
     except jobs.JobFailed as failure:
         jobs.fail(job, failure.code, failure.message)
         logger.warning("job failed", extra={**log, "reason": failure.message})
         return {"job_id": job.job_id, "status": "failed"}
     except Exception as error:
         receive_count = int(record.attributes.approximate_receive_count or 1)
+        jobs.attempt_failed(job)
         if receive_count >= get_settings().max_receive_count:
             # Last delivery: the message goes to the dead-letter queue and the job says why.
             jobs.fail(job, "retries_exhausted", f"failed after {receive_count} attempts: {error}")

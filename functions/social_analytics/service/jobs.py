@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
 from social_analytics.service import tracking
 from social_analytics.service.analysis import analyze
+from social_analytics.settings import get_settings
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage.metrics import recorder
 
@@ -43,12 +44,22 @@ def parse_job(body: str) -> AnalysisJob:
         raise PoisonMessage(f"not a job message: {error}") from error
 
 
+class JobInProgress(Exception):
+    """Another attempt holds the job's lease: this delivery is retried later, and is not a failure of the job."""
+
+
 def start(job: AnalysisJob) -> bool:
-    """Mark the job running; False when it already finished (a redelivery), so nothing runs twice."""
-    started = job_store.mark_running(job.job_id)
-    if started is None:
+    """Claim the job; False when it already finished (a redelivery), so nothing is fetched or analyzed twice.
+
+    The lease lasts one worker timeout: a message that reappears while its first attempt still works waits,
+    and one whose worker died (killed, timed out) is taken over once the lease has run out.
+    """
+    outcome = job_store.mark_running(job.job_id, lease_seconds=get_settings().job_lease_seconds)
+    if outcome == "missing":
         raise PoisonMessage(f"no job record for {job.job_id}")
-    return started
+    if outcome == "busy":
+        raise JobInProgress(job.job_id)
+    return outcome == "started"
 
 
 async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
@@ -85,6 +96,10 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     recorder.count("posts_analyzed", result["posts_analyzed"])
     recorder.observe("queued", (time.time() - job.submitted_at) * 1000)
     return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
+
+
+def attempt_failed(job: AnalysisJob) -> None:
+    job_store.release_lease(job.job_id)
 
 
 def fail(job: AnalysisJob, code: str, message: str) -> None:

@@ -152,24 +152,51 @@ def _plain_job(item: dict) -> dict:
     return job
 
 
-def mark_running(job_id: str) -> bool | None:
-    """queued/running -> running (counting attempts).
+def mark_running(job_id: str, lease_seconds: float) -> str:
+    """Claim the job for one attempt: queued, or running with an expired lease -> running (counting attempts).
 
-    False when the job is already done or failed; None when there is no such job.
+    Returns "started", "busy" (another attempt holds a live lease: a redelivery while it still works),
+    "finished" (done or failed already) or "missing" (no such job).
     """
+    now = time.time()
     try:
         _table().update_item(
             Key=_job_key(job_id),
-            UpdateExpression="SET #status = :running, updated_at = :now ADD attempts :one",
-            ConditionExpression="attribute_exists(pk) AND #status IN (:queued, :running)",
+            UpdateExpression="SET #status = :running, updated_at = :now, lease_until = :lease ADD attempts :one",
+            ConditionExpression="attribute_exists(pk) AND (#status = :queued OR (#status = :running AND "
+            "(attribute_not_exists(lease_until) OR lease_until < :now)))",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":running": "running", ":queued": "queued", ":now": _now(), ":one": 1},
+            ExpressionAttributeValues={
+                ":running": "running",
+                ":queued": "queued",
+                ":now": Decimal(str(round(now, 3))),
+                ":lease": Decimal(str(round(now + lease_seconds, 3))),
+                ":one": 1,
+            },
         )
-        return True
+        return "started"
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return None if get_job(job_id) is None else False
-        raise
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    job = get_job(job_id)
+    if job is None:
+        return "missing"
+    return "finished" if job["status"] in TERMINAL else "busy"
+
+
+def release_lease(job_id: str) -> None:
+    """End a failed attempt's claim at once, so the message's next delivery can retry the job."""
+    try:
+        _table().update_item(
+            Key=_job_key(job_id),
+            UpdateExpression="SET lease_until = :zero",
+            ConditionExpression="#status = :running",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":zero": 0, ":running": "running"},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
 
 
 def complete_job(job: AnalysisJob, result: dict) -> None:
