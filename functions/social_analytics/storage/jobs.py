@@ -10,19 +10,13 @@ import json
 import time
 from decimal import Decimal
 
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from social_analytics.models import AnalysisJob
 from social_analytics.settings import get_settings
-from social_analytics.storage.clients import client, table
+from social_analytics.storage.clients import table
 
 TERMINAL = frozenset({"done", "failed"})
-_serializer = TypeSerializer()
-
-
-def _typed(item: dict) -> dict:
-    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
 
 
 def _table():
@@ -46,14 +40,52 @@ def _now() -> Decimal:
 
 
 def create_job_with_lock(job: AnalysisJob) -> str | None:
-    """Create the job and take the keyword's in-flight lock in one transaction.
+    """Create the job and take the keyword's in-flight lock (a conditional put: one winner per keyword).
 
     Returns None when this job now holds the lock (the caller enqueues it), or the id of the job that
-    already holds it (single flight: the caller answers with that job instead).
+    already holds it (single flight: the caller answers with that job instead). The job item is written
+    before its lock, so a lock always names an existing job. No transaction: they cost twice the writes.
     """
     settings = get_settings()
-    now = time.time()
-    job_item = {
+    job_written = False
+    try:
+        for _ in range(5):
+            now = time.time()
+            holder = _table().get_item(Key=_lock_key(job.key), ConsistentRead=True).get("Item")
+            if holder is not None and holder["job_id"] != job.job_id and int(holder["lease_until"]) >= now:
+                holder_job = get_job(holder["job_id"])
+                if holder_job is not None and holder_job["status"] not in TERMINAL:
+                    return holder["job_id"]
+                release_lock(job.key, holder["job_id"])  # a leftover lock of a finished job
+                continue
+            if not job_written:
+                _table().put_item(Item=_job_item(job, now, settings.job_ttl_seconds))
+                job_written = True
+            try:
+                _table().put_item(
+                    Item={
+                        **_lock_key(job.key),
+                        "job_id": job.job_id,
+                        # A lock older than the job deadline belongs to a job that can no longer finish.
+                        "lease_until": int(now + settings.job_deadline_seconds),
+                        "expires_at": int(now + settings.job_deadline_seconds),
+                    },
+                    ConditionExpression="attribute_not_exists(pk) OR lease_until < :now",
+                    ExpressionAttributeValues={":now": int(now)},
+                )
+                job_written = False  # ours now: keep it
+                return None
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+        raise RuntimeError(f"could not take the in-flight lock for {job.key!r}")
+    finally:
+        if job_written:  # another job won the lock: ours was never queued
+            _table().delete_item(Key=_job_key(job.job_id))
+
+
+def _job_item(job: AnalysisJob, now: float, ttl_seconds: int) -> dict:
+    return {
         **_job_key(job.job_id),
         "job_id": job.job_id,
         "keyword": job.keyword,
@@ -64,48 +96,8 @@ def create_job_with_lock(job: AnalysisJob) -> str | None:
         "window_hours": job.window_hours,
         "submitted_at": Decimal(str(job.submitted_at)),
         "updated_at": Decimal(str(round(now, 3))),
-        "expires_at": int(now + settings.job_ttl_seconds),
+        "expires_at": int(now + ttl_seconds),
     }
-    lock_item = {
-        **_lock_key(job.key),
-        "job_id": job.job_id,
-        # A lock older than the job deadline belongs to a job that can no longer finish.
-        "lease_until": int(now + settings.job_deadline_seconds),
-        "expires_at": int(now + settings.job_deadline_seconds),
-    }
-    for _ in range(5):
-        try:
-            client("dynamodb").transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": settings.table_name,
-                            "Item": _typed(job_item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": settings.table_name,
-                            "Item": _typed(lock_item),
-                            "ConditionExpression": "attribute_not_exists(pk) OR lease_until < :now",
-                            "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
-                        }
-                    },
-                ]
-            )
-            return None
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-        holder = _table().get_item(Key=_lock_key(job.key), ConsistentRead=True).get("Item")
-        if holder is None:
-            continue  # the holder finished between our write and our read: try again
-        holder_job = get_job(holder["job_id"])
-        if holder_job is not None and holder_job["status"] not in TERMINAL:
-            return holder["job_id"]
-        release_lock(job.key, holder["job_id"])  # a leftover lock of a finished job
-    raise RuntimeError(f"could not take the in-flight lock for {job.key!r}")
 
 
 def release_lock(key: str, job_id: str) -> None:
@@ -200,42 +192,32 @@ def release_lease(job_id: str) -> None:
 
 
 def complete_job(job: AnalysisJob, result: dict) -> None:
-    """Store the result as the job's and as the keyword's latest, mark the job done, release the lock."""
+    """Store the result as the keyword's latest and as the job's, mark the job done, release the lock.
+
+    In that order: once the job says done its result is the latest, and once the lock is gone the result is
+    there for the next request's cache read (single flight relies on it).
+    """
     settings = get_settings()
     now = time.time()
     result_json = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
-    client("dynamodb").transact_write_items(
-        TransactItems=[
-            {
-                "Update": {
-                    "TableName": settings.table_name,
-                    "Key": _typed(_job_key(job.job_id)),
-                    "UpdateExpression": "SET #status = :done, updated_at = :now, result_json = :result",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": _typed(
-                        {":done": "done", ":now": Decimal(str(round(now, 3))), ":result": result_json}
-                    ),
-                }
-            },
-            {
-                "Put": {
-                    "TableName": settings.table_name,
-                    "Item": _typed(
-                        {
-                            **_result_key(job.key),
-                            "keyword": job.keyword,
-                            "job_id": job.job_id,
-                            "limit": job.limit,
-                            "window_hours": job.window_hours,
-                            "analyzed_epoch": Decimal(str(round(now, 3))),
-                            "result_json": result_json,
-                            "expires_at": int(now + settings.result_ttl_seconds),
-                        }
-                    ),
-                }
-            },
-        ]
+    _table().put_item(
+        Item={
+            **_result_key(job.key),
+            "keyword": job.keyword,
+            "job_id": job.job_id,
+            "limit": job.limit,
+            "window_hours": job.window_hours,
+            "analyzed_epoch": Decimal(str(round(now, 3))),
+            "result_json": result_json,
+            "expires_at": int(now + settings.result_ttl_seconds),
+        }
+    )
+    _table().update_item(
+        Key=_job_key(job.job_id),
+        UpdateExpression="SET #status = :done, updated_at = :now, result_json = :result",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":done": "done", ":now": Decimal(str(round(now, 3))), ":result": result_json},
     )
     release_lock(job.key, job.job_id)
 
