@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,12 +40,14 @@ async def handle_record(record: SQSRecord) -> dict:
     job = jobs.parse_job(record.body)
     log = {"correlation_id": job.job_id, "job_id": job.job_id, "keyword": job.keyword}
     try:
-        if not jobs.start(job):
+        # Storage and analysis are blocking calls: threads let the batch's jobs overlap their DynamoDB
+        # round trips, as the fetches overlap on the event loop.
+        if not await asyncio.to_thread(jobs.start, job):
             logger.info("job already finished; redelivery ignored", extra=log)
             return {"job_id": job.job_id, "status": "already finished"}
         fetched = await jobs.fetch_posts(job)
         record_provider_attempts(fetched.source.get("attempts", []))
-        outcome = analyze_once(job_message=job.to_message(), fetched=fetched)
+        outcome = await asyncio.to_thread(analyze_once, job_message=job.to_message(), fetched=fetched)
         latency_ms = (time.time() - job.submitted_at) * 1000  # submitted (API) -> stored (worker)
         metrics.add_metric(name="JobLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
         logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed"), "latency_ms": round(latency_ms)})
