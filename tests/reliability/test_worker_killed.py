@@ -2,8 +2,9 @@
 killed batch's messages reappear after the visibility timeout and complete, and every job is analyzed once.
 
 The module's stack: SocialData (a loopback fake) takes 1.5 s per page, so a batch stays in flight; the worker's
-timeout is 6 s (``WorkerTimeoutSeconds``) and the queue's visibility 8 s, just above it, so a killed attempt's
-in-progress idempotency record (which expires at the Lambda deadline) is stale when its message reappears.
+timeout and the job lease are 6 s (``WorkerTimeoutSeconds``, ``JOB_LEASE_SECONDS``) and the queue's visibility 8 s,
+just above them, so a killed attempt's lease and its in-progress idempotency record (which expires at the Lambda
+deadline) have run out when its message reappears.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from tests.reliability.helpers import job_item, metrics, submit_all, wait_finish
 def slow_provider_stack(tmp_path_factory):
     log = (tmp_path_factory.mktemp("worker-killed") / "local-stack.log").open("w")
     with FakeProviderServer(posts=60, page_delay=1.5) as fake:
-        environment = {**fake.env(), "PROVIDERS": "socialdata,simulated", "FETCH_BUDGET_SECONDS": "5"}
+        environment = {
+            **fake.env(),
+            "PROVIDERS": "socialdata,simulated",
+            "FETCH_BUDGET_SECONDS": "5",
+            # the job lease lasts one worker timeout, as in the template (the local stack would make it the
+            # visibility timeout, so a message reappearing right at its end could still find its killed attempt's
+            # lease and spend a delivery waiting)
+            "JOB_LEASE_SECONDS": "6",
+        }
         with LocalStack(
             port=0,
             log=log,
