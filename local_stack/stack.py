@@ -157,7 +157,11 @@ class LocalStack:
             },
             # A shortened visibility timeout (tests) shortens the job lease with it: as in the template, a message
             # must not reappear before its attempt's claim on the job runs out.
-            **({"JOB_LEASE_SECONDS": str(self.visibility_timeout)} if self.visibility_timeout else {}),
+            **(
+                {"JOB_LEASE_SECONDS": str(max(1, min(spec.timeout, self.visibility_timeout - 1)))}
+                if self.visibility_timeout
+                else {}
+            ),
             **self.environment,
             **self.aws_environment(),
             "AWS_LAMBDA_FUNCTION_NAME": logical_id,

@@ -181,3 +181,22 @@ def test_keywords_with_url_syntax_are_reachable_by_path(call_api, queue_messages
     assert status == 200 and result["keyword"] == keyword
     status, history = call_api("GET", f"/api/analyses/{quote(keyword, safe='')}/history")
     assert status == 200 and history["points"] == []
+
+
+def test_a_damaged_cached_result_is_treated_as_a_miss_not_a_server_error(call_api, aws):
+    import boto3
+
+    table = boto3.resource("dynamodb").Table(aws.physical_names["ResultsTable"])
+    table.put_item(
+        Item={
+            "pk": "KW#damaged",
+            "sk": "RESULT",
+            "result_json": "{not json",
+            "analyzed_epoch": 10**10,
+            "limit": 1000,
+            "window_hours": 24,
+        }
+    )
+
+    assert call_api("POST", "/api/analyses", {"keyword": "damaged"})[0] == 202
+    assert call_api("GET", "/api/analyses/damaged")[0] == 404

@@ -259,4 +259,7 @@ def get_latest_result(key: str) -> tuple[dict, dict] | None:
         "window_hours": int(item.get("window_hours", 0)),
         "job_id": item.get("job_id"),
     }
-    return json.loads(item["result_json"]), meta
+    try:
+        return json.loads(item["result_json"]), meta
+    except ValueError:  # a damaged item is no cache: the keyword is analyzed anew and the item overwritten
+        return None
