@@ -52,15 +52,11 @@ def test_a_body_that_is_not_a_job_ends_in_the_dead_letter_queue(stack, report):
 def test_a_job_that_raises_on_every_delivery_ends_failed_with_its_reason_and_in_the_dead_letter_queue(
     stack, client, report
 ):
-    # GIVEN a queued job whose keyword's stored result cannot be read (a corrupt item): analyzing it raises an
-    # unexpected error, which the worker treats as transient and lets SQS retry
+    # GIVEN a queued job whose message cannot be worked on (a window of 10^9 hours overflows the date range):
+    # every attempt raises an unexpected error, which the worker treats as transient and lets SQS retry
     keyword = f"Poison {uuid.uuid4().hex[:8]}"
     key = normalize_keyword(keyword)
-    corrupt = {"pk": {"S": f"KW#{key}"}, "sk": {"S": "RESULT"}, "result_json": {"S": "{truncated"}}
-    stack.boto3_client("dynamodb").put_item(
-        TableName=stack.resource("ResultsTable"), Item={**corrupt, "analyzed_epoch": {"N": "1"}}
-    )
-    message = put_queued_job(stack, keyword, key)
+    message = put_queued_job(stack, keyword, key, window_hours=10**9)
     before = metrics(client)
 
     # WHEN its message is delivered MaxReceiveCount (3) times and raises each time
@@ -83,10 +79,7 @@ def test_a_job_that_raises_on_every_delivery_ends_failed_with_its_reason_and_in_
     after = metrics(client)
     assert after["jobs_failed"] - before["jobs_failed"] == 1
     assert after["jobs_done"] == before["jobs_done"]
-    # AND once the corrupt item is gone the keyword is free again (the lock was released): a new search is queued
-    stack.boto3_client("dynamodb").delete_item(
-        TableName=stack.resource("ResultsTable"), Key={"pk": corrupt["pk"], "sk": corrupt["sk"]}
-    )
+    # AND the keyword is free again (the lock was released): a new search is queued and completes
     again = client.post("/api/analyses", json={"keyword": keyword})
     assert again.status_code == 202 and again.json()["job_id"] != message["job_id"]
     assert wait_finished(client, {again.json()["job_id"]}, timeout=60)[again.json()["job_id"]]["status"] == "done"
