@@ -65,13 +65,9 @@ def start(job: AnalysisJob) -> bool:
 async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
     """The job's posts: an uploaded import, or the provider chain (incremental when it can be; see service.live).
     Provider failures are in ``source["attempts"]``; ``JobFailed`` only when there is nothing to analyze."""
-    from social_analytics.service import live
+    from social_analytics.service import live  # imported here: live imports this module's types
 
-    try:
-        fetched = await (live.fetch_import(job) if job.kind == "import" else live.fetch_live(job))
-    except live.NoData as no_data:
-        raise JobFailed(no_data.code, no_data.message) from None
-    return FetchedPosts(posts=fetched.posts, source=fetched.source, window=fetched.window, extra=fetched.extra)
+    return await (live.fetch_import(job) if job.kind == "import" else live.fetch_live(job))
 
 
 def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:

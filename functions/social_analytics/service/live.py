@@ -19,34 +19,19 @@ import asyncio
 import math
 import time
 import weakref
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
 
-from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
+from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
 from social_analytics.observability import logger
+from social_analytics.service.jobs import FetchedPosts, JobFailed
 from social_analytics.settings import get_settings
 
 MAX_IMPORT_SPAN = timedelta(days=366)
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 _session_store = None
-
-
-class NoData(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass
-class Fetched:
-    posts: list[Post]
-    source: dict
-    window: TimeWindow
-    extra: dict = field(default_factory=dict)
 
 
 def client() -> httpx.AsyncClient:
@@ -76,7 +61,7 @@ def summarize_attempts(attempts: list[dict]) -> str:
     )
 
 
-async def fetch_live(job: AnalysisJob) -> Fetched:
+async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     from social_analytics.service.credentials import load_provider_config
     from social_analytics.service.fetching import build_adapters, fetch_with_fallback
     from social_analytics.service.incremental import IncrementalAdapter
@@ -89,7 +74,7 @@ async def fetch_live(job: AnalysisJob) -> Fetched:
     try:
         adapters = build_adapters(job.providers, config, client(), session_store=session_store())
     except ValueError as error:
-        raise NoData("unknown_provider", str(error)) from None
+        raise JobFailed("unknown_provider", str(error)) from None
 
     stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
     incremental_from = None
@@ -109,7 +94,7 @@ async def fetch_live(job: AnalysisJob) -> Fetched:
     )
     source = outcome.source
     if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):
-        raise NoData("no_data", f"no provider returned posts: {summarize_attempts(source['attempts'])}"[:480])
+        raise JobFailed("no_data", f"no provider returned posts: {summarize_attempts(source['attempts'])}"[:480])
     source["incremental"] = bool(incremental_from and outcome.provider == incremental_from)
 
     provider = outcome.provider
@@ -129,7 +114,7 @@ async def fetch_live(job: AnalysisJob) -> Fetched:
             await asyncio.to_thread(post_store.save_window, job.key, keep, cursor)
         except Exception:  # the result is still right; only the next scan will fetch in full
             logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
-    return Fetched(posts=outcome.posts, source=source, window=window)
+    return FetchedPosts(posts=outcome.posts, source=source, window=window)
 
 
 def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store):
@@ -153,28 +138,28 @@ def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store
         return None, {}
 
 
-async def fetch_import(job: AnalysisJob) -> Fetched:
+async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     from social_analytics.adapters.imports import ImportAdapter, parse_import
     from social_analytics.service.fetching import fetch_with_fallback
     from social_analytics.storage import imports as import_store
 
     key = job.import_object or ""
     if not key.startswith(f"{import_store.PREFIX}{job.job_id}."):
-        raise NoData("bad_import", "the job does not name its own upload")
+        raise JobFailed("bad_import", "the job does not name its own upload")
     fmt = "jsonl" if key.endswith(".jsonl") else "csv"
     try:
         data = await asyncio.to_thread(import_store.get_object, key)
     except import_store.ImportTooLarge as error:
-        raise NoData("too_large", f"too large: {error}") from None
+        raise JobFailed("too_large", f"too large: {error}") from None
     except import_store.ImportMissing:
-        raise NoData("not_uploaded", "no upload was found for this import (it may have expired)") from None
+        raise JobFailed("not_uploaded", "no upload was found for this import (it may have expired)") from None
     try:
         parsed = parse_import(data, fmt=fmt)
     except ValueError as error:
-        raise NoData("bad_import", str(error)) from None
+        raise JobFailed("bad_import", str(error)) from None
     report = parsed.report.as_dict()
     if not parsed.posts:
-        raise NoData("no_data", f"the upload has no usable rows ({report['rejected']} rejected of {report['rows']})")
+        raise JobFailed("no_data", f"the upload has no usable rows ({report['rejected']} rejected of {report['rows']})")
 
     newest = max(p.created_at for p in parsed.posts)
     end = newest + timedelta(seconds=1)
@@ -193,4 +178,4 @@ async def fetch_import(job: AnalysisJob) -> Fetched:
             "hours": max(1, math.ceil(window.hours)),
         },
     }
-    return Fetched(posts=outcome.posts, source=outcome.source, window=window, extra=extra)
+    return FetchedPosts(posts=outcome.posts, source=outcome.source, window=window, extra=extra)
