@@ -32,6 +32,9 @@ HISTOGRAMS = ("cached", "queued")
 class MetricsRecorder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # One flush at a time per process: DynamoDB's ADD is atomic, moto's emulation of it is not, and the worker
+        # counts from several threads at once.
+        self._flush_lock = threading.Lock()
         self._pending: Counter[str] = Counter()
         self._flusher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -60,6 +63,10 @@ class MetricsRecorder:
         self._flusher.start()
 
     def flush(self) -> None:
+        with self._flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, Counter()
         pending = {name: amount for name, amount in pending.items() if amount}
