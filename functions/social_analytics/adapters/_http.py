@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from social_analytics.adapters.base import (
+    FetchResult,
     ProviderAuthError,
     ProviderBadResponse,
     ProviderError,
@@ -28,6 +29,7 @@ from social_analytics.adapters.base import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from social_analytics.models import Post, TimeWindow
 
 USER_AGENT = "async-social-analytics/0.1 (+https://github.com/; sentiment research)"
 DEFAULT_REQUEST_TIMEOUT = 10.0
@@ -236,3 +238,53 @@ async def request_json(
             budget.retries += 1
             budget.retry_reasons.append(exc.code)
             await budget.sleep(wait)
+
+
+@dataclass
+class Page:
+    """One page of a search, as an adapter read it: its mapped posts, how many items the provider returned
+    (what it bills), and the cursor of the next page, if any."""
+
+    posts: list[Post]
+    items: int
+    next_cursor: str | None
+
+
+async def collect_pages(
+    result: FetchResult,
+    window: TimeWindow,
+    limit: int,
+    max_pages: int,
+    fetch_page: Callable[[str | None], Awaitable[Page]],
+    on_post: Callable[[Post], None] | None = None,
+) -> None:
+    """Follow a search's pages into ``result``: posts inside the window, deduplicated, newest first, up to ``limit``.
+
+    ``fetch_page(cursor)`` reads one page (``None`` for the first). A failure after some posts were collected keeps
+    them with a note; a failure on the first page raises. ``on_post`` sees every new post, inside the window or not
+    (the adapters track the newest id or time there, for incremental cursors).
+    """
+    seen: set[str] = set()
+    page_cursor: str | None = None
+    for page_number in range(max_pages):
+        try:
+            page = await fetch_page(page_cursor)
+        except ProviderError as exc:
+            if not result.posts:
+                raise
+            result.notes.append(f"stopped after {page_number} pages: {exc.reason}")
+            break
+        result.billable_items += page.items
+        for post in page.posts:
+            if post.id in seen:
+                continue
+            if on_post is not None:
+                on_post(post)
+            if window.start <= post.created_at < window.end:
+                seen.add(post.id)
+                result.posts.append(post)
+        next_cursor = page.next_cursor
+        if len(result.posts) >= limit or not page.items or not next_cursor or next_cursor == page_cursor:
+            break
+        page_cursor = next_cursor
+    result.posts = sorted(result.posts, key=lambda p: p.created_at, reverse=True)[:limit]

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from social_analytics.adapters._http import RequestBudget, as_int, parse_datetime, request_json
+from social_analytics.adapters._http import Page, RequestBudget, as_int, collect_pages, parse_datetime, request_json
 from social_analytics.adapters.base import (
     Cursor,
     FetchResult,
@@ -267,37 +267,25 @@ class BlueskyAdapter:
         base = {"q": query, "sort": "latest", "since": isoformat_z(since), "until": isoformat_z(window.end)}
         result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
         newest = stored
-        seen: set[str] = set()
-        page_cursor: str | None = None
-        for page_number in range(MAX_PAGES):
+
+        async def fetch_page(page_cursor: str | None) -> Page:
             params = dict(base, limit=str(min(100, max(1, limit - len(result.posts)))))
             if page_cursor:
                 params["cursor"] = page_cursor
-            try:
-                body = await self._search(params, budget)
-                if not isinstance(body, dict) or not isinstance(body.get("posts", []), list):
-                    raise ProviderBadResponse("bluesky: response is not {posts: [...]}")
-            except ProviderError as exc:
-                if not result.posts:
-                    raise
-                result.notes.append(f"stopped after {page_number} pages: {exc.reason}")
-                break
-            posts = body.get("posts") or []
-            result.billable_items += len(posts)
-            for view in posts:
-                post = self._to_post(view)
-                if post is None or post.id in seen:
-                    continue
-                newest = post.created_at if newest is None else max(newest, post.created_at)
-                if window.start <= post.created_at < window.end:
-                    seen.add(post.id)
-                    result.posts.append(post)
+            body = await self._search(params, budget)
+            if not isinstance(body, dict) or not isinstance(body.get("posts", []), list):
+                raise ProviderBadResponse("bluesky: response is not {posts: [...]}")
+            views = body.get("posts") or []
+            posts = [post for post in map(self._to_post, views) if post is not None]
             next_cursor = body.get("cursor")
-            if len(result.posts) >= limit or not posts or not next_cursor or next_cursor == page_cursor:
-                break
-            page_cursor = str(next_cursor)
+            return Page(posts=posts, items=len(views), next_cursor=str(next_cursor) if next_cursor else None)
+
+        def track_newest(post: Post) -> None:
+            nonlocal newest
+            newest = post.created_at if newest is None else max(newest, post.created_at)
+
+        await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
         result.requests = budget.requests
-        result.posts = sorted(result.posts, key=lambda p: p.created_at, reverse=True)[:limit]
         if newest is not None:
             result.cursor = {"since": newest.isoformat().replace("+00:00", "Z")}
         return result

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from social_analytics.adapters._http import RequestBudget, as_int, parse_datetime, request_json
-from social_analytics.adapters.base import Cursor, FetchResult, ProviderBadResponse, ProviderError
+from social_analytics.adapters._http import Page, RequestBudget, as_int, collect_pages, parse_datetime, request_json
+from social_analytics.adapters.base import Cursor, FetchResult, ProviderBadResponse
 from social_analytics.models import Post, TimeWindow
 
 DEFAULT_BASE_URL = "https://api.socialdata.tools"
@@ -57,45 +57,32 @@ class SocialDataAdapter:
         headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
         result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
         newest = since_id
-        seen: set[str] = set()
-        page_cursor: str | None = None
-        for page_number in range(MAX_PAGES):
+
+        async def fetch_page(page_cursor: str | None) -> Page:
             params = {"query": search, "type": "Latest"}
             if page_cursor:
                 params["cursor"] = page_cursor
-            try:
-                body, _ = await request_json(
-                    self._client,
-                    "GET",
-                    f"{self._base_url}/twitter/search",
-                    provider=self.name,
-                    budget=budget,
-                    params=params,
-                    headers=headers,
-                )
-                if not isinstance(body, dict) or not isinstance(body.get("tweets", []), list):
-                    raise ProviderBadResponse("socialdata: response is not {tweets: [...]} ")
-            except ProviderError as exc:
-                if not result.posts:
-                    raise
-                result.notes.append(f"stopped after {page_number} pages: {exc.reason}")
-                break
+            body, _ = await request_json(
+                self._client,
+                "GET",
+                f"{self._base_url}/twitter/search",
+                provider=self.name,
+                budget=budget,
+                params=params,
+                headers=headers,
+            )
+            if not isinstance(body, dict) or not isinstance(body.get("tweets", []), list):
+                raise ProviderBadResponse("socialdata: response is not {tweets: [...]} ")
             tweets = body.get("tweets") or []
-            result.billable_items += len(tweets)
-            for tweet in tweets:
-                post = self._to_post(tweet)
-                if post is None or post.id in seen:
-                    continue
-                newest = newer_id(newest, post.id.split(":", 1)[1])
-                if window.start <= post.created_at < window.end:
-                    seen.add(post.id)
-                    result.posts.append(post)
-            next_cursor = body.get("next_cursor")
-            if len(result.posts) >= limit or not tweets or not next_cursor or next_cursor == page_cursor:
-                break
-            page_cursor = next_cursor
+            posts = [post for post in map(self._to_post, tweets) if post is not None]
+            return Page(posts=posts, items=len(tweets), next_cursor=body.get("next_cursor"))
+
+        def track_newest(post: Post) -> None:
+            nonlocal newest
+            newest = newer_id(newest, post.id.split(":", 1)[1])
+
+        await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
         result.requests = budget.requests
-        result.posts = sorted(result.posts, key=lambda p: p.created_at, reverse=True)[:limit]
         if newest:
             result.cursor = {"since_id": newest}
         return result

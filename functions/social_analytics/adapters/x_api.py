@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from social_analytics.adapters._http import RequestBudget, as_int, parse_datetime, request_json
-from social_analytics.adapters.base import Cursor, FetchResult, ProviderBadResponse, ProviderError
+from social_analytics.adapters._http import Page, RequestBudget, as_int, collect_pages, parse_datetime, request_json
+from social_analytics.adapters.base import Cursor, FetchResult, ProviderBadResponse
 from social_analytics.adapters.socialdata import newer_id
 from social_analytics.models import Post, TimeWindow, isoformat_z
 
@@ -80,31 +80,25 @@ class XApiAdapter:
             base_params["since_id"] = since_id
         result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
         newest = since_id
-        seen: set[str] = set()
-        next_token: str | None = None
-        for page_number in range(MAX_PAGES):
+
+        async def fetch_page(next_token: str | None) -> Page:
+            nonlocal newest
             params = dict(base_params, max_results=str(min(100, max(10, limit - len(result.posts)))))
             if next_token:
                 params["next_token"] = next_token
-            try:
-                body, _ = await request_json(
-                    self._client,
-                    "GET",
-                    f"{self._base_url}/2/tweets/search/recent",
-                    provider=self.name,
-                    budget=budget,
-                    params=params,
-                    headers=headers,
-                )
-                if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
-                    raise ProviderBadResponse("x: response is not {data: [...], meta: {...}}")
-                if "data" not in body and "meta" not in body:
-                    raise ProviderBadResponse(f"x: response without data or meta ({_first_error(body)})")
-            except ProviderError as exc:
-                if not result.posts:
-                    raise
-                result.notes.append(f"stopped after {page_number} pages: {exc.reason}")
-                break
+            body, _ = await request_json(
+                self._client,
+                "GET",
+                f"{self._base_url}/2/tweets/search/recent",
+                provider=self.name,
+                budget=budget,
+                params=params,
+                headers=headers,
+            )
+            if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
+                raise ProviderBadResponse("x: response is not {data: [...], meta: {...}}")
+            if "data" not in body and "meta" not in body:
+                raise ProviderBadResponse(f"x: response without data or meta ({_first_error(body)})")
             data = body.get("data") or []
             meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
             includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
@@ -113,22 +107,16 @@ class XApiAdapter:
                 for u in includes.get("users") or []
                 if isinstance(u, dict)
             }
-            result.billable_items += len(data)
             newest = newer_id(newest, meta.get("newest_id"))
-            for tweet in data:
-                post = self._to_post(tweet, users)
-                if post is None or post.id in seen:
-                    continue
-                newest = newer_id(newest, post.id.split(":", 1)[1])
-                if window.start <= post.created_at < window.end:
-                    seen.add(post.id)
-                    result.posts.append(post)
-            token = meta.get("next_token")
-            if len(result.posts) >= limit or not data or not token or token == next_token:
-                break
-            next_token = token
+            posts = [post for post in (self._to_post(tweet, users) for tweet in data) if post is not None]
+            return Page(posts=posts, items=len(data), next_cursor=meta.get("next_token"))
+
+        def track_newest(post: Post) -> None:
+            nonlocal newest
+            newest = newer_id(newest, post.id.split(":", 1)[1])
+
+        await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
         result.requests = budget.requests
-        result.posts = sorted(result.posts, key=lambda p: p.created_at, reverse=True)[:limit]
         if newest:
             result.cursor = {"since_id": newest}
         return result
