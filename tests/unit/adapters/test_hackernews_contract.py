@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 
 import httpx
@@ -77,3 +78,18 @@ def test_incremental_scan_filters_after_the_cursor_and_reports_no_total():
 def test_malformed_or_failing_answers_raise_typed_errors(response, error):
     with pytest.raises(error):
         fetch(Script(*[response] * 4), budget=budget(max_retries=3))
+
+
+def test_a_host_that_does_not_resolve_fails_at_once_without_retries():
+    from social_analytics.adapters.base import ProviderUnreachable
+
+    def no_dns(request: httpx.Request) -> httpx.Response:
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from exc
+
+    calls = Script(no_dns, no_dns, no_dns, no_dns)
+    with pytest.raises(ProviderUnreachable):
+        fetch(calls)
+    assert len(calls.requests) == 1
