@@ -140,3 +140,12 @@ def test_each_source_continues_from_its_own_stored_window(use_fake, call_api, qu
     assert again["posts_analyzed"] == first["posts_analyzed"] == 60
     last_hn = [q for route, _, q in fake.request_log if route == "hackernews"][-1]
     assert last_hn["numericFilters"][0].startswith("created_at_i>") and ">=" not in last_hn["numericFilters"][0]
+
+
+def test_an_explicit_providers_setting_bounds_what_a_request_may_name(aws, call_api, queue_messages, lambda_context):
+    # The test environment sets PROVIDERS=simulated: a request naming Mastodon must not reach the network.
+    result = run_job(call_api, queue_messages, lambda_context, "bounded", providers=["mastodon", "simulated"])
+    first = result["source"]["attempts"][0]
+    assert first["provider"] == "mastodon" and first["outcome"] == "skipped"
+    assert "not enabled here" in first["reason"]
+    assert result["source"]["simulated"] is True and result["source"]["providers"][0]["outcome"] == "skipped"
