@@ -5,7 +5,6 @@ import base64
 import json
 from http import HTTPStatus
 from typing import Annotated
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -98,7 +97,7 @@ def get_job(job_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^
     responses={200: json_response(Result, "The latest result."), 404: json_response(dict, "Never analyzed.")},
 )
 def get_latest(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return submissions.latest_result(keyword)
 
 
@@ -154,7 +153,7 @@ def get_tracked() -> dict:
     },
 )
 def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
     if not tracking.untrack(keyword):
         return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
@@ -175,7 +174,7 @@ def get_history(
     since: Annotated[str | None, Query(description="ISO 8601; default 7 days before `until`")] = None,
     until: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
 ) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return views.history(keyword, since, until)
 
 
@@ -185,7 +184,7 @@ def get_history(
     responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
 )
 def delete_analyses(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
     return deletion.delete_keyword(keyword)
 
