@@ -4,8 +4,9 @@ Columns/keys: ``text`` (required); optional ``created_at`` (ISO 8601 or epoch se
 ``author``, ``likes``, ``reposts``, ``url``, ``id``. Bad rows are counted and reported (the first 20 with line number
 and reason), never fatal: a cell of the wrong type (a JSON object where text is expected), a count that is not a
 finite number up to ``MAX_COUNT`` (``inf``, ``nan``, ``1e400``), a time outside 1970-01-01 .. upload time + 1 day
-(year 1, year 9999), an over-long ``id`` or ``url`` each rejects its row only. A UTF-8 BOM is accepted; CSV fields may contain quoted newlines (reported lines are the
-physical line where the row starts). The format is sniffed from the content unless given.
+(year 1, year 9999), an over-long ``id`` or ``url`` each rejects its row only. A UTF-8 BOM is accepted; CSV fields
+may contain quoted newlines (reported lines are the physical line where the row starts). The format is sniffed from
+the content unless given.
 """
 
 from __future__ import annotations
