@@ -181,12 +181,17 @@ def get_history(
 @app.delete(
     "/api/analyses/<keyword>",
     summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
-    responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
+    responses={
+        200: json_response(Deletion, "What was deleted, per kind."),
+        202: json_response(AcceptedJob, "A large deletion runs as a job; its result is the counts."),
+        **ADMIN_RESPONSES,
+    },
 )
-def delete_analyses(keyword: KeywordInPath) -> dict:
+def delete_analyses(keyword: KeywordInPath) -> Response[dict]:
     keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
-    return deletion.delete_keyword(keyword)
+    status, body = deletion.delete_keyword(keyword)
+    return Response(status_code=status, content_type="application/json", body=body)
 
 
 @app.get(

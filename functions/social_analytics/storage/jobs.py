@@ -254,6 +254,23 @@ def complete_job(job: AnalysisJob, result: dict) -> None:
     release_lock(job.key, job.job_id)
 
 
+def finish_job(job_id: str, lock_key: str, result: dict) -> None:
+    """Mark a job that produced no keyword result (a deletion) done with ``result``, and release its lock."""
+    _table().update_item(
+        Key=_job_key(job_id),
+        UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
+        ConditionExpression="attribute_exists(pk) AND #status = :running",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":done": "done",
+            ":running": "running",
+            ":now": _now(),
+            ":result": encode_result(result),
+        },
+    )
+    release_lock(lock_key, job_id)
+
+
 def fail_job(job_id: str, key: str, code: str, message: str) -> bool:
     """Mark a job failed with its reason (unless it already finished) and release its lock."""
     try:
