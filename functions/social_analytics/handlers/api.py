@@ -94,7 +94,11 @@ def get_job(job_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^
 @app.get(
     "/api/analyses/<keyword>",
     summary="The latest result of a keyword",
-    responses={200: json_response(Result, "The latest result."), 404: json_response(dict, "Never analyzed.")},
+    responses={
+        200: json_response(Result, "The latest result."),
+        404: json_response(dict, "Never analyzed."),
+        422: ERROR_RESPONSES[422],
+    },
 )
 def get_latest(keyword: KeywordInPath) -> dict:
     keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
@@ -149,6 +153,7 @@ def get_tracked() -> dict:
     responses={
         200: json_response(dict, "Untracked."),
         404: json_response(ErrorBody, "Not tracked."),
+        422: ERROR_RESPONSES[422],
         **ADMIN_RESPONSES,
     },
 )
@@ -184,6 +189,7 @@ def get_history(
     responses={
         200: json_response(Deletion, "What was deleted, per kind."),
         202: json_response(AcceptedJob, "A large deletion runs as a job; its result is the counts."),
+        422: ERROR_RESPONSES[422],
         **ADMIN_RESPONSES,
     },
 )
