@@ -254,21 +254,29 @@ def complete_job(job: AnalysisJob, result: dict) -> None:
     release_lock(job.key, job.job_id)
 
 
-def finish_job(job_id: str, lock_key: str, result: dict) -> None:
-    """Mark a job that produced no keyword result (a deletion) done with ``result``, and release its lock."""
-    _table().update_item(
-        Key=_job_key(job_id),
-        UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
-        ConditionExpression="attribute_exists(pk) AND #status = :running",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={
-            ":done": "done",
-            ":running": "running",
-            ":now": _now(),
-            ":result": encode_result(result),
-        },
-    )
+def finish_job(job_id: str, lock_key: str, result: dict) -> bool:
+    """Mark a running job that produced no keyword result (a deletion) done with ``result``, release its lock.
+    False when the job was no longer running (marked timed out meanwhile): it stays as it is."""
+    try:
+        _table().update_item(
+            Key=_job_key(job_id),
+            UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
+            ConditionExpression="attribute_exists(pk) AND #status = :running",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":done": "done",
+                ":running": "running",
+                ":now": _now(),
+                ":result": encode_result(result),
+            },
+        )
+        changed = True
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        changed = False
     release_lock(lock_key, job_id)
+    return changed
 
 
 def fail_job(job_id: str, key: str, code: str, message: str) -> bool:
