@@ -26,6 +26,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.service.limits import cap_text
 from social_analytics.service.sentiment import (
     NEGATIVE_THRESHOLD,
     POSITIVE_THRESHOLD,
@@ -267,9 +268,10 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
     """The JSON view of a scored post. ``scores`` is the score dict (or, as before, a bare compound + label)."""
     if not isinstance(scores, dict):
         scores = {"compound": scores, "label": label or label_for(scores)}
+    text, truncated = cap_text(post.text)  # stored results stay small (service.limits)
     view = {
         "id": post.id,
-        "text": post.text,
+        "text": text,
         "author": post.author,
         "created_at": isoformat_z(post.created_at),
         "url": post.url,
@@ -277,6 +279,7 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
         "label": scores["label"],
         "likes": post.likes,
         "reposts": post.reposts,
+        "truncated": truncated,
     }
     for key in ("pos", "neu", "neg"):
         if key in scores:
