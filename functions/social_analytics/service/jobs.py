@@ -84,8 +84,9 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         previous_result=previous[0] if previous else None,
         covered_from=parse_iso(coverage.get("covered_from")),
     )
+    by_provider = fields.pop("sentiment_by_provider", {})
     if isinstance(fetched.source.get("providers"), list):  # per-source sentiment, to compare channels
-        add_sentiment(fetched.source["providers"], fetched.posts, fields.get("sentiment"))
+        add_sentiment(fetched.source["providers"], by_provider)
     result = {
         "keyword": job.keyword,
         **fields,
