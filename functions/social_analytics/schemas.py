@@ -153,6 +153,8 @@ class Result(BaseModel):
     analyzed_at: str
     coverage: Coverage | None = None
     volume: Volume | None = None
+    query: str | None = Field(None, description="What the providers were asked: one spelling per key.")
+    trimmed: dict[str, Any] | None = Field(None, description="What was left out to keep the stored result small.")
 
 
 class CachedAnswer(BaseModel):
