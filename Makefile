@@ -53,7 +53,7 @@ test: install chromium check-template ## every test: template checks, lint, unit
 
 # ------------------------------------------------------------------ more
 score: $(VENV)/.installed ## score JSON Lines {"id","text"} from stdin with the worker's analysis
-	@$(PYTHON) -m social_analytics.service.scoring_cli
+	@$(PYTHON) -m social_analytics.scoring.cli
 
 format: $(VENV)/.installed ## auto-fix style
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

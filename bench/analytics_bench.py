@@ -76,7 +76,7 @@ def weighted_f1(truth: Sequence[str], predicted: Sequence[str]) -> float:
 
 def evaluate(rows: list[tuple[str, float, str]]) -> dict[str, dict]:
     """r, accuracy and weighted F1 for raw vaderSentiment and for our pipeline on one file."""
-    from social_analytics.service import calibration, sentiment
+    from social_analytics.scoring import calibration, sentiment
 
     ratings = [rating for _, rating, _ in rows]
     truth = [human_class(r) for r in ratings]
@@ -108,8 +108,8 @@ def throughput(texts: list[str], runs: int = 7) -> dict:
     otherwise decide the ratio. The two are interleaved run by run so drifts hit both alike.
     """
     from social_analytics.models import Post, TimeWindow
-    from social_analytics.service import sentiment
-    from social_analytics.service.analysis import analyze
+    from social_analytics.scoring import sentiment
+    from social_analytics.scoring.summary import analyze
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     window = TimeWindow.last_hours(24, now)
@@ -124,7 +124,7 @@ def throughput(texts: list[str], runs: int = 7) -> dict:
         )
         for i, text in enumerate(texts)
     ]
-    from social_analytics.service import languages
+    from social_analytics.scoring import languages
 
     raw = sentiment.raw_analyzer()
     sentiment.analyzer()  # both analyzers built before timing

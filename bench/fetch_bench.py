@@ -18,10 +18,10 @@ for path in (ROOT / "functions", ROOT):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from social_analytics.adapters._http import build_client  # noqa: E402
+from social_analytics.analyses.sources._http import build_client  # noqa: E402
+from social_analytics.analyses.sources.credentials import load_provider_config  # noqa: E402
+from social_analytics.analyses.sources.fetching import CircuitBreaker, build_adapters, fetch_with_fallback  # noqa: E402
 from social_analytics.models import TimeWindow  # noqa: E402
-from social_analytics.service.credentials import load_provider_config  # noqa: E402
-from social_analytics.service.fetching import CircuitBreaker, build_adapters, fetch_with_fallback  # noqa: E402
 
 from tests.fakes.provider_server import FakeProviderServer  # noqa: E402
 

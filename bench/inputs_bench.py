@@ -20,11 +20,11 @@ for path in (ROOT / "functions", ROOT):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from social_analytics.adapters.simulated import SimulatedAdapter  # noqa: E402
+from social_analytics.analyses.sources.simulated import SimulatedAdapter  # noqa: E402
 from social_analytics.models import Post, TimeWindow  # noqa: E402
-from social_analytics.service import analysis  # noqa: E402
-from social_analytics.service.analysis import analyze  # noqa: E402
-from social_analytics.service.limits import encoded_size, fit_result  # noqa: E402
+from social_analytics.scoring import summary as analysis  # noqa: E402
+from social_analytics.scoring.limits import encoded_size, fit_result  # noqa: E402
+from social_analytics.scoring.summary import analyze  # noqa: E402
 from social_analytics.storage.jobs import decode_result, encode_result  # noqa: E402
 
 REPEAT = 50

@@ -25,7 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "functions"), str(REPO)]
 
-from social_analytics.service import calibration, sentiment  # noqa: E402
+from social_analytics.scoring import calibration, sentiment  # noqa: E402
 
 from bench.analytics_bench import FILES, groundtruth_dir, human_class, load_groundtruth  # noqa: E402
 

@@ -72,7 +72,7 @@ def aws(monkeypatch):
 
 
 def _reset_package_state() -> None:
-    from social_analytics.service import submissions
+    from social_analytics.analyses import submit as submissions
     from social_analytics.settings import get_settings
     from social_analytics.storage import clients, imports
 

@@ -57,7 +57,7 @@ def validate_providers(value: list[str] | None) -> list[str] | None:
     """Known source names, lowercased, without repeats; an empty list means the default."""
     if not value:
         return None
-    from social_analytics.service.fetching import KNOWN_PROVIDERS
+    from social_analytics.analyses.sources.fetching import KNOWN_PROVIDERS
 
     names = list(dict.fromkeys(name.strip().lower() for name in value))
     unknown = [name for name in names if name not in KNOWN_PROVIDERS]

@@ -154,7 +154,7 @@ def test_health_and_openapi(call_api):
 def test_a_job_finishing_between_cache_read_and_lock_does_not_start_a_second_job(
     call_api, queue_messages, lambda_context, monkeypatch
 ):
-    from social_analytics.service import submissions
+    from social_analytics.analyses import submit as submissions
 
     _, first = call_api("POST", "/api/analyses", {"keyword": "race"})
     run_worker(queue_messages(), lambda_context)

@@ -182,7 +182,7 @@ def upload(aws, call_api, data: bytes, fmt: str = "jsonl") -> dict:
 
 
 def run_import(aws, call_api, queue_messages, lambda_context, data: bytes, fmt: str = "jsonl") -> dict:
-    from social_analytics.service import imports as import_service
+    from social_analytics.imports import uploads as import_service
 
     created = upload(aws, call_api, data, fmt)
     assert import_service.object_created(created["key"], len(data)) == "queued"
@@ -271,7 +271,7 @@ def test_a_result_the_database_rejects_fails_the_job_once_and_the_keyword_recove
 
 
 def test_a_result_that_cannot_be_trimmed_enough_fails_with_the_reason(call_api, queue_messages, lambda_context):
-    from social_analytics.service import limits
+    from social_analytics.scoring import limits
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(limits, "MAX_RESULT_BYTES", 1000)
@@ -372,7 +372,7 @@ def test_deleting_finds_jobs_and_alerts_by_key_without_a_scan(call_api, admin, q
 
 
 def test_a_large_deletion_runs_as_a_job_and_answers_202(call_api, admin, queue_messages, lambda_context):
-    from social_analytics.service import deletion
+    from social_analytics.analyses import deletion
     from social_analytics.storage import jobs as job_store
 
     analyze(call_api, queue_messages, lambda_context, "big")

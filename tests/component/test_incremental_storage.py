@@ -38,7 +38,7 @@ def window(posts: list[Post], generation: str = "job-1", fetched_at: float | Non
 
 
 def test_merge_drops_old_posts_dedupes_by_id_and_keeps_the_newest_limit():
-    from social_analytics.service.incremental import merge_window
+    from social_analytics.analyses.sources.incremental import merge_window
 
     span = TimeWindow(start=NOW - timedelta(hours=1), end=NOW)
     stored = [post(1, 10, likes=1), post(2, 30), post(3, 90)]  # post 3 is older than the window
@@ -94,7 +94,7 @@ def test_expired_windows_and_cursors_are_not_used(aws):
 
 
 def test_the_bluesky_session_is_shared_through_dynamodb(aws):
-    from social_analytics.adapters.bluesky import BlueskySession
+    from social_analytics.analyses.sources.bluesky import BlueskySession
     from social_analytics.storage.sessions import DynamoSessionStore
 
     session = BlueskySession(did="did:plc:me", handle="me.bsky.social", access_jwt="a.b.c", refresh_jwt="r-1")

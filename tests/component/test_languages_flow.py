@@ -24,7 +24,7 @@ JAPANESE = ["今日はとても良い天気です"]
 
 def test_mixed_languages_are_counted_and_only_english_is_scored(aws, call_api, queue_messages, lambda_context):
     from social_analytics.handlers import imports, worker
-    from social_analytics.service.calibration import score_text
+    from social_analytics.scoring.calibration import score_text
 
     texts = ENGLISH + GERMAN + SPANISH + JAPANESE
     rows = [{"text": t, "created_at": f"2026-11-2{n % 3}T10:0{n % 10}:00Z"} for n, t in enumerate(texts)]

@@ -20,7 +20,7 @@ def admin_token(monkeypatch):
 
 @pytest.fixture
 def tracking_env(aws, monkeypatch):
-    from social_analytics.service import tracking
+    from social_analytics.tracking import scans as tracking
 
     tracking.get_tracking_settings.cache_clear()
     yield
@@ -158,7 +158,7 @@ def test_completed_scans_append_history_points_and_searches_do_not(
     from social_analytics.handlers import worker
 
     monkeypatch.setenv("TRACK_MINUTE_SECONDS", "0.001")  # every scan is due again at once
-    from social_analytics.service import tracking
+    from social_analytics.tracking import scans as tracking
 
     tracking.get_tracking_settings.cache_clear()
     assert track(call_api, "history kw", interval=5)[0] == 201
@@ -189,7 +189,7 @@ def test_completed_scans_append_history_points_and_searches_do_not(
 def feed(volumes: list[int], negatives: list[int] | None = None, key: str = "brand", interval: float = 900.0):
     """Drive the worker's hook with synthetic scan results, one per interval."""
     from social_analytics.models import AnalysisJob
-    from social_analytics.service import tracking
+    from social_analytics.tracking import scans as tracking
 
     raised = []
     negatives = negatives or [v // 5 for v in volumes]
@@ -285,9 +285,10 @@ def test_compare_validation_names_the_field(call_api, keywords, field):
 def test_deleting_a_keyword_removes_its_results_history_and_jobs(
     call_api, admin_token, tracking_env, queue_messages, lambda_context, monkeypatch
 ):
+    from social_analytics.analyses import submit as submissions
     from social_analytics.handlers import worker
-    from social_analytics.service import submissions, tracking
     from social_analytics.storage import jobs as job_store
+    from social_analytics.tracking import scans as tracking
 
     monkeypatch.setenv("TRACK_MINUTE_SECONDS", "0.001")
     tracking.get_tracking_settings.cache_clear()

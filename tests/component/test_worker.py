@@ -20,12 +20,12 @@ def submit(call_api, keyword="Serverless") -> dict:
 
 def test_a_redelivered_message_is_analyzed_and_counted_once(call_api, queue_messages, lambda_context, monkeypatch):
     from social_analytics.handlers import worker
-    from social_analytics.service import analysis
+    from social_analytics.scoring import summary as analysis
 
     calls = []
     real_analyze = analysis.analyze
     monkeypatch.setattr(
-        "social_analytics.service.jobs.analyze", lambda *a, **k: calls.append(1) or real_analyze(*a, **k)
+        "social_analytics.analyses.run.analyze", lambda *a, **k: calls.append(1) or real_analyze(*a, **k)
     )
     job = submit(call_api)
     message = queue_messages()[0]
@@ -49,8 +49,8 @@ def test_the_idempotency_record_alone_prevents_a_second_analysis(call_api, queue
     message = queue_messages()[0]
     worker.handler(sqs_event([message]), lambda_context)
     calls = []
-    monkeypatch.setattr("social_analytics.service.jobs.analyze", lambda *a, **k: calls.append(1))
-    monkeypatch.setattr("social_analytics.service.jobs.start", lambda job: True)
+    monkeypatch.setattr("social_analytics.analyses.run.analyze", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr("social_analytics.analyses.run.start", lambda job: True)
 
     assert worker.handler(sqs_event([message]), lambda_context) == {"batchItemFailures": []}
     assert calls == []
@@ -76,7 +76,7 @@ def test_a_failing_job_is_retried_then_marked_failed_on_its_last_delivery(
     async def broken_fetch(job):
         raise RuntimeError("provider exploded")
 
-    monkeypatch.setattr("social_analytics.service.jobs.fetch_posts", broken_fetch)
+    monkeypatch.setattr("social_analytics.analyses.run.fetch_posts", broken_fetch)
     job = submit(call_api)
     message = queue_messages()[0]
 
@@ -131,8 +131,8 @@ def test_batch_of_many_jobs_completes_all(call_api, queue_messages, lambda_conte
 def test_a_redelivery_while_the_first_attempt_still_works_waits_and_is_not_a_failure(
     call_api, queue_messages, lambda_context
 ):
+    from social_analytics.analyses import run as job_service
     from social_analytics.handlers import worker
-    from social_analytics.service import jobs as job_service
 
     job = submit(call_api)
     message = queue_messages()[0]
@@ -151,8 +151,8 @@ def test_a_redelivery_while_the_first_attempt_still_works_waits_and_is_not_a_fai
 def test_a_job_whose_worker_died_is_taken_over_when_its_lease_runs_out(
     call_api, queue_messages, lambda_context, monkeypatch
 ):
+    from social_analytics.analyses import run as job_service
     from social_analytics.handlers import worker
-    from social_analytics.service import jobs as job_service
     from social_analytics.settings import get_settings
 
     monkeypatch.setenv("JOB_LEASE_SECONDS", "0")

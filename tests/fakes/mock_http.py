@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from social_analytics.adapters._http import RequestBudget
+from social_analytics.analyses.sources._http import RequestBudget
 from social_analytics.models import TimeWindow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "providers"

@@ -18,7 +18,7 @@ def _finish_one_job(call_api, queue_messages, lambda_context, keyword: str) -> d
 
 
 def test_a_hot_hit_is_pre_serialized_and_equals_the_stored_answer(call_api, queue_messages, lambda_context):
-    from social_analytics.service import submissions
+    from social_analytics.analyses import submit as submissions
 
     # GIVEN a finished analysis
     _finish_one_job(call_api, queue_messages, lambda_context, "Hot Path")
@@ -40,7 +40,7 @@ def test_a_hot_hit_is_pre_serialized_and_equals_the_stored_answer(call_api, queu
 def test_a_finished_job_is_served_from_memory_until_its_keyword_is_forgotten(
     call_api, queue_messages, lambda_context, monkeypatch
 ):
-    from social_analytics.service import submissions
+    from social_analytics.analyses import submit as submissions
     from social_analytics.storage import jobs as job_store
 
     queued = _finish_one_job(call_api, queue_messages, lambda_context, "finished job")
@@ -60,7 +60,7 @@ def test_a_finished_job_is_served_from_memory_until_its_keyword_is_forgotten(
 
 
 def test_a_queued_job_is_always_read_from_dynamodb(call_api):
-    from social_analytics.service import submissions
+    from social_analytics.analyses import submit as submissions
 
     _, queued = call_api("POST", "/api/analyses", {"keyword": "still queued"})
     assert call_api("GET", queued["status_url"])[1]["status"] == "queued"

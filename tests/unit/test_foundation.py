@@ -7,10 +7,10 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from social_analytics.adapters.simulated import SimulatedAdapter, simulate_posts
+from social_analytics.analyses.sources.simulated import SimulatedAdapter, simulate_posts
+from social_analytics.latency import bucket_midpoint, bucket_of, percentile
 from social_analytics.models import AnalysisJob, TimeWindow, normalize_keyword
 from social_analytics.schemas import AnalysisRequest
-from social_analytics.service.latency import bucket_midpoint, bucket_of, percentile
 
 WINDOW = TimeWindow(start=datetime(2026, 11, 23, 12, tzinfo=UTC), end=datetime(2026, 11, 24, 12, tzinfo=UTC))
 
@@ -54,7 +54,7 @@ def test_simulated_posts_are_varied_and_inside_the_window():
 
 
 def test_simulated_sentiment_mix_differs_between_keywords():
-    from social_analytics.service.analysis import analyze
+    from social_analytics.scoring.summary import analyze
 
     shares = {
         keyword: analyze(simulate_posts(keyword, WINDOW, 200), keyword, WINDOW)["sentiment"]["positive"]

@@ -6,7 +6,7 @@ import pytest
 from social_analytics.keywords import MAX_KEY_BYTES, key_problem, provider_query
 from social_analytics.models import normalize_keyword
 from social_analytics.schemas import validate_keyword
-from social_analytics.service import limits
+from social_analytics.scoring import limits
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 # No `from __future__ import annotations` here: Powertools reads the route annotations at run time.
-"""API function: a thin Powertools REST resolver over service.submissions."""
+"""API function: a thin Powertools REST resolver over analyses.submit and the other features."""
 
 import base64
 import json
@@ -12,6 +12,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from social_analytics.analyses import compare, deletion
+from social_analytics.analyses import submit as submissions
+from social_analytics.api import admin, views
+from social_analytics.imports import uploads as import_service
 from social_analytics.models import normalize_keyword
 from social_analytics.observability import logger, metrics, tracer
 from social_analytics.schemas import (
@@ -36,9 +40,8 @@ from social_analytics.schemas import (
     TrackRequest,
     json_response,
 )
-from social_analytics.service import admin, compare, deletion, submissions, tracking, views  # issue 7
-from social_analytics.service import imports as import_service  # issue 4
 from social_analytics.storage.metrics import read_metrics
+from social_analytics.tracking import scans as tracking
 
 MAX_BODY_BYTES = 64 * 1024
 # API Gateway (REST) hands over the path still percent-encoded, so "#AWS", "AC/DC" or "a b" arrive as one

@@ -7,8 +7,8 @@ import json
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from social_analytics.imports import uploads as imports
 from social_analytics.observability import logger, metrics, tracer
-from social_analytics.service import imports
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

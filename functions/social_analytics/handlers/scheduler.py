@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from social_analytics.observability import logger, tracer
-from social_analytics.service import tracking
 from social_analytics.storage.metrics import recorder
+from social_analytics.tracking import scans as tracking
 
 
 @logger.inject_lambda_context

@@ -19,9 +19,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
+from social_analytics.analyses import deletion
+from social_analytics.analyses import run as jobs
 from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
-from social_analytics.service import deletion, jobs
 from social_analytics.settings import get_settings
 from social_analytics.storage.metrics import recorder
 

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 
-from social_analytics.service.latency import bucket_of, percentile
+from social_analytics.latency import bucket_of, percentile
 from social_analytics.settings import get_settings
 from social_analytics.storage.clients import table
 

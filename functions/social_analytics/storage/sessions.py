@@ -27,7 +27,7 @@ class DynamoSessionStore:
         return {"pk": f"PROVIDER#{self.provider}", "sk": "SESSION"}
 
     def _load(self):
-        from social_analytics.adapters.bluesky import BlueskySession
+        from social_analytics.analyses.sources.bluesky import BlueskySession
 
         row = table(get_settings().table_name).get_item(Key=self._key(), ConsistentRead=True).get("Item")
         if not row or int(row.get("expires_at", 0)) <= time.time() or "session" not in row:

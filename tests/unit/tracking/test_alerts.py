@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from social_analytics.service import alerts
+from social_analytics.tracking import detection as alerts
 
 INTERVAL = 900.0
 
@@ -113,8 +113,8 @@ def test_sensitivity_sets_k(sensitivity, alerts_expected):
 def test_a_busier_keyword_spikes_on_its_posting_rate_even_when_every_fetch_hits_the_limit():
     """Capped fetches always return `limit` posts: only the time they span shows the surge."""
     from social_analytics.models import AnalysisJob
-    from social_analytics.service import alerts
-    from social_analytics.service.tracking import posts_per_hour
+    from social_analytics.tracking import detection as alerts
+    from social_analytics.tracking.scans import posts_per_hour
 
     job = AnalysisJob("j", "kw", "kw", 100, 24, 0.0, kind="scan")
 

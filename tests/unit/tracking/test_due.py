@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from social_analytics.service import tracking
+from social_analytics.tracking import scans as tracking
 
 
 def item(key: str, interval_minutes: int, last: float | None) -> dict:

@@ -1,1 +1,0 @@
-"""Post sources behind one interface (``base.SocialMediaAdapter``)."""

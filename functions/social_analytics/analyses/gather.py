@@ -1,0 +1,214 @@
+"""The worker's post sources for one job: the provider chain (with incremental scans) or an uploaded import.
+
+* One pooled ``httpx.AsyncClient`` per container *and* event loop (``client()``): Powertools' AsyncBatchProcessor
+  reuses the thread's loop in Lambda (``LAMBDA_TASK_ROOT`` set), tests get a new loop per call, and a client must
+  not outlive the loop its connections belong to.
+* Sources are fanned out (``service.fanout``): every live source at once, merged and deduplicated, simulated only
+  when no live source answered. Provider failures never raise: they are in ``source["attempts"]`` and
+  ``source["providers"]`` (the worker turns those into the ProviderErrors metric). Only when every provider failed
+  and nothing was returned (possible only when ``PROVIDERS`` leaves out ``simulated``) is the job failed
+  (``no_data``). The result gains ``coverage`` and ``volume`` (``service.coverage``).
+* Incremental scans, per source: the stored window holds each answering source's own posts (``provider`` is their
+  comma-separated names) and a cursor per source. When it still covers the new window (same or longer window, at
+  least as many posts, not expired), each of its sources is asked only for newer posts, merged into its own stored
+  posts (``service.incremental``); any other source fetches in full. The live answers with a cursor then become the
+  stored window. Imports and simulated posts are never stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import weakref
+from datetime import timedelta
+
+import httpx
+
+from social_analytics.analyses.run import FetchedPosts, JobFailed
+from social_analytics.keywords import provider_query
+from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
+from social_analytics.observability import logger
+from social_analytics.settings import get_settings
+
+MAX_IMPORT_SPAN = timedelta(days=366)
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+_session_store = None
+
+
+def client() -> httpx.AsyncClient:
+    """The pooled client of the running event loop (created on first use in that loop)."""
+    from social_analytics.analyses.sources._http import build_client
+
+    loop = asyncio.get_running_loop()
+    found = _clients.get(loop)
+    if found is None or found.is_closed:
+        found = _clients[loop] = build_client()
+    return found
+
+
+def session_store():
+    """The container's Bluesky session store (DynamoDB, shared by all containers)."""
+    global _session_store
+    if _session_store is None:
+        from social_analytics.storage.sessions import DynamoSessionStore
+
+        _session_store = DynamoSessionStore("bluesky")
+    return _session_store
+
+
+def summarize_attempts(attempts: list[dict]) -> str:
+    return "; ".join(
+        f"{a['provider']} {a['outcome']}" + (f" ({a['reason']})" if a.get("reason") else "") for a in attempts
+    )
+
+
+async def fetch_live(job: AnalysisJob) -> FetchedPosts:
+    from social_analytics.analyses.sources.credentials import load_provider_config
+    from social_analytics.analyses.sources.fanout import fetch_fanout
+    from social_analytics.analyses.sources.fetching import build_adapters
+    from social_analytics.analyses.sources.incremental import IncrementalAdapter
+    from social_analytics.storage import cursors as cursor_store
+    from social_analytics.storage import posts as post_store
+
+    settings = get_settings()
+    window = TimeWindow.last_hours(job.window_hours)
+    config = load_provider_config()
+    try:
+        adapters = build_adapters(job.providers, config, client(), session_store=session_store())
+    except ValueError as error:
+        raise JobFailed("unknown_provider", str(error)) from None
+
+    stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
+    incremental: list[str] = []
+    for index, adapter in enumerate(adapters):  # each source with a stored window and cursor continues from it
+        if stored is not None and adapter.name in cursors and hasattr(adapter, "fetch_result"):
+            own = [p for p in stored.posts if p.provider == adapter.name]
+            adapters[index] = IncrementalAdapter(adapter, own)
+            incremental.append(adapter.name)
+
+    # One spelling per key: providers get the key's canonical query, never the submitter's spelling, so a
+    # full-width or ligature spelling cannot replace what the plain one is served (keywords.provider_query).
+    query = provider_query(job.key)
+    outcome = await fetch_fanout(
+        adapters,
+        query,
+        window,
+        job.limit,
+        settings.fetch_budget_seconds,
+        cursors={name: cursors[name] for name in incremental},
+    )
+    source = outcome.source
+    if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):
+        raise JobFailed("no_data", f"no provider returned posts: {summarize_attempts(source['attempts'])}"[:480])
+    answered = {a["provider"] for a in source["attempts"] if a["outcome"] == "ok"}
+    source["incremental"] = any(name in answered for name in incremental)
+
+    keep_cursors = {
+        name: cursor
+        for name, cursor in outcome.cursors.items()
+        if name in outcome.by_source and name not in ("import", "simulated")
+    }
+    if outcome.posts and not outcome.simulated and keep_cursors:
+        now = time.time()
+        kept = [post for name in keep_cursors for post in outcome.by_source[name]]
+        keep = post_store.StoredWindow(
+            provider=",".join(keep_cursors),
+            posts=sorted(kept, key=lambda p: p.created_at, reverse=True),
+            fetched_at=now,
+            window_hours=job.window_hours,
+            limit=job.limit,
+            expires_at=int(now + job.window_hours * 3600),
+            generation=job.job_id,
+            query=query,
+        )
+        try:
+            await asyncio.to_thread(post_store.save_window, job.key, keep, None, cursors=keep_cursors)
+        except Exception:  # the result is still right; only the next scan will fetch in full
+            logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
+    extra = {"coverage": outcome.coverage, "volume": outcome.volume, "query": query}
+    return FetchedPosts(posts=outcome.posts, source=source, window=window, extra=extra)
+
+
+def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store):
+    """The stored window and the cursors of its sources when they can continue this job's window, else (None, {}).
+
+    The stored window holds each answering source's own posts (``provider`` lists them); a source continues
+    incrementally from its own posts and cursor, any other source of the job fetches in full."""
+    try:
+        stored = post_store.load_window(job.key)
+        if stored is None:
+            return None, {}
+        usable = (
+            stored.window_hours >= job.window_hours
+            and stored.limit >= job.limit
+            and stored.fetched_at >= window.start.timestamp()
+            and stored.query == provider_query(job.key)  # a window continues only the query that fetched it
+        )
+        if not usable:
+            return None, {}
+        names = set(stored.provider.split(","))
+        cursors = {name: c.cursor for name, c in cursor_store.load(job.key).items() if name in names}
+        return stored, cursors
+    except Exception:  # a storage hiccup must not fail the job: fetch in full
+        logger.exception("reading the incremental window failed", extra={"keyword": job.keyword})
+        return None, {}
+
+
+async def fetch_import(job: AnalysisJob) -> FetchedPosts:
+    from social_analytics.analyses.sources.fetching import fetch_with_fallback
+    from social_analytics.imports.parsing import ImportAdapter, parse_import
+    from social_analytics.storage import imports as import_store
+
+    key = job.import_object or ""
+    if not key.startswith(f"{import_store.PREFIX}{job.job_id}."):
+        raise JobFailed("bad_import", "the job does not name its own upload")
+    fmt = "jsonl" if key.endswith(".jsonl") else "csv"
+    try:
+        data = await asyncio.to_thread(import_store.get_object, key)
+    except import_store.ImportTooLarge as error:
+        raise JobFailed("too_large", f"too large: {error}") from None
+    except import_store.ImportMissing:
+        raise JobFailed("not_uploaded", "no upload was found for this import (it may have expired)") from None
+    try:
+        parsed = parse_import(data, fmt=fmt)
+    except ValueError as error:
+        raise JobFailed("bad_import", str(error)) from None
+    report = parsed.report.as_dict()
+    if not parsed.posts:
+        raise JobFailed("no_data", f"the upload has no usable rows ({report['rejected']} rejected of {report['rows']})")
+
+    newest = max(p.created_at for p in parsed.posts)
+    end = newest + timedelta(seconds=1)
+    start = max(min(p.created_at for p in parsed.posts), end - MAX_IMPORT_SPAN)
+    window = TimeWindow(start=start, end=end)
+    in_span = [p for p in parsed.posts if p.created_at >= start]
+    report["outside_span"] = len(parsed.posts) - len(in_span)
+    report["analyzed"] = min(len(in_span), job.limit)
+
+    outcome = await fetch_with_fallback([ImportAdapter(in_span)], job.keyword, window, job.limit, 5.0)
+    analyzed = len(outcome.posts)
+    extra = {
+        "import": report,
+        # The upload is everything there is: its span is covered and its count exact.
+        "coverage": {
+            "window_from": isoformat_z(window.start),
+            "window_to": isoformat_z(window.end),
+            "covered_from": isoformat_z(window.start),
+            "covered_to": isoformat_z(window.end),
+            "complete": analyzed == len(in_span),
+        },
+        "volume": {
+            "observed_posts": analyzed,
+            "posts_per_hour": round(len(in_span) / max(window.hours, 1.0), 3),
+            "estimated_posts_in_window": len(in_span),
+            "basis": "complete",
+        },
+        "window": {
+            "start": isoformat_z(window.start),
+            "end": isoformat_z(window.end),
+            "hours": max(1, math.ceil(window.hours)),
+        },
+    }
+    return FetchedPosts(posts=outcome.posts, source=outcome.source, window=window, extra=extra)

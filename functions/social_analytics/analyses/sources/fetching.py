@@ -1,0 +1,390 @@
+"""The provider chain: try adapters in order within a job's time budget, record provenance, fall back on failure.
+
+``fetch_with_fallback`` returns the posts of the first adapter that produced any, plus ``source`` (the provenance
+stored in ``result.source``) and the newest incremental cursor of every adapter that answered. Retryable errors (429,
+5xx, timeouts) are retried per request inside the adapter, waiting what ``Retry-After`` / ``x-rate-limit-reset`` /
+``ratelimit-reset`` / ``X-RateLimit-Reset`` ask for when it fits in the remaining budget (see
+``adapters._http.RequestBudget``). A ``CircuitBreaker`` per container makes later jobs skip a dead provider quickly.
+
+A live provider that answers with zero posts is a real answer ("nobody posted that"): the chain then tries the next
+*live* provider but does not fall back to simulated posts unless ``simulate_when_empty`` is set. Simulated data is
+never labeled live: ``source["simulated"]`` is true iff any returned post came from a simulated adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
+from social_analytics.analyses.sources.base import (
+    Cursor,
+    FetchResult,
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotConfigured,
+    ProviderPaymentRequired,
+    ProviderTimeout,
+    ProviderUnsupportedQuery,
+    SocialMediaAdapter,
+)
+from social_analytics.analyses.sources.credentials import ProviderConfig
+from social_analytics.models import Post, TimeWindow, isoformat_z
+
+KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
+KEYLESS_PROVIDERS = ("mastodon", "hackernews", "lemmy")
+# USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
+PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
+_TIMEOUT_GRACE_SECONDS = 1.0
+
+
+# ----------------------------------------------------------------------------------------------- circuit breaker
+
+
+@dataclass
+class _Circuit:
+    failures: int = 0
+    open_until: float = 0.0
+    trial_in_flight: bool = False
+    last_reason: str = ""
+
+
+class CircuitBreaker:
+    """Per-provider breaker shared by all jobs of a container.
+
+    Closed -> open after ``failure_threshold`` consecutive failures (at once for auth / payment errors, which do not
+    heal by themselves) for ``reset_seconds``; then half-open: one job tries, success closes, failure re-opens.
+    """
+
+    def __init__(
+        self, failure_threshold: int = 3, reset_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.failure_threshold = failure_threshold
+        self.reset_seconds = reset_seconds
+        self._clock = clock
+        self._circuits: dict[str, _Circuit] = {}
+
+    def state(self, name: str) -> str:
+        circuit = self._circuits.get(name)
+        if circuit is None or circuit.open_until == 0.0:
+            return "closed"
+        return "open" if self._clock() < circuit.open_until else "half_open"
+
+    def check(self, name: str) -> str | None:
+        """None when a call may go ahead, else the reason to skip it (``"circuit open ..."``)."""
+        circuit = self._circuits.get(name)
+        if circuit is None or circuit.open_until == 0.0:
+            return None
+        left = circuit.open_until - self._clock()
+        if left > 0:
+            return f"circuit open for {left:.0f}s more after {circuit.failures} failures ({circuit.last_reason})"
+        if circuit.trial_in_flight:
+            return "circuit open (half-open: another job is probing the provider)"
+        circuit.trial_in_flight = True
+        return None
+
+    def record_success(self, name: str) -> None:
+        self._circuits.pop(name, None)
+
+    def record_failure(self, name: str, reason: str = "", *, permanent: bool = False) -> None:
+        circuit = self._circuits.setdefault(name, _Circuit())
+        circuit.failures += 1
+        circuit.trial_in_flight = False
+        circuit.last_reason = reason[:120]
+        if permanent or circuit.failures >= self.failure_threshold or circuit.open_until:
+            circuit.open_until = self._clock() + self.reset_seconds
+
+    def release(self, name: str) -> None:
+        """A call that neither succeeded nor failed (skipped for its query): free a half-open trial slot."""
+        circuit = self._circuits.get(name)
+        if circuit is not None:
+            circuit.trial_in_flight = False
+
+
+# CIRCUIT_RESET_SECONDS: how long an open circuit stays open (tests shorten it; not a template setting).
+_default_breaker = CircuitBreaker(reset_seconds=float(os.environ.get("CIRCUIT_RESET_SECONDS") or 60.0))
+
+
+def default_breaker() -> CircuitBreaker:
+    """The container-wide breaker."""
+    return _default_breaker
+
+
+# ----------------------------------------------------------------------------------------------- the chain
+
+
+@dataclass
+class FetchOutcome:
+    posts: list[Post]
+    source: dict[str, Any]
+    cursors: dict[str, Cursor] = field(default_factory=dict)
+
+    @property
+    def provider(self) -> str:
+        return self.source["provider"]
+
+    @property
+    def simulated(self) -> bool:
+        return self.source["simulated"]
+
+
+def _attempt(name: str, outcome: str, reason: str, *, posts: int = 0, retries: int = 0, ms: float = 0.0) -> dict:
+    return {
+        "provider": name,
+        "outcome": outcome,
+        "reason": reason,
+        "posts": posts,
+        "retries": retries,
+        "elapsed_ms": round(ms, 1),
+    }
+
+
+async def fetch_with_fallback(
+    adapters: Sequence[SocialMediaAdapter],
+    query: str,
+    window: TimeWindow,
+    limit: int,
+    budget_seconds: float,
+    breaker: CircuitBreaker | None = None,
+    *,
+    cursors: Mapping[str, Cursor] | None = None,
+    simulate_when_empty: bool = False,
+    max_retries: int = 3,
+    base_delay: float = 0.5,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> FetchOutcome:
+    """Try ``adapters`` in order until one returns posts (see the module docstring).
+
+    ``cursors`` maps provider name -> the cursor stored by the previous scan of this keyword (incremental fetch);
+    the outcome's ``cursors`` holds the new ones to store. Never raises for provider failures: when everything
+    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why.
+    """
+    breaker = breaker or default_breaker()
+    cursors = cursors or {}
+    deadline = clock() + budget_seconds
+    attempts: list[dict] = []
+    new_cursors: dict[str, Cursor] = {}
+    cost = 0.0
+    chosen: SocialMediaAdapter | None = None
+    posts: list[Post] = []
+    live_answered_empty: str | None = None
+
+    for adapter in adapters:
+        name = adapter.name
+        if adapter.simulated and live_answered_empty and not simulate_when_empty:
+            attempts.append(_attempt(name, "skipped", f"{live_answered_empty} answered with 0 posts"))
+            continue
+        remaining = deadline - clock()
+        if not adapter.simulated:
+            if remaining <= 0:
+                attempts.append(_attempt(name, "skipped", "job time budget exhausted"))
+                continue
+            why = breaker.check(name)
+            if why:
+                attempts.append(_attempt(name, "skipped", why))
+                continue
+        budget = RequestBudget(
+            deadline=deadline,
+            max_retries=max_retries,
+            base_delay=base_delay,
+            request_timeout=request_timeout,
+            clock=clock,
+            sleep=sleep,
+        )
+        started = time.monotonic()
+        try:
+            result = await _call(adapter, query, window, limit, cursors.get(name), budget, remaining)
+        except (ProviderUnsupportedQuery, ProviderNotConfigured) as exc:
+            breaker.release(name)
+            attempts.append(_attempt(name, "skipped", exc.reason, ms=(time.monotonic() - started) * 1000))
+            continue
+        except ProviderError as exc:
+            if not adapter.simulated:
+                permanent = isinstance(exc, ProviderAuthError | ProviderPaymentRequired)
+                breaker.record_failure(name, f"{exc.code}", permanent=permanent)
+            attempts.append(
+                _attempt(
+                    name, "failed", f"{exc.code}: {exc.reason}", retries=budget.retries,
+                    ms=(time.monotonic() - started) * 1000,
+                )
+            )  # fmt: skip
+            continue
+        except Exception as exc:  # an adapter bug must not sink the job: log it, fall to the next provider
+            from social_analytics.observability import logger
+
+            logger.exception("adapter crashed", extra={"provider": name})
+            if not adapter.simulated:
+                breaker.record_failure(name, type(exc).__name__)
+            attempts.append(_attempt(name, "failed", f"internal error: {type(exc).__name__}"))
+            continue
+        if not adapter.simulated:
+            breaker.record_success(name)
+        cost += result.billable_items * PRICE_PER_POST_USD.get(name, 0.0)
+        if result.cursor:
+            new_cursors[name] = dict(result.cursor)
+        notes = list(result.notes)
+        if budget.retries:
+            notes.insert(0, f"{budget.retries} retries ({', '.join(budget.retry_reasons)})")
+        attempts.append(
+            _attempt(
+                name, "ok", "; ".join(notes) or ("" if result.posts else "no posts matched"),
+                posts=len(result.posts[:limit]), retries=budget.retries, ms=(time.monotonic() - started) * 1000,
+            )
+        )  # fmt: skip
+        if result.posts:
+            chosen, posts = adapter, result.posts[:limit]
+            break
+        if not adapter.simulated:
+            live_answered_empty = live_answered_empty or name
+
+    simulated = bool(chosen is not None and chosen.simulated) or any(p.provider == "simulated" for p in posts)
+    provider = chosen.name if chosen is not None else (live_answered_empty or "none")
+    source = {
+        "provider": provider,
+        "simulated": simulated,
+        "attempts": attempts,
+        "fetched_at": isoformat_z(datetime.now(UTC)),
+        "cost_estimate_usd": round(cost, 6),
+    }
+    return FetchOutcome(posts=posts, source=source, cursors=new_cursors)
+
+
+async def _call(
+    adapter: SocialMediaAdapter,
+    query: str,
+    window: TimeWindow,
+    limit: int,
+    cursor: Cursor | None,
+    budget: RequestBudget,
+    remaining: float,
+) -> FetchResult:
+    fetch_result = getattr(adapter, "fetch_result", None)
+    if adapter.simulated:  # local and instant: no budget guard, it is the last resort even when time is up
+        if fetch_result is not None:
+            return await fetch_result(query, window, limit, cursor=cursor, budget=budget)
+        return FetchResult(posts=list(await adapter.fetch(query, window, limit)))
+    try:
+        async with asyncio.timeout(max(0.0, remaining) + _TIMEOUT_GRACE_SECONDS):
+            if fetch_result is not None:
+                return await fetch_result(query, window, limit, cursor=cursor, budget=budget)
+            return FetchResult(posts=list(await adapter.fetch(query, window, limit)))
+    except TimeoutError:
+        raise ProviderTimeout(f"{adapter.name}: job time budget exhausted") from None
+
+
+# ----------------------------------------------------------------------------------------------- building the chain
+
+
+class UnconfiguredAdapter:
+    """Stands in for a provider that was asked for but has no credentials: shows up as ``skipped`` in provenance."""
+
+    simulated = False
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self._reason = reason
+
+    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
+        raise ProviderNotConfigured(self._reason)
+
+
+_session_managers: dict[tuple, Any] = {}
+
+
+def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: Any) -> Any:
+    from social_analytics.analyses.sources.bluesky import BlueskySessionManager
+
+    creds = config.credentials
+    key = (id(client), config.bluesky_base_url, creds.bluesky_handle, id(store) if store is not None else None)
+    manager = _session_managers.get(key)
+    if manager is None:
+        manager = _session_managers[key] = BlueskySessionManager(
+            client, creds.bluesky_handle or "", creds.bluesky_app_password or "", config.bluesky_base_url, store
+        )
+    return manager
+
+
+def default_provider_names(config: ProviderConfig) -> list[str]:
+    """Configured paid providers, Bluesky if configured, every keyless source, then simulated (the labelled
+    fallback used only when no live source answers)."""
+    return [*config.credentials.configured(), *KEYLESS_PROVIDERS, "simulated"]
+
+
+def build_adapters(
+    provider_names: Sequence[str] | None,
+    config: ProviderConfig,
+    client: httpx.AsyncClient,
+    *,
+    session_store: Any = None,
+) -> list[SocialMediaAdapter]:
+    """The sources of a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
+    default set. A named provider without credentials, or outside an explicit ``PROVIDERS``, becomes an
+    ``UnconfiguredAdapter`` (recorded as skipped).
+    The Bluesky session manager is cached per (client, base URL, handle, store), so jobs share one login.
+
+    Raises ``ValueError`` for an unknown provider name.
+    """
+    names = [n.strip().lower() for n in (provider_names or config.providers or default_provider_names(config))]
+    unknown = [n for n in names if n not in KNOWN_PROVIDERS]
+    if unknown:
+        raise ValueError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(KNOWN_PROVIDERS)}")
+    creds = config.credentials
+    chain: list[SocialMediaAdapter] = []
+    for name in dict.fromkeys(names):
+        if provider_names and config.providers and name not in config.providers:
+            # PROVIDERS set explicitly is the deployment's allow-list: a job may choose among it, never beyond.
+            chain.append(UnconfiguredAdapter(name, f"{name}: not enabled here (PROVIDERS)"))
+        elif name == "socialdata":
+            from social_analytics.analyses.sources.socialdata import SocialDataAdapter
+
+            chain.append(
+                SocialDataAdapter(client, creds.socialdata_api_key, config.socialdata_base_url)
+                if creds.socialdata_api_key
+                else UnconfiguredAdapter(name, "socialdata: SOCIALDATA_API_KEY is not configured")
+            )
+        elif name == "x":
+            from social_analytics.analyses.sources.x_api import XApiAdapter
+
+            chain.append(
+                XApiAdapter(client, creds.x_bearer_token, config.x_api_base_url)
+                if creds.x_bearer_token
+                else UnconfiguredAdapter(name, "x: X_BEARER_TOKEN is not configured")
+            )
+        elif name == "bluesky":
+            from social_analytics.analyses.sources.bluesky import BlueskyAdapter
+
+            chain.append(
+                BlueskyAdapter(client, _bluesky_sessions(client, config, session_store), config.bluesky_base_url)
+                if creds.bluesky_handle and creds.bluesky_app_password
+                else UnconfiguredAdapter(name, "bluesky: BLUESKY_HANDLE / BLUESKY_APP_PASSWORD are not configured")
+            )
+        elif name == "mastodon":
+            from social_analytics.analyses.sources.mastodon import MastodonAdapter
+
+            chain.append(
+                MastodonAdapter(
+                    client, list(config.mastodon_instances), creds.mastodon_access_token, config.mastodon_trends
+                )
+            )
+        elif name == "hackernews":
+            from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
+
+            chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
+        elif name == "lemmy":
+            from social_analytics.analyses.sources.lemmy import LemmyAdapter
+
+            chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
+        elif name == "simulated":
+            from social_analytics.analyses.sources.simulated import SimulatedAdapter  # written by the lead
+
+            chain.append(SimulatedAdapter())
+    return chain

@@ -1,0 +1,125 @@
+"""SocialData.tools Twitter search (``GET /twitter/search``), about 20 tweets a page, ``next_cursor`` paging.
+
+Billing is per tweet returned ($0.0002), so the window goes into the query as ``since_time:``/``until_time:``
+operators and an incremental scan adds ``since_id:`` (the cursor ``{"since_id": "<newest tweet id>"}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from social_analytics.analyses.sources._http import (
+    Page,
+    RequestBudget,
+    as_int,
+    collect_pages,
+    parse_datetime,
+    request_json,
+)
+from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse
+from social_analytics.models import Post, TimeWindow
+
+DEFAULT_BASE_URL = "https://api.socialdata.tools"
+MAX_PAGES = 200
+
+
+def newer_id(a: str | None, b: str | None) -> str | None:
+    """The larger of two numeric tweet ids (snowflakes grow with time); None-safe."""
+    candidates = [x for x in (a, b) if x and str(x).isdigit()]
+    return max(candidates, key=int) if candidates else None
+
+
+class SocialDataAdapter:
+    name = "socialdata"
+    simulated = False
+
+    def __init__(self, client: httpx.AsyncClient, api_key: str, base_url: str = DEFAULT_BASE_URL) -> None:
+        self._client = client
+        self._api_key = api_key
+        self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"SocialDataAdapter(base_url={self._base_url!r}, api_key='***')"
+
+    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
+        return (await self.fetch_result(query, window, limit)).posts
+
+    async def fetch_result(
+        self,
+        query: str,
+        window: TimeWindow,
+        limit: int,
+        *,
+        cursor: Cursor | None = None,
+        budget: RequestBudget | None = None,
+    ) -> FetchResult:
+        """Tweets newest first. ``cursor={"since_id": ...}`` fetches only tweets newer than that id."""
+        budget = budget or RequestBudget.of(60)
+        since_id = (cursor or {}).get("since_id")
+        search = f"{query} since_time:{int(window.start.timestamp())} until_time:{int(window.end.timestamp())}"
+        if since_id:
+            search += f" since_id:{since_id}"
+        headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
+        result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
+        newest = since_id
+
+        async def fetch_page(page_cursor: str | None) -> Page:
+            params = {"query": search, "type": "Latest"}
+            if page_cursor:
+                params["cursor"] = page_cursor
+            body, _ = await request_json(
+                self._client,
+                "GET",
+                f"{self._base_url}/twitter/search",
+                provider=self.name,
+                budget=budget,
+                params=params,
+                headers=headers,
+            )
+            if not isinstance(body, dict) or not isinstance(body.get("tweets", []), list):
+                raise ProviderBadResponse("socialdata: response is not {tweets: [...]} ")
+            tweets = body.get("tweets") or []
+            posts = [post for post in map(self._to_post, tweets) if post is not None]
+            return Page(posts=posts, items=len(tweets), next_cursor=body.get("next_cursor"))
+
+        def track_newest(post: Post) -> None:
+            nonlocal newest
+            newest = newer_id(newest, post.id.split(":", 1)[1])
+
+        await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
+        result.requests = budget.requests
+        if newest:
+            result.cursor = {"since_id": newest}
+        return result
+
+    def _to_post(self, tweet: Any) -> Post | None:
+        if not isinstance(tweet, dict):
+            return None
+        native_id = str(tweet.get("id_str") or tweet.get("id") or "")
+        text = tweet.get("full_text") or tweet.get("text") or ""
+        created_at = parse_datetime(tweet.get("tweet_created_at"))
+        if not native_id or not text or created_at is None:
+            return None
+        user = tweet.get("user") if isinstance(tweet.get("user"), dict) else {}
+        screen_name = str(user.get("screen_name") or "")
+        entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
+        hashtags = [
+            str(tag.get("text")).lower()
+            for tag in entities.get("hashtags") or []
+            if isinstance(tag, dict) and tag.get("text")
+        ]
+        return Post(
+            id=f"{self.name}:{native_id}",
+            text=str(text),
+            created_at=created_at,
+            provider=self.name,
+            author=screen_name,
+            url=f"https://x.com/{screen_name or 'i/web'}/status/{native_id}",
+            likes=as_int(tweet.get("favorite_count")),
+            reposts=as_int(tweet.get("retweet_count")),
+            replies=as_int(tweet.get("reply_count")),
+            language=tweet.get("lang") or None,
+            hashtags=hashtags,
+        )

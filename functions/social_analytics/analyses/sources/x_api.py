@@ -1,0 +1,166 @@
+"""X API v2 recent search (``GET /2/tweets/search/recent``): ``max_results`` 10..100, ``next_token`` paging,
+``expansions=author_id`` joined to ``includes.users`` for usernames. $0.005 per post returned, so ``max_results``
+is sized to what is still needed. Incremental cursor: ``{"since_id": "<newest id>"}`` (``meta.newest_id``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from social_analytics.analyses.sources._http import (
+    Page,
+    RequestBudget,
+    as_int,
+    collect_pages,
+    parse_datetime,
+    request_json,
+)
+from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse
+from social_analytics.analyses.sources.socialdata import newer_id
+from social_analytics.models import Post, TimeWindow, isoformat_z
+
+DEFAULT_BASE_URL = "https://api.x.com"
+TWEET_FIELDS = "created_at,public_metrics,lang,entities,author_id"
+MAX_PAGES = 100
+# Recent search covers the last 7 days; start_time must be inside it, end_time at least 10 s in the past.
+_SEARCH_SPAN = timedelta(days=7) - timedelta(minutes=1)
+_END_MARGIN = timedelta(seconds=30)
+
+
+class XApiAdapter:
+    name = "x"
+    simulated = False
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        bearer_token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        now: Any = None,
+    ) -> None:
+        self._client = client
+        self._token = bearer_token
+        self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def __repr__(self) -> str:
+        return f"XApiAdapter(base_url={self._base_url!r}, bearer_token='***')"
+
+    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
+        return (await self.fetch_result(query, window, limit)).posts
+
+    def _time_params(self, window: TimeWindow, since_id: str | None) -> dict[str, str]:
+        now = self._now()
+        params: dict[str, str] = {}
+        if not since_id:  # since_id already bounds the search from below
+            params["start_time"] = isoformat_z(max(window.start, now - _SEARCH_SPAN))
+        if window.end < now - _END_MARGIN:
+            params["end_time"] = isoformat_z(window.end)
+        return params
+
+    async def fetch_result(
+        self,
+        query: str,
+        window: TimeWindow,
+        limit: int,
+        *,
+        cursor: Cursor | None = None,
+        budget: RequestBudget | None = None,
+    ) -> FetchResult:
+        """Posts newest first. ``cursor={"since_id": ...}`` fetches only posts newer than that id."""
+        budget = budget or RequestBudget.of(60)
+        since_id = (cursor or {}).get("since_id")
+        headers = {"Authorization": f"Bearer {self._token}"}
+        base_params = {
+            "query": query,
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": "author_id",
+            "user.fields": "username",
+            "sort_order": "recency",
+            **self._time_params(window, since_id),
+        }
+        if since_id:
+            base_params["since_id"] = since_id
+        result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
+        newest = since_id
+
+        async def fetch_page(next_token: str | None) -> Page:
+            nonlocal newest
+            params = dict(base_params, max_results=str(min(100, max(10, limit - len(result.posts)))))
+            if next_token:
+                params["next_token"] = next_token
+            body, _ = await request_json(
+                self._client,
+                "GET",
+                f"{self._base_url}/2/tweets/search/recent",
+                provider=self.name,
+                budget=budget,
+                params=params,
+                headers=headers,
+            )
+            if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
+                raise ProviderBadResponse("x: response is not {data: [...], meta: {...}}")
+            if "data" not in body and "meta" not in body:
+                raise ProviderBadResponse(f"x: response without data or meta ({_first_error(body)})")
+            data = body.get("data") or []
+            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
+            users = {
+                str(u.get("id")): str(u.get("username") or "")
+                for u in includes.get("users") or []
+                if isinstance(u, dict)
+            }
+            newest = newer_id(newest, meta.get("newest_id"))
+            posts = [post for post in (self._to_post(tweet, users) for tweet in data) if post is not None]
+            return Page(posts=posts, items=len(data), next_cursor=meta.get("next_token"))
+
+        def track_newest(post: Post) -> None:
+            nonlocal newest
+            newest = newer_id(newest, post.id.split(":", 1)[1])
+
+        await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
+        result.requests = budget.requests
+        if newest:
+            result.cursor = {"since_id": newest}
+        return result
+
+    def _to_post(self, tweet: Any, users: dict[str, str]) -> Post | None:
+        if not isinstance(tweet, dict):
+            return None
+        native_id = str(tweet.get("id") or "")
+        text = tweet.get("text") or ""
+        created_at = parse_datetime(tweet.get("created_at"))
+        if not native_id or not text or created_at is None:
+            return None
+        username = users.get(str(tweet.get("author_id")), "")
+        metrics = tweet.get("public_metrics") if isinstance(tweet.get("public_metrics"), dict) else {}
+        entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
+        hashtags = [
+            str(tag.get("tag")).lower()
+            for tag in entities.get("hashtags") or []
+            if isinstance(tag, dict) and tag.get("tag")
+        ]
+        return Post(
+            id=f"{self.name}:{native_id}",
+            text=str(text),
+            created_at=created_at,
+            provider=self.name,
+            author=username,
+            url=f"https://x.com/{username or 'i/web'}/status/{native_id}",
+            likes=as_int(metrics.get("like_count")),
+            reposts=as_int(metrics.get("retweet_count")),
+            replies=as_int(metrics.get("reply_count")),
+            language=tweet.get("lang") or None,
+            hashtags=hashtags,
+        )
+
+
+def _first_error(body: dict) -> str:
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return str(errors[0].get("detail") or errors[0].get("message") or "")[:160]
+    return "empty body"

@@ -1,0 +1,124 @@
+"""Read-side helpers of the tracking routes: query parsing (422s naming the field) and response shapes."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from social_analytics.analyses.compare import MAX_KEYWORDS
+from social_analytics.models import isoformat_z, normalize_keyword
+from social_analytics.schemas import validate_keyword
+from social_analytics.storage import alerts as alert_store
+from social_analytics.storage import history as history_store
+
+DEFAULT_HISTORY_SECONDS = 7 * 86400
+# Time bounds are clamped to this range: outside it no data can exist, and the calendar's ends (year 1, year 9999
+# with an offset) overflow the conversions to and from epoch seconds.
+EARLIEST_EPOCH = 0.0  # 1970-01-01T00:00:00Z
+LATEST_EPOCH = 4102444800.0  # 2100-01-01T00:00:00Z
+
+# Routes that change or delete data: refused with 401 before anything else without the admin token.
+_ADMIN_CALLS = (
+    ("POST", re.compile(r"^/api/tracked/?$")),
+    ("DELETE", re.compile(r"^/api/tracked/[^/]+/?$")),
+    ("DELETE", re.compile(r"^/api/analyses/[^/]+/?$")),
+)
+UNAUTHORIZED = {
+    "statusCode": 401,
+    "headers": {"Content-Type": "application/json", "WWW-Authenticate": 'Bearer realm="admin"'},
+    "body": json.dumps({"error": {"code": "unauthorized", "message": "a valid admin token is required"}}),
+}
+
+
+def is_admin_call(event: dict) -> bool:
+    method = str(event.get("httpMethod") or "").upper()
+    path = str(event.get("path") or "")
+    return any(method == m and pattern.match(path) for m, pattern in _ADMIN_CALLS)
+
+
+def invalid(field: tuple, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", *field), "msg": message, "type": "value_error"}])
+
+
+def parse_time(value: str | None, name: str, default: float) -> float:
+    if value is None or not value.strip():
+        return default
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise invalid((name,), "must be an ISO 8601 time, e.g. 2026-11-24T13:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        epoch = moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        epoch = EARLIEST_EPOCH if moment.year < 1970 else LATEST_EPOCH
+    return clamp_epoch(epoch)
+
+
+def clamp_epoch(epoch: float) -> float:
+    return min(max(epoch, EARLIEST_EPOCH), LATEST_EPOCH)
+
+
+def path_keyword(raw: str) -> str:
+    """A keyword from a URL path (still percent-encoded, as API Gateway hands it over), validated like a body's."""
+    keyword = unquote(raw)
+    try:
+        validate_keyword(keyword)
+    except ValueError as error:
+        raise RequestValidationError([{"loc": ("path", "keyword"), "msg": str(error), "type": "value_error"}]) from None
+    return keyword
+
+
+def history(keyword: str, since: str | None, until: str | None) -> dict:
+    until_epoch = parse_time(until, "until", time.time())
+    since_epoch = parse_time(since, "since", clamp_epoch(until_epoch - DEFAULT_HISTORY_SECONDS))
+    if since_epoch > until_epoch:
+        raise invalid(("since",), "must not be after until")
+    key = normalize_keyword(keyword)
+    points = history_store.query_points(key, since_epoch, until_epoch)
+    for point in points:
+        point.pop("epoch", None)
+        point.pop("job_id", None)
+    return {
+        "keyword": " ".join(keyword.split()),
+        "key": key,
+        "since": isoformat_z(datetime.fromtimestamp(since_epoch, UTC)),
+        "until": isoformat_z(datetime.fromtimestamp(until_epoch, UTC)),
+        "points": points,
+    }
+
+
+def alerts(keyword: str | None, since: str | None, limit: int) -> dict:
+    since_iso = None
+    if since:
+        since_iso = isoformat_z(datetime.fromtimestamp(parse_time(since, "since", 0), UTC))
+    if keyword:
+        try:
+            validate_keyword(keyword)
+        except ValueError as error:
+            raise invalid(("keyword",), str(error)) from None
+    key = normalize_keyword(keyword) if keyword else None
+    found = alert_store.list_alerts(key, since_iso, limit)
+    for alert in found:
+        alert.pop("epoch", None)
+    return {"alerts": found}
+
+
+def compare_keywords(raw: str) -> list[str]:
+    keywords = [part for part in (piece.strip() for piece in raw.split(",")) if part]
+    if not keywords:
+        raise invalid(("keywords",), "name 1 to 10 comma-separated keywords")
+    if len(keywords) > MAX_KEYWORDS:
+        raise invalid(("keywords",), f"at most {MAX_KEYWORDS} keywords (got {len(keywords)})")
+    for index, keyword in enumerate(keywords):
+        try:
+            validate_keyword(keyword)
+        except ValueError as error:
+            raise invalid(("keywords", index), str(error)) from None
+    return keywords

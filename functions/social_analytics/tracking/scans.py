@@ -1,0 +1,288 @@
+"""Tracked keywords: which are due for a scheduled scan, and what a completed scan adds (history, alerts).
+
+The scheduler calls :func:`enqueue_due`; the worker calls :func:`after_result` once per completed job.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
+from social_analytics.observability import logger
+from social_analytics.storage import alerts as alert_store
+from social_analytics.storage import events, queue
+from social_analytics.storage import history as history_store
+from social_analytics.storage import jobs as job_store
+from social_analytics.storage import tracked as tracked_store
+from social_analytics.storage.metrics import recorder
+from social_analytics.tracking import detection
+
+MIN_INTERVAL_MINUTES = 5
+HISTORY_LOOKBACK_POINTS = detection.BASELINE_POINTS + detection.GUARD_POINTS + 1
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    history_ttl_seconds: int
+    alert_ttl_seconds: int
+    max_tracked: int
+    # The length of one "interval minute". 60 in AWS; `make run` with SCAN_INTERVAL_SECONDS set shortens it
+    # (to 1 s unless TRACK_MINUTE_SECONDS says otherwise) so a demo's keyword is scanned every few seconds.
+    minute_seconds: float
+
+
+@cache
+def get_tracking_settings() -> TrackingSettings:
+    def number(name: str, default: float) -> float:
+        value = os.environ.get(name, "").strip()
+        return float(value) if value else default
+
+    return TrackingSettings(
+        history_ttl_seconds=int(number("HISTORY_TTL_SECONDS", 90 * 86400)),
+        alert_ttl_seconds=int(number("ALERT_TTL_SECONDS", 90 * 86400)),
+        max_tracked=int(number("MAX_TRACKED_KEYWORDS", 200)),
+        minute_seconds=number("TRACK_MINUTE_SECONDS", 60.0),
+    )
+
+
+class TooManyTracked(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ admin side
+def track(
+    keyword: str,
+    interval_minutes: int,
+    providers: list[str] | None = None,
+    sensitivity: str = "medium",
+    min_volume: int = detection.DEFAULT_MIN_VOLUME,
+    limit: int = 100,
+    window_hours: int = 24,
+) -> tuple[dict, bool]:
+    key = normalize_keyword(keyword)
+    limit_reached = len(tracked_store.list_tracked()) >= get_tracking_settings().max_tracked
+    if limit_reached and tracked_store.get_tracked(key) is None:
+        raise TooManyTracked(get_tracking_settings().max_tracked)
+    config = {
+        "keyword": " ".join(keyword.split()),
+        "key": key,
+        "interval_minutes": interval_minutes,
+        "providers": providers,
+        "sensitivity": sensitivity,
+        "min_volume": min_volume,
+        "limit": limit,
+        "window_hours": window_hours,
+    }
+    return tracked_store.put_tracked(config)
+
+
+def untrack(keyword: str) -> bool:
+    return tracked_store.delete_tracked(normalize_keyword(keyword))
+
+
+def list_tracked(now: float | None = None) -> list[dict]:
+    now = time.time() if now is None else now
+    return [public(item, now) for item in sorted(tracked_store.list_tracked(), key=lambda i: i["key"])]
+
+
+def public(item: dict, now: float | None = None) -> dict:
+    """What the API shows of a tracked keyword."""
+    now = time.time() if now is None else now
+    last = item.get("last_enqueued_at")
+    next_due = now if last is None else last + interval_seconds(item)
+    return {
+        "keyword": item["keyword"],
+        "key": item["key"],
+        "interval_minutes": item["interval_minutes"],
+        "providers": item["providers"],
+        "sensitivity": item["sensitivity"],
+        "min_volume": item["min_volume"],
+        "limit": item["limit"],
+        "window_hours": item["window_hours"],
+        "created_at": _iso(item["created_at"]),
+        "last_scan_at": _iso(last) if last is not None else None,
+        "next_scan_at": _iso(max(next_due, now)),
+        "last_alerts": {kind: _iso(at) for kind, at in item["last_alerts"].items()},
+    }
+
+
+# ------------------------------------------------------------------ scheduler side
+def interval_seconds(item: dict) -> float:
+    return item["interval_minutes"] * get_tracking_settings().minute_seconds
+
+
+def is_due(item: dict, now: float) -> bool:
+    """Never scanned, or the last scan was enqueued at least one interval ago.
+
+    A tenth of the interval is forgiven, so a schedule firing a little early does not skip a whole period.
+    """
+    last = item.get("last_enqueued_at")
+    if last is None:
+        return True
+    period = interval_seconds(item)
+    return now - last >= period * 0.9
+
+
+def due_keywords(items: list[dict], now: float) -> list[dict]:
+    return [item for item in items if is_due(item, now)]
+
+
+def enqueue_due(now: float | None = None) -> dict:
+    """Queue one scan job per due tracked keyword; a keyword with a job already in flight is not queued again."""
+    now = time.time() if now is None else now
+    counts = {"tracked": 0, "due": 0, "enqueued": 0, "in_flight": 0, "failed": 0}
+    items = tracked_store.list_tracked()
+    counts["tracked"] = len(items)
+    for item in due_keywords(items, now):
+        counts["due"] += 1
+        job = AnalysisJob(
+            job_id=uuid.uuid4().hex,
+            keyword=item["keyword"],
+            key=item["key"],
+            limit=item["limit"],
+            window_hours=item["window_hours"],
+            submitted_at=time.time(),
+            kind="scan",
+            providers=tuple(item["providers"]) if item["providers"] else None,
+        )
+        holder = job_store.create_job_with_lock(job)
+        if holder is not None:  # single flight: a search or an earlier scan of this keyword is still running
+            counts["in_flight"] += 1
+            continue
+        try:
+            queue.send_job(job)
+        except Exception:
+            job_store.fail_job(job.job_id, job.key, "enqueue_failed", "the scan could not be queued")
+            logger.exception("scan enqueue failed", extra={"keyword": job.keyword})
+            counts["failed"] += 1
+            continue
+        tracked_store.mark_enqueued(item["key"], job.job_id, now)
+        recorder.count("tasks_enqueued")
+        recorder.count("scans_enqueued")
+        counts["enqueued"] += 1
+    return counts
+
+
+# ------------------------------------------------------------------ worker side
+def posts_per_hour(job: AnalysisJob, result: dict) -> float:
+    """The posting rate, which is what a volume spike is about.
+
+    A fetch capped by the job's limit holds only the newest posts: they cover the span back to the oldest of
+    them, not the whole window, so the count alone would stay at the limit however busy the keyword gets.
+    The span comes from the timeline's first non-empty bucket (hour or day resolution), at least 15 minutes.
+    A result with ``volume`` (fanned-out live sources) already holds the estimate, per source: that one is used.
+    """
+    volume = result.get("volume")
+    if isinstance(volume, dict) and isinstance(volume.get("posts_per_hour"), int | float):
+        return round(float(volume["posts_per_hour"]), 3)
+    count = int(result.get("posts_analyzed") or 0)
+    window = result.get("window") or {}
+    hours = float(window.get("hours") or job.window_hours or 1)
+    starts = [bucket["start"] for bucket in result.get("timeline") or [] if bucket.get("posts")]
+    if count >= job.limit and starts and window.get("end"):
+        oldest = datetime.fromisoformat(min(starts).replace("Z", "+00:00"))
+        end = datetime.fromisoformat(window["end"].replace("Z", "+00:00"))
+        hours = min(hours, max((end - oldest).total_seconds() / 3600, 0.25))
+    return round(count / hours, 3)
+
+
+def history_point(job: AnalysisJob, result: dict, at: float) -> dict:
+    sentiment = result.get("sentiment") or {}
+    return {
+        "time": _iso(at),
+        "epoch": round(at, 3),
+        "job_id": job.job_id,
+        "volume": int(result.get("posts_analyzed") or 0),
+        "rate_per_hour": posts_per_hour(job, result),
+        **_estimate(result),
+        "positive": int(sentiment.get("positive") or 0),
+        "neutral": int(sentiment.get("neutral") or 0),
+        "negative": int(sentiment.get("negative") or 0),
+        "mean_compound": float(sentiment.get("mean_compound") or 0.0),
+        "top_terms": [
+            {"term": t["term"], "count": int(t["count"])} for t in (result.get("top_terms") or [])[:10] if "term" in t
+        ],
+    }
+
+
+def after_result(job: AnalysisJob, result: dict) -> list[dict]:
+    """For a scheduled scan: append the history point, then raise and publish any alerts.
+
+    Best effort: a failure here is logged and does not fail the job (its result is already stored).
+    """
+    if job.kind != "scan":
+        return []
+    try:
+        return _record_scan(job, result, time.time())
+    except Exception:
+        logger.exception("recording the scan's history failed", extra={"keyword": job.keyword})
+        recorder.count("history_failed")
+        return []
+
+
+def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
+    settings = get_tracking_settings()
+    point = history_point(job, result, now)
+    if not history_store.append_point(job.key, point, settings.history_ttl_seconds):
+        return []
+    recorder.count("history_points")
+    item = tracked_store.get_tracked(job.key)
+    if item is None:  # untracked since the scan was queued: keep the point, raise nothing
+        return []
+    # Enough points for the baseline; bounded by time so long-expired (TTL) items never count.
+    lookback = interval_seconds(item) * HISTORY_LOOKBACK_POINTS * 3
+    points = history_store.query_points(job.key, now - lookback, now + 1, limit=HISTORY_LOOKBACK_POINTS)
+    signals = detection.detect(
+        points,
+        sensitivity=item["sensitivity"],
+        min_volume=item["min_volume"],
+        last_alerts=item["last_alerts"],
+        cooldown_seconds=detection.default_cooldown_seconds(interval_seconds(item)),
+    )
+    raised = []
+    for signal in signals:
+        alert = {
+            "type": signal.type,
+            "detail_type": signal.detail_type,
+            "keyword": item["keyword"],
+            "key": job.key,
+            "at": point["time"],
+            "epoch": now,
+            "job_id": job.job_id,
+            "value": round(signal.value, 4),
+            "volume": point["volume"],
+            "rate_per_hour": point["rate_per_hour"],
+            "baseline_mean": round(signal.baseline_mean, 4),
+            "baseline_sd": round(signal.baseline_sd, 4),
+            "threshold": round(signal.threshold, 4),
+            "k": signal.k,
+            "score": round(signal.score, 3),
+            "sensitivity": item["sensitivity"],
+        }
+        tracked_store.mark_alerted(job.key, signal.type, now)
+        alert_store.put_alert(alert, settings.alert_ttl_seconds)
+        recorder.count("alerts_raised")
+        try:
+            alert["event_id"] = events.publish(signal.detail_type, alert)
+        except Exception:
+            logger.exception("publishing the alert failed", extra={"keyword": job.keyword, "type": signal.type})
+        logger.info("alert raised", extra={"keyword": job.keyword, "type": signal.type, "value": alert["value"]})
+        raised.append(alert)
+    return raised
+
+
+def _estimate(result: dict) -> dict:
+    """The result's estimated posts in the window and its basis (absent from results without ``volume``)."""
+    volume = result.get("volume")
+    if not isinstance(volume, dict) or "estimated_posts_in_window" not in volume:
+        return {}
+    return {"estimated_posts_in_window": int(volume["estimated_posts_in_window"]), "basis": volume.get("basis")}
+
+
+def _iso(epoch: float) -> str:
+    return isoformat_z(datetime.fromtimestamp(epoch, UTC))
