@@ -25,11 +25,21 @@ from datetime import timedelta
 
 import httpx
 
-from social_analytics.analyses.run import FetchedPosts, JobFailed
+from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
+from social_analytics.analyses.sources._http import build_client
+from social_analytics.analyses.sources.credentials import load_provider_config
+from social_analytics.analyses.sources.fanout import fetch_fanout
+from social_analytics.analyses.sources.fetching import build_adapters, fetch_with_fallback
+from social_analytics.analyses.sources.incremental import IncrementalAdapter
+from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.settings import get_settings
+from social_analytics.storage import cursors as cursor_store
+from social_analytics.storage import imports as import_store
+from social_analytics.storage import posts as post_store
+from social_analytics.storage.sessions import DynamoSessionStore
 
 MAX_IMPORT_SPAN = timedelta(days=366)
 
@@ -39,7 +49,6 @@ _session_store = None
 
 def client() -> httpx.AsyncClient:
     """The pooled client of the running event loop (created on first use in that loop)."""
-    from social_analytics.analyses.sources._http import build_client
 
     loop = asyncio.get_running_loop()
     found = _clients.get(loop)
@@ -52,8 +61,6 @@ def session_store():
     """The container's Bluesky session store (DynamoDB, shared by all containers)."""
     global _session_store
     if _session_store is None:
-        from social_analytics.storage.sessions import DynamoSessionStore
-
         _session_store = DynamoSessionStore("bluesky")
     return _session_store
 
@@ -65,13 +72,6 @@ def summarize_attempts(attempts: list[dict]) -> str:
 
 
 async def fetch_live(job: AnalysisJob) -> FetchedPosts:
-    from social_analytics.analyses.sources.credentials import load_provider_config
-    from social_analytics.analyses.sources.fanout import fetch_fanout
-    from social_analytics.analyses.sources.fetching import build_adapters
-    from social_analytics.analyses.sources.incremental import IncrementalAdapter
-    from social_analytics.storage import cursors as cursor_store
-    from social_analytics.storage import posts as post_store
-
     settings = get_settings()
     window = TimeWindow.last_hours(job.window_hours)
     config = load_provider_config()
@@ -157,10 +157,6 @@ def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store
 
 
 async def fetch_import(job: AnalysisJob) -> FetchedPosts:
-    from social_analytics.analyses.sources.fetching import fetch_with_fallback
-    from social_analytics.imports.parsing import ImportAdapter, parse_import
-    from social_analytics.storage import imports as import_store
-
     key = job.import_object or ""
     if not key.startswith(f"{import_store.PREFIX}{job.job_id}."):
         raise JobFailed("bad_import", "the job does not name its own upload")

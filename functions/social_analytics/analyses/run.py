@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from social_analytics.analyses import gather
+from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
 from social_analytics.analyses.sources.coverage import add_sentiment, parse_iso
-from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
+from social_analytics.models import AnalysisJob, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.scoring.limits import ResultTooLarge, fit_result
 from social_analytics.scoring.summary import analyze
@@ -21,26 +23,7 @@ class PoisonMessage(Exception):
     """A queue message that is not a job: retried, then left in the dead-letter queue."""
 
 
-class JobFailed(Exception):
-    """A permanent failure: the job is marked failed with this reason and not retried."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass
-class FetchedPosts:
-    posts: list[Post]
-    source: dict
-    window: TimeWindow
-    extra: dict = field(default_factory=dict)  # e.g. an import's row report
-
-
 def parse_job(body: str) -> AnalysisJob:
-    import json
-
     try:
         return AnalysisJob.from_message(json.loads(body))
     except (ValueError, KeyError, TypeError) as error:
@@ -66,11 +49,9 @@ def start(job: AnalysisJob) -> bool:
 
 
 async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
-    """The job's posts: an uploaded import, or the provider chain (incremental when it can be; see service.live).
+    """The job's posts: an uploaded import, or the provider chain (incremental when it can be; see analyses.gather).
     Provider failures are in ``source["attempts"]``; ``JobFailed`` only when there is nothing to analyze."""
-    from social_analytics.analyses import gather as live  # imported here: live imports this module's types
-
-    return await (live.fetch_import(job) if job.kind == "import" else live.fetch_live(job))
+    return await (gather.fetch_import(job) if job.kind == "import" else gather.fetch_live(job))
 
 
 def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:

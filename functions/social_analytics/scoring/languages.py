@@ -25,6 +25,9 @@ import threading
 from collections.abc import Iterable
 from functools import cache
 
+from social_analytics.scoring.sentiment import raw_analyzer
+from social_analytics.scoring.terms import STOPWORDS
+
 UNDETERMINED = "und"
 SCORED_LANGUAGES = frozenset({"en", UNDETERMINED})
 ENGLISH_SHARE = 0.5
@@ -53,9 +56,6 @@ def normalize_tag(value: object) -> str | None:
 
 @cache
 def _english_words() -> frozenset[str]:
-    from social_analytics.scoring.sentiment import raw_analyzer
-    from social_analytics.scoring.terms import STOPWORDS
-
     lexicon = {w for w in raw_analyzer().lexicon if w.isalpha()}
     return frozenset(STOPWORDS | lexicon | _COMMON_ENGLISH)
 

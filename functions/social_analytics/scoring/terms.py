@@ -13,6 +13,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
 
+from social_analytics.models import normalize_keyword
+
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w*[^\W\d]\w*)")
 _MENTION = re.compile(r"(?<![\w@])@(\w+)")
@@ -89,8 +91,6 @@ def _skip_set(exclude: frozenset[str]) -> frozenset[str]:
 
 def keyword_exclusions(keyword: str) -> frozenset[str]:
     """The casefolded words of the query keyword (and their possessives), kept out of top terms."""
-    from social_analytics.models import normalize_keyword
-
     words = set()
     for word in normalize_keyword(keyword).replace("’", "'").split():
         word = word.lstrip("#@$")

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 from social_analytics.analyses.sources import bluesky, hackernews, lemmy, mastodon, socialdata, x_api
+from social_analytics.observability import logger
 
 SECRET_NAMES = (
     "SOCIALDATA_API_KEY",
@@ -94,8 +95,6 @@ def load_credentials(
             try:
                 value = getter(param_name)
             except Exception as exc:  # any SSM/permission failure: provider stays unconfigured
-                from social_analytics.observability import logger
-
                 logger.warning(
                     "provider secret unavailable", extra={"parameter": param_name, "error": type(exc).__name__}
                 )

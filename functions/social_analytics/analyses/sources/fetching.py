@@ -35,7 +35,14 @@ from social_analytics.analyses.sources.base import (
     ProviderUnsupportedQuery,
     SocialMediaAdapter,
 )
+from social_analytics.analyses.sources.bluesky import BlueskyAdapter, BlueskySessionManager
 from social_analytics.analyses.sources.credentials import ProviderConfig
+from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
+from social_analytics.analyses.sources.lemmy import LemmyAdapter
+from social_analytics.analyses.sources.mastodon import MastodonAdapter
+from social_analytics.analyses.sources.simulated import SimulatedAdapter
+from social_analytics.analyses.sources.socialdata import SocialDataAdapter
+from social_analytics.analyses.sources.x_api import XApiAdapter
 from social_analytics.models import Post, TimeWindow, isoformat_z
 
 KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
@@ -301,8 +308,6 @@ _session_managers: dict[tuple, Any] = {}
 
 
 def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: Any) -> Any:
-    from social_analytics.analyses.sources.bluesky import BlueskySessionManager
-
     creds = config.credentials
     key = (id(client), config.bluesky_base_url, creds.bluesky_handle, id(store) if store is not None else None)
     manager = _session_managers.get(key)
@@ -344,47 +349,33 @@ def build_adapters(
             # PROVIDERS set explicitly is the deployment's allow-list: a job may choose among it, never beyond.
             chain.append(UnconfiguredAdapter(name, f"{name}: not enabled here (PROVIDERS)"))
         elif name == "socialdata":
-            from social_analytics.analyses.sources.socialdata import SocialDataAdapter
-
             chain.append(
                 SocialDataAdapter(client, creds.socialdata_api_key, config.socialdata_base_url)
                 if creds.socialdata_api_key
                 else UnconfiguredAdapter(name, "socialdata: SOCIALDATA_API_KEY is not configured")
             )
         elif name == "x":
-            from social_analytics.analyses.sources.x_api import XApiAdapter
-
             chain.append(
                 XApiAdapter(client, creds.x_bearer_token, config.x_api_base_url)
                 if creds.x_bearer_token
                 else UnconfiguredAdapter(name, "x: X_BEARER_TOKEN is not configured")
             )
         elif name == "bluesky":
-            from social_analytics.analyses.sources.bluesky import BlueskyAdapter
-
             chain.append(
                 BlueskyAdapter(client, _bluesky_sessions(client, config, session_store), config.bluesky_base_url)
                 if creds.bluesky_handle and creds.bluesky_app_password
                 else UnconfiguredAdapter(name, "bluesky: BLUESKY_HANDLE / BLUESKY_APP_PASSWORD are not configured")
             )
         elif name == "mastodon":
-            from social_analytics.analyses.sources.mastodon import MastodonAdapter
-
             chain.append(
                 MastodonAdapter(
                     client, list(config.mastodon_instances), creds.mastodon_access_token, config.mastodon_trends
                 )
             )
         elif name == "hackernews":
-            from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
-
             chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
         elif name == "lemmy":
-            from social_analytics.analyses.sources.lemmy import LemmyAdapter
-
             chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
         elif name == "simulated":
-            from social_analytics.analyses.sources.simulated import SimulatedAdapter  # written by the lead
-
             chain.append(SimulatedAdapter())
     return chain
