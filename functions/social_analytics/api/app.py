@@ -1,0 +1,75 @@
+# No `from __future__ import annotations` here: Powertools reads the route annotations at run time.
+"""The API's resolver: each feature's Router joined with include_router, the shared error handlers, and the checks
+that run before routing (body size and encoding, the admin gate)."""
+
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from social_analytics.analyses import routes as analyses_routes
+from social_analytics.api import admin, http, views
+from social_analytics.imports import routes as imports_routes
+from social_analytics.schemas import Health, MetricsBody, json_response
+from social_analytics.storage.metrics import read_metrics
+from social_analytics.tracking import routes as tracking_routes
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.enable_swagger(path="/api/docs", openapi_version="3.0.3", title="Async Social Analytics API", version="1.0.0")
+app.include_router(analyses_routes.router)
+
+
+@app.get("/api/metrics", summary="Cache, queue and latency counters", responses={200: json_response(MetricsBody, "")})
+def get_metrics() -> dict:
+    return read_metrics()
+
+
+@app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})
+def health() -> dict:
+    return {"status": "ok"}
+
+
+app.include_router(tracking_routes.router)
+app.include_router(imports_routes.router)
+
+
+@app.get("/api/openapi.json", include_in_schema=False)
+def openapi() -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema())
+
+
+@app.exception_handler(admin.Unauthorized)
+def unauthorized(_error: admin.Unauthorized) -> Response[dict]:
+    return http.error_response(HTTPStatus.UNAUTHORIZED, "unauthorized", "a valid admin token is required")
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(error: RequestValidationError) -> Response[dict]:
+    fields = []
+    for problem in error.errors():
+        location = [str(part) for part in problem.get("loc", ()) if part not in ("body",)]
+        message = str(problem.get("msg", "invalid"))
+        if problem.get("type") == "json_invalid":
+            return http.error_response(HTTPStatus.BAD_REQUEST, "invalid_json", "the request body is not valid JSON")
+        if problem.get("type") == "extra_forbidden":
+            message = "unknown field"
+        fields.append({"field": ".".join(location) or "body", "message": message.removeprefix("Value error, ")})
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
+    return http.error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", summary, fields)
+
+
+@app.not_found
+def not_found(_error: Exception) -> Response[dict]:
+    return http.error_response(HTTPStatus.NOT_FOUND, "not_found", f"no route for {app.current_event.path}")
+
+
+def handle(event: dict, context) -> dict:
+    """Refuse what must not reach a route (too large, admin without a token, unreadable body), then route."""
+    if http.body_too_large(event):
+        return {**http.BODY_TOO_LARGE}
+    if views.is_admin_call(event) and not admin.is_authorized(event.get("headers")):
+        return views.UNAUTHORIZED
+    problem = http.unreadable_body(event)
+    if problem:
+        return http.invalid_json(problem)
+    return app.resolve(http.as_json_request(event), context)
