@@ -32,6 +32,8 @@ class Settings:
     fetch_budget_seconds: float
     metrics_flush_seconds: float
     default_window_hours: int
+    sessions_table_name: str = "social-analytics-sessions"
+    origin_secret_param: str = ""
 
 
 @cache
@@ -55,4 +57,8 @@ def get_settings() -> Settings:
         fetch_budget_seconds=_float("FETCH_BUDGET_SECONDS", 20.0),
         metrics_flush_seconds=_float("METRICS_FLUSH_SECONDS", 0.25),
         default_window_hours=_int("DEFAULT_WINDOW_HOURS", 24),
+        # Provider session tokens, in a table only the worker's role reaches.
+        sessions_table_name=os.environ.get("SESSIONS_TABLE_NAME", "social-analytics-sessions"),
+        # SSM parameter holding the secret CloudFront adds as a header; "" means no check (local runs).
+        origin_secret_param=os.environ.get("ORIGIN_SECRET_PARAM", ""),
     )

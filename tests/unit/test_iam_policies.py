@@ -1,0 +1,124 @@
+"""Least privilege, proven: every function's policy as deployed (template.yaml through aws-sam-translator) against
+every AWS call the functions made in this test session (recorded by local_stack.aws_calls, see tests/conftest.py).
+
+A call the policy does not grant fails here, in CI, instead of as AccessDenied after a deploy. A granted action no
+test used is reported in test-artifacts/iam-audit.json; the ones that are expected stay listed in UNUSED_GRANTS.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local_stack import aws_calls
+from tests.conftest import ARTIFACTS, AWS_CALL_LOG
+from tests.iam_audit import audit, evaluate, load_model, resolve_request
+
+# (function, action): why the grant stays although the suites do not exercise it.
+UNUSED_GRANTS: dict[tuple[str, str], str] = {}
+# The functions that may scan the results table, and why (every other access is by key).
+SCANS = {"ApiFunction": "keyword deletion (admin) finds the keyword's finished JOB# items by a filtered scan"}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def test_every_function_has_its_own_role_with_explicit_statements(model) -> None:
+    assert {"ApiFunction", "WorkerFunction", "SchedulerFunction", "ImportFunction"} <= set(model.functions)
+    roles = [policy.role for policy in model.functions.values()]
+    assert len(roles) == len(set(roles))
+    for policy in model.functions.values():
+        for statement in policy.statements:
+            assert "*" not in statement["Action"], (policy.function, statement)
+            assert all(not action.endswith(":*") for action in statement["Action"]), (policy.function, statement)
+
+
+def test_no_wildcard_resources_and_no_grants_the_review_flagged(model) -> None:
+    for policy in model.functions.values():
+        for statement in policy.statements:
+            actions = set(statement["Action"])
+            assert "ssm:DescribeParameters" not in actions, policy.function
+            assert statement["Resource"] != ["*"], (policy.function, statement)
+            if "s3:ListBucket" in actions:
+                raise AssertionError(f"{policy.function} may list a bucket")
+    scanning = {name for name, p in model.functions.items() for s in p.statements if "dynamodb:Scan" in s["Action"]}
+    assert scanning <= set(SCANS), scanning
+
+
+def test_only_the_worker_reaches_the_provider_sessions(model) -> None:
+    sessions = next(name for name, table in model.tables.items() if table["logical_id"] == "SessionsTable")
+    readers = {
+        policy.function
+        for policy in model.functions.values()
+        for statement in policy.statements
+        for resource in statement["Resource"]
+        if resource.endswith(f"table/{sessions}") or f"table/{sessions}/" in resource
+    }
+    assert readers == {"WorkerFunction"}
+
+
+def _request(model, function: str, action: str, table: str, pk: str) -> dict:
+    physical = next(name for name, spec in model.tables.items() if spec["logical_id"] == table)
+    return resolve_request(model, function, {"action": action, "table": physical, "key": {"pk": pk, "sk": "X"}})
+
+
+def test_leading_keys_keep_roles_to_their_item_kinds(model) -> None:
+    scheduler = model.functions["SchedulerFunction"]
+    assert evaluate(scheduler, _request(model, "SchedulerFunction", "dynamodb:Query", "ResultsTable", "TRACKED"))
+    assert not evaluate(scheduler, _request(model, "SchedulerFunction", "dynamodb:PutItem", "ResultsTable", "ALERTS"))
+    importer = model.functions["ImportFunction"]
+    assert evaluate(importer, _request(model, "ImportFunction", "dynamodb:UpdateItem", "ResultsTable", "JOB#1"))
+    assert not evaluate(importer, _request(model, "ImportFunction", "dynamodb:UpdateItem", "ResultsTable", "TRACKED"))
+    assert not evaluate(importer, _request(model, "ImportFunction", "dynamodb:PutItem", "ResultsTable", "JOB#1"))
+    for name, policy in model.functions.items():  # the item kind that held session tokens, whatever the function
+        assert not evaluate(policy, _request(model, name, "dynamodb:GetItem", "ResultsTable", "PROVIDER#bluesky"))
+
+
+def test_a_call_outside_the_policy_is_reported_as_denied(model) -> None:
+    records = [
+        {
+            "function": "ApiFunction",
+            "service": "ssm",
+            "operation": "DescribeParameters",
+            "requests": aws_calls.iam_requests("ssm", "DescribeParameters", {}),
+        }
+    ]
+    result = audit(model, records)
+    assert [d["action"] for d in result.denied] == ["ssm:DescribeParameters"]
+
+
+@pytest.mark.iam_audit
+def test_every_recorded_aws_call_is_allowed_by_its_functions_policy(model) -> None:
+    records = aws_calls.read_log(str(AWS_CALL_LOG))
+    if not any(record.get("function") for record in records):
+        pytest.skip("no function made an AWS call in this session: run it with tests/component and tests/integration")
+    result = audit(model, records)
+    unused = result.unused(model)
+    report = {
+        "calls": result.calls,
+        "by_function": {
+            function: sorted({action for (_, action) in used}) for function, used in sorted(result.used.items())
+        },
+        "denied": result.denied,
+        "unreadable": result.unreadable,
+        "unknown_functions": sorted(result.unknown_functions),
+        "unused_grants": [
+            {**grant, "justification": UNUSED_GRANTS.get((grant["function"], grant["action"]))} for grant in unused
+        ],
+        "managed_policies": {name: policy.managed for name, policy in model.functions.items()},
+    }
+    (ARTIFACTS / "iam-audit.json").write_text(json.dumps(report, indent=2, default=str))
+    unjustified = [g for g in unused if (g["function"], g["action"]) not in UNUSED_GRANTS]
+    if unjustified:
+        print("granted but not used by any test (see test-artifacts/iam-audit.json):")
+        for grant in unjustified:
+            print(f"  {grant['function']}: {grant['action']} on {grant['resource']}")
+    assert not result.unreadable, result.unreadable
+    assert not result.unknown_functions, f"calls attributed to functions the template lacks: {result.unknown_functions}"
+    assert not result.denied, "AWS calls the deployed policy would refuse:\n" + "\n".join(
+        f"  {d['function']} {d['operation']}: {d['action']} on {d['resource']} (leading keys {d['leading_keys']})"
+        for d in result.denied
+    )
