@@ -233,7 +233,14 @@ class Audit:
             for index, action in granted_actions(policy):
                 if not any(i == index and fnmatch.fnmatchcase(a.lower(), action.lower()) for (i, a) in seen):
                     statement = policy.statements[index]
-                    report.append({"function": function, "action": action, "resource": statement["Resource"]})
+                    report.append(
+                        {
+                            "function": function,
+                            "sid": statement.get("Sid", statement["Policy"]),
+                            "action": action,
+                            "resource": statement["Resource"],
+                        }
+                    )
         return report
 
 

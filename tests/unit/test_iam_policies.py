@@ -15,10 +15,34 @@ from local_stack import aws_calls
 from tests.conftest import ARTIFACTS, AWS_CALL_LOG
 from tests.iam_audit import audit, evaluate, load_model, resolve_request
 
-# (function, action): why the grant stays although the suites do not exercise it.
-UNUSED_GRANTS: dict[tuple[str, str], str] = {}
+# (function, statement Sid, action): why the grant stays although the suites do not exercise it. Reported, not
+# failed: a grant used only on a rare path (a stale lock, a crashed analysis) must not make CI flaky.
+_PROVIDER_SECRET = (
+    "provider secrets come from the environment in tests and local runs; the SSM path is unit-tested with an "
+    "injected getter (tests/unit/adapters/test_fetching_chain.py). Granted only when the parameter is configured"
+)
+UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
+    ("SchedulerFunction", "ResultsItemsOfTheScheduler", "dynamodb:DeleteItem"): (
+        "create_job_with_lock releases a finished job's leftover keyword lock and deletes its own job item when it "
+        "loses the lock race (storage/jobs.py); the suites leave no stale lock behind a tracked keyword"
+    ),
+    ("WorkerFunction", "IdempotencyRecords", "dynamodb:GetItem"): (
+        "Powertools idempotency reads the record when a redelivered job's record already exists (in progress)"
+    ),
+    ("WorkerFunction", "IdempotencyRecords", "dynamodb:DeleteItem"): (
+        "Powertools idempotency deletes the record when the analysis raises, so the next delivery can retry"
+    ),
+    **{
+        ("WorkerFunction", f"Read{name}", "ssm:GetParameter"): _PROVIDER_SECRET
+        for name in ("SocialDataApiKey", "XBearerToken", "BlueskyHandle", "BlueskyAppPassword")
+    },
+}
 # The functions that may scan the results table, and why (every other access is by key).
 SCANS = {"ApiFunction": "keyword deletion (admin) finds the keyword's finished JOB# items by a filtered scan"}
+
+
+def _grant_key(grant: dict) -> tuple[str, str, str]:
+    return grant["function"], grant["sid"], grant["action"]
 
 
 @pytest.fixture(scope="module")
@@ -105,17 +129,15 @@ def test_every_recorded_aws_call_is_allowed_by_its_functions_policy(model) -> No
         "denied": result.denied,
         "unreadable": result.unreadable,
         "unknown_functions": sorted(result.unknown_functions),
-        "unused_grants": [
-            {**grant, "justification": UNUSED_GRANTS.get((grant["function"], grant["action"]))} for grant in unused
-        ],
+        "unused_grants": [{**grant, "justification": UNUSED_GRANTS.get(_grant_key(grant))} for grant in unused],
         "managed_policies": {name: policy.managed for name, policy in model.functions.items()},
     }
     (ARTIFACTS / "iam-audit.json").write_text(json.dumps(report, indent=2, default=str))
-    unjustified = [g for g in unused if (g["function"], g["action"]) not in UNUSED_GRANTS]
+    unjustified = [grant for grant in unused if _grant_key(grant) not in UNUSED_GRANTS]
     if unjustified:
-        print("granted but not used by any test (see test-artifacts/iam-audit.json):")
+        print("granted but used by no test and not justified in UNUSED_GRANTS (see test-artifacts/iam-audit.json):")
         for grant in unjustified:
-            print(f"  {grant['function']}: {grant['action']} on {grant['resource']}")
+            print(f"  {grant['function']} {grant['sid']}: {grant['action']} on {grant['resource']}")
     assert not result.unreadable, result.unreadable
     assert not result.unknown_functions, f"calls attributed to functions the template lacks: {result.unknown_functions}"
     assert not result.denied, "AWS calls the deployed policy would refuse:\n" + "\n".join(
