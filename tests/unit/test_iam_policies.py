@@ -32,6 +32,11 @@ UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
     ("WorkerFunction", "IdempotencyRecords", "dynamodb:DeleteItem"): (
         "Powertools idempotency deletes the record when the analysis raises, so the next delivery can retry"
     ),
+    ("WorkerFunction", "ResultsItemsOfTheWorker", "dynamodb:BatchWriteItem"): (
+        "a large keyword deletion runs as a worker job and deletes in batches"
+    ),
+    ("ApiFunction", "ResultsIndexesOfTheApi", "dynamodb:Query"): "keyword deletion finds the keyword's items by key",
+    ("WorkerFunction", "ResultsIndexesOfTheWorker", "dynamodb:Query"): "deletion jobs find the keyword's items by key",
     **{
         ("WorkerFunction", f"Read{name}", "ssm:GetParameter"): _PROVIDER_SECRET
         for name in ("SocialDataApiKey", "XBearerToken", "BlueskyHandle", "BlueskyAppPassword")

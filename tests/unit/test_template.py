@@ -385,7 +385,7 @@ def _function_statements(resources: dict, function: str) -> dict[str, dict]:
 
 
 def test_results_table_grants_are_limited_to_each_functions_item_kinds(resources):
-    for name in of_type(resources, "AWS::Serverless::Function"):
+    for name in ("ApiFunction", "WorkerFunction", "SchedulerFunction", "ImportFunction"):
         for sid, statement in _function_statements(resources, name).items():
             if statement.get("Resource") != {"Fn::GetAtt": ["ResultsTable", "Arn"]}:
                 continue
