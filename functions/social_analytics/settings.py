@@ -21,6 +21,8 @@ def _float(name: str, default: float) -> float:
 class Settings:
     table_name: str
     idempotency_table_name: str
+    sessions_table_name: str
+    origin_secret_param: str
     jobs_queue_url: str
     cache_ttl_seconds: int
     hot_cache_seconds: float
@@ -32,8 +34,6 @@ class Settings:
     fetch_budget_seconds: float
     metrics_flush_seconds: float
     default_window_hours: int
-    sessions_table_name: str = "social-analytics-sessions"
-    origin_secret_param: str = ""
 
 
 @cache
@@ -41,6 +41,10 @@ def get_settings() -> Settings:
     return Settings(
         table_name=os.environ.get("TABLE_NAME", "social-analytics"),
         idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", "social-analytics-idempotency"),
+        # Provider session tokens, in a table only the worker's role reaches.
+        sessions_table_name=os.environ.get("SESSIONS_TABLE_NAME", "social-analytics-sessions"),
+        # SSM parameter holding the secret CloudFront adds as a header; "" means no check (local runs).
+        origin_secret_param=os.environ.get("ORIGIN_SECRET_PARAM", ""),
         jobs_queue_url=os.environ.get("JOBS_QUEUE_URL", ""),
         # A cached result is served while younger than this.
         cache_ttl_seconds=_int("CACHE_TTL_SECONDS", 900),
@@ -57,8 +61,4 @@ def get_settings() -> Settings:
         fetch_budget_seconds=_float("FETCH_BUDGET_SECONDS", 20.0),
         metrics_flush_seconds=_float("METRICS_FLUSH_SECONDS", 0.25),
         default_window_hours=_int("DEFAULT_WINDOW_HOURS", 24),
-        # Provider session tokens, in a table only the worker's role reaches.
-        sessions_table_name=os.environ.get("SESSIONS_TABLE_NAME", "social-analytics-sessions"),
-        # SSM parameter holding the secret CloudFront adds as a header; "" means no check (local runs).
-        origin_secret_param=os.environ.get("ORIGIN_SECRET_PARAM", ""),
     )

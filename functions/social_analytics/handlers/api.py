@@ -37,8 +37,9 @@ from social_analytics.schemas import (
     TrackRequest,
     json_response,
 )
-from social_analytics.service import admin, compare, deletion, origin, submissions, tracking, views  # issue 7
+from social_analytics.service import admin, compare, deletion, submissions, tracking, views  # issue 7
 from social_analytics.service import imports as import_service  # issue 4
+from social_analytics.service.origin import FORBIDDEN_ORIGIN, from_cloudfront
 from social_analytics.storage.metrics import read_metrics
 
 MAX_BODY_BYTES = 64 * 1024
@@ -312,8 +313,8 @@ def _as_json_request(event: dict) -> dict:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context) -> dict:
-    if not origin.allowed(event):  # first: a request that bypassed CloudFront gets no work at all
-        return origin.FORBIDDEN
+    if not from_cloudfront(event):  # first: a request that bypassed CloudFront gets no work at all
+        return FORBIDDEN_ORIGIN
     if _body_too_large(event):
         return {
             "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

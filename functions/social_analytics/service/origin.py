@@ -17,7 +17,7 @@ from social_analytics.settings import get_settings
 
 HEADER = "x-origin-verify"
 SECRET_MAX_AGE_SECONDS = 300
-FORBIDDEN = {
+FORBIDDEN_ORIGIN = {
     "statusCode": 403,
     "headers": {"Content-Type": "application/json"},
     "body": json.dumps({"error": {"code": "forbidden", "message": "use the dashboard's address for this API"}}),
@@ -48,7 +48,8 @@ def _presented(event: dict) -> str | None:
     return None
 
 
-def allowed(event: dict) -> bool:
+def from_cloudfront(event: dict) -> bool:
+    """Whether CloudFront forwarded the request (or API Gateway validated an API key); True when unconfigured."""
     name = get_settings().origin_secret_param
     if not name or api_key_id(event):
         return True
