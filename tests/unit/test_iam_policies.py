@@ -36,6 +36,8 @@ UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
         "a large keyword deletion runs as a worker job and deletes in batches"
     ),
     ("ApiFunction", "ResultsIndexesOfTheApi", "dynamodb:Query"): "keyword deletion finds the keyword's items by key",
+    ("ApiFunction", "ResultsItemsOfTheApi", "dynamodb:BatchGetItem"): "keyword deletion reads its jobs in batches",
+    ("WorkerFunction", "ResultsItemsOfTheWorker", "dynamodb:BatchGetItem"): "deletion jobs read their jobs in batches",
     ("WorkerFunction", "ResultsIndexesOfTheWorker", "dynamodb:Query"): "deletion jobs find the keyword's items by key",
     **{
         ("WorkerFunction", f"Read{name}", "ssm:GetParameter"): _PROVIDER_SECRET
