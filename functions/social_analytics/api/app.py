@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from social_analytics.analyses import routes as analyses_routes
-from social_analytics.api import admin, http, views
+from social_analytics.api import admin, http, origin, views
 from social_analytics.imports import routes as imports_routes
 from social_analytics.schemas import Health, MetricsBody, json_response
 from social_analytics.storage.metrics import read_metrics
@@ -64,7 +64,10 @@ def not_found(_error: Exception) -> Response[dict]:
 
 
 def handle(event: dict, context) -> dict:
-    """Refuse what must not reach a route (too large, admin without a token, unreadable body), then route."""
+    """Refuse what must not reach a route (not through CloudFront, too large, admin without a token, unreadable
+    body), then route."""
+    if not origin.from_cloudfront(event):  # first: a request that bypassed CloudFront gets no work at all
+        return origin.FORBIDDEN_ORIGIN
     if http.body_too_large(event):
         return {**http.BODY_TOO_LARGE}
     if views.is_admin_call(event) and not admin.is_authorized(event.get("headers")):
