@@ -37,7 +37,7 @@ from social_analytics.schemas import (
     TrackRequest,
     json_response,
 )
-from social_analytics.service import admin, compare, deletion, submissions, tracking, views  # issue 7
+from social_analytics.service import admin, compare, deletion, spend, submissions, tracking, views  # issue 7
 from social_analytics.service import imports as import_service  # issue 4
 from social_analytics.storage.metrics import read_metrics
 
@@ -67,9 +67,15 @@ def error_response(status: int, code: str, message: str, fields: list | None = N
     },
 )
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
+    event = app.current_event
+    paid_allowed = spend.caller_may_spend(event.raw_event, is_admin=admin.is_authorized(event.headers))
     answer = submissions.submit(
         submissions.Submission(
-            keyword=request.keyword, limit=request.limit, refresh=request.refresh, window_hours=request.window_hours
+            keyword=request.keyword,
+            limit=request.limit,
+            refresh=request.refresh,
+            window_hours=request.window_hours,
+            paid_allowed=paid_allowed,
         )
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
@@ -104,7 +110,7 @@ def get_latest(keyword: KeywordInPath) -> dict:
 
 @app.get("/api/metrics", summary="Cache, queue and latency counters", responses={200: json_response(MetricsBody, "")})
 def get_metrics() -> dict:
-    return read_metrics()
+    return {**read_metrics(), "spend": spend.report()}
 
 
 @app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})

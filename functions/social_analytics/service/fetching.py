@@ -36,6 +36,7 @@ from social_analytics.adapters.base import (
     SocialMediaAdapter,
 )
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.public_errors import provider_reason
 from social_analytics.service.credentials import ProviderConfig
 
 KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "simulated")
@@ -160,12 +161,15 @@ async def fetch_with_fallback(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    spend: Any = None,
+    log_extra: Mapping[str, Any] | None = None,
 ) -> FetchOutcome:
     """Try ``adapters`` in order until one returns posts (see the module docstring).
 
     ``cursors`` maps provider name -> the cursor stored by the previous scan of this keyword (incremental fetch);
     the outcome's ``cursors`` holds the new ones to store. Never raises for provider failures: when everything
-    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why.
+    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why. ``spend`` (a
+    ``service.spend.SpendGate``) reserves each paid call's cost first, or says why it is skipped.
     """
     breaker = breaker or default_breaker()
     cursors = cursors or {}
@@ -191,6 +195,13 @@ async def fetch_with_fallback(
             if why:
                 attempts.append(_attempt(name, "skipped", why))
                 continue
+        reservation = None
+        if spend is not None:
+            reservation, why = await spend.before(name, limit)
+            if why:
+                breaker.release(name)
+                attempts.append(_attempt(name, "skipped", why))
+                continue
         budget = RequestBudget(
             deadline=deadline,
             max_retries=max_retries,
@@ -204,15 +215,20 @@ async def fetch_with_fallback(
             result = await _call(adapter, query, window, limit, cursors.get(name), budget, remaining)
         except (ProviderUnsupportedQuery, ProviderNotConfigured) as exc:
             breaker.release(name)
+            if spend is not None:
+                await spend.after(reservation, 0)
             attempts.append(_attempt(name, "skipped", exc.reason, ms=(time.monotonic() - started) * 1000))
             continue
         except ProviderError as exc:
+            if spend is not None:
+                await spend.after(reservation, 0)  # failed requests are not billed
             if not adapter.simulated:
                 permanent = isinstance(exc, ProviderAuthError | ProviderPaymentRequired)
                 breaker.record_failure(name, f"{exc.code}", permanent=permanent)
+            _log_failure(name, exc, log_extra)
             attempts.append(
                 _attempt(
-                    name, "failed", f"{exc.code}: {exc.reason}", retries=budget.retries,
+                    name, "failed", provider_reason(exc.code, exc.status), retries=budget.retries,
                     ms=(time.monotonic() - started) * 1000,
                 )
             )  # fmt: skip
@@ -220,13 +236,15 @@ async def fetch_with_fallback(
         except Exception as exc:  # an adapter bug must not sink the job: log it, fall to the next provider
             from social_analytics.observability import logger
 
-            logger.exception("adapter crashed", extra={"provider": name})
+            logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
             if not adapter.simulated:
                 breaker.record_failure(name, type(exc).__name__)
-            attempts.append(_attempt(name, "failed", f"internal error: {type(exc).__name__}"))
+            attempts.append(_attempt(name, "failed", provider_reason("internal_error")))
             continue
         if not adapter.simulated:
             breaker.record_success(name)
+        if spend is not None:
+            await spend.after(reservation, result.billable_items)
         cost += result.billable_items * PRICE_PER_POST_USD.get(name, 0.0)
         if result.cursor:
             new_cursors[name] = dict(result.cursor)
@@ -255,6 +273,14 @@ async def fetch_with_fallback(
         "cost_estimate_usd": round(cost, 6),
     }
     return FetchOutcome(posts=posts, source=source, cursors=new_cursors)
+
+
+def _log_failure(name: str, exc: ProviderError, log_extra: Mapping[str, Any] | None) -> None:
+    """The failure's details (the provider's own words included) go to the logs; attempts show a fixed phrase."""
+    from social_analytics.observability import logger
+
+    extra = {**(log_extra or {}), "provider": name, "code": exc.code, "status": exc.status}
+    logger.warning("provider failed", extra={**extra, "reason": exc.reason, "provider_message": exc.detail})
 
 
 async def _call(

@@ -94,6 +94,11 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
 
 
+def expired(job: AnalysisJob, now: float | None = None) -> bool:
+    """Older than its deadline: fetching now would spend for a caller who was already told it timed out."""
+    return (time.time() if now is None else now) > job.submitted_at + get_settings().job_deadline_seconds
+
+
 def attempt_failed(job: AnalysisJob) -> None:
     job_store.release_lease(job.job_id)
 
