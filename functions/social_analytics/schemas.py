@@ -170,6 +170,26 @@ class TrackRequest(BaseModel):
     def _keyword(cls, value: str) -> str:
         return validate_keyword(value)
 
+    @field_validator("providers")
+    @classmethod
+    def _providers(cls, value: list[str] | None) -> list[str] | None:
+        return validate_providers(value)
+
+
+# The provider names the worker knows (service.fetching.KNOWN_PROVIDERS; kept here so the API does not import the
+# adapters - a unit test checks that they agree).
+KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "simulated")
+
+
+def validate_providers(value: list[str] | None) -> list[str] | None:
+    """Refuse unknown provider names up front (naming them), instead of a job that fails later."""
+    if value is None:
+        return None
+    unknown = [name for name in value if name.strip().lower() not in KNOWN_PROVIDERS]
+    if unknown:
+        raise ValueError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(KNOWN_PROVIDERS)}")
+    return value
+
 
 class Tracked(BaseModel):
     keyword: str

@@ -134,6 +134,7 @@ def test_a_402_falls_back_with_the_reason_in_attempts(api, fake):
 
     socialdata, simulated = result["source"]["attempts"]
     assert socialdata["outcome"] == "failed" and socialdata["reason"].startswith("payment_required")
+    assert "Insufficient balance" not in str(result["source"])  # the provider's own words stay in the logs
     assert simulated["outcome"] == "ok"
     assert result["source"]["provider"] == "simulated" and result["source"]["simulated"] is True
     assert all(p["id"].startswith("simulated:") for p in result["posts"])

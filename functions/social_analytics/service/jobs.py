@@ -86,7 +86,8 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         "analyzed_at": isoformat_z(datetime.now(UTC)),
         **fetched.extra,
     }
-    job_store.complete_job(job, result)
+    if not job_store.complete_job(job, result):  # it failed meanwhile (timed out): it stays failed
+        return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
     tracking.after_result(job, result)  # scheduled scans: history point + alerts (issue 7)
     recorder.count("jobs_done")
     recorder.count("posts_analyzed", result["posts_analyzed"])
