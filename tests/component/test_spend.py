@@ -40,7 +40,9 @@ def gate(**kwargs):
 
 
 def fetch(adapters, spend, limit=20):
-    return run(fetch_with_fallback(adapters, "q", window(), limit, 5.0, CircuitBreaker(), sleep=Sleeps(), spend=spend))
+    """The provider chain with the job's paid adapters behind ``spend`` (as service.live does)."""
+    chain = spend.guard(adapters)
+    return run(fetch_with_fallback(chain, "q", window(), limit, 5.0, CircuitBreaker(), sleep=Sleeps()))
 
 
 # ------------------------------------------------------------------ the DynamoDB counter
@@ -110,7 +112,7 @@ def test_a_job_without_paid_allowed_skips_every_paid_provider(budget):
 @pytest.mark.parametrize("failure", [ProviderPaymentRequired("socialdata: HTTP 402"), ProviderUnavailable("down")])
 def test_a_failing_paid_provider_never_hands_the_job_to_a_dearer_one(budget, failure):
     socialdata, x = Stub("socialdata", failure), Stub("x", [post("x")])
-    outcome = fetch([socialdata, x, Stub("mastodon", [post("mastodon")])], gate(chain=["socialdata", "x", "mastodon"]))
+    outcome = fetch([socialdata, x, Stub("mastodon", [post("mastodon")])], gate())
     assert x.calls == [] and outcome.source["provider"] == "mastodon"
     assert outcome.source["attempts"][1]["reason"].startswith("paid_fallback_disabled")
 
@@ -118,13 +120,32 @@ def test_a_failing_paid_provider_never_hands_the_job_to_a_dearer_one(budget, fai
 def test_paid_fallback_lets_the_dearer_provider_answer(budget):
     budget(1.0, PAID_FALLBACK="true")
     socialdata, x = Stub("socialdata", ProviderPaymentRequired("socialdata: HTTP 402")), Stub("x", [post("x")])
-    outcome = fetch([socialdata, x], gate(chain=["socialdata", "x"]))
+    outcome = fetch([socialdata, x], gate())
     assert len(x.calls) == 1 and outcome.source["provider"] == "x"
 
 
 def test_x_alone_in_the_chain_is_used(budget):
     x = Stub("x", [post("x")])
-    assert fetch([x], gate(chain=["x"])).source["provider"] == "x"
+    assert fetch([x], gate()).source["provider"] == "x"
+
+
+def test_an_unconfigured_cheaper_provider_does_not_block_the_configured_one(budget):
+    from social_analytics.service.fetching import UnconfiguredAdapter
+
+    x = Stub("x", [post("x")])
+    outcome = fetch([UnconfiguredAdapter("socialdata", "socialdata: not configured"), x], gate())
+    assert len(x.calls) == 1 and outcome.source["provider"] == "x"
+    assert outcome.source["attempts"][0]["reason"] == "socialdata: not configured"
+
+
+def test_a_failed_call_gives_its_reservation_back_and_a_crash_keeps_it(budget):
+    from social_analytics.service.spend import today
+    from social_analytics.storage import spend as store
+
+    fetch([Stub("socialdata", ProviderUnavailable("down")), Stub("mastodon", [post("mastodon")])], gate())
+    assert store.spent(today()) == {"socialdata": 0}  # failed requests are not billed
+    fetch([Stub("socialdata", KeyError("bug")), Stub("mastodon", [post("mastodon")])], gate())
+    assert store.spent(today()) == {"socialdata": 8000}  # unknown outcome: (20 + 20) x $0.0002 stays counted
 
 
 def _posted_message(call_api, queue_messages, keyword: str, **event_changes) -> dict:

@@ -161,15 +161,14 @@ async def fetch_with_fallback(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    spend: Any = None,
     log_extra: Mapping[str, Any] | None = None,
 ) -> FetchOutcome:
     """Try ``adapters`` in order until one returns posts (see the module docstring).
 
     ``cursors`` maps provider name -> the cursor stored by the previous scan of this keyword (incremental fetch);
     the outcome's ``cursors`` holds the new ones to store. Never raises for provider failures: when everything
-    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why. ``spend`` (a
-    ``service.spend.SpendGate``) reserves each paid call's cost first, or says why it is skipped.
+    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why. ``log_extra`` (the
+    job id) goes with every logged provider failure.
     """
     breaker = breaker or default_breaker()
     cursors = cursors or {}
@@ -195,13 +194,6 @@ async def fetch_with_fallback(
             if why:
                 attempts.append(_attempt(name, "skipped", why))
                 continue
-        reservation = None
-        if spend is not None:
-            reservation, why = await spend.before(name, limit)
-            if why:
-                breaker.release(name)
-                attempts.append(_attempt(name, "skipped", why))
-                continue
         budget = RequestBudget(
             deadline=deadline,
             max_retries=max_retries,
@@ -215,13 +207,9 @@ async def fetch_with_fallback(
             result = await _call(adapter, query, window, limit, cursors.get(name), budget, remaining)
         except (ProviderUnsupportedQuery, ProviderNotConfigured) as exc:
             breaker.release(name)
-            if spend is not None:
-                await spend.after(reservation, 0)
             attempts.append(_attempt(name, "skipped", exc.reason, ms=(time.monotonic() - started) * 1000))
             continue
         except ProviderError as exc:
-            if spend is not None:
-                await spend.after(reservation, 0)  # failed requests are not billed
             if not adapter.simulated:
                 permanent = isinstance(exc, ProviderAuthError | ProviderPaymentRequired)
                 breaker.record_failure(name, f"{exc.code}", permanent=permanent)
@@ -243,8 +231,6 @@ async def fetch_with_fallback(
             continue
         if not adapter.simulated:
             breaker.record_success(name)
-        if spend is not None:
-            await spend.after(reservation, result.billable_items)
         cost += result.billable_items * PRICE_PER_POST_USD.get(name, 0.0)
         if result.cursor:
             new_cursors[name] = dict(result.cursor)

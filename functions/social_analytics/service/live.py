@@ -63,7 +63,7 @@ def summarize_attempts(attempts: list[dict]) -> str:
 
 async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     from social_analytics.service.credentials import load_provider_config
-    from social_analytics.service.fetching import UnconfiguredAdapter, build_adapters, fetch_with_fallback
+    from social_analytics.service.fetching import build_adapters, fetch_with_fallback
     from social_analytics.service.incremental import IncrementalAdapter
     from social_analytics.service.spend import SpendGate
     from social_analytics.storage import cursors as cursor_store
@@ -85,6 +85,8 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
                 adapters[index] = IncrementalAdapter(adapter, stored.posts)
                 incremental_from = stored.provider
 
+    # Paid providers reserve their cost first and may be skipped (service.spend).
+    adapters = SpendGate(paid_allowed=job.paid_allowed, log_extra={"job_id": job.job_id}).guard(adapters)
     outcome = await fetch_with_fallback(
         adapters,
         job.keyword,
@@ -92,11 +94,6 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         job.limit,
         settings.fetch_budget_seconds,
         cursors={incremental_from: cursors[incremental_from]} if incremental_from else None,
-        spend=SpendGate(
-            paid_allowed=job.paid_allowed,
-            chain=[a.name for a in adapters if not isinstance(a, UnconfiguredAdapter)],
-            log_extra={"job_id": job.job_id},
-        ),
         log_extra={"job_id": job.job_id},
     )
     source = outcome.source

@@ -10,8 +10,9 @@
 * **No hand-off to a dearer provider**: a paid provider after a cheaper paid one in the same chain is only reached
   when the cheaper one failed or answered nothing, so it is skipped unless ``PAID_FALLBACK`` is on.
 
-``SpendGate`` is what the provider chain calls around a paid adapter: ``before`` (a reservation or the reason to
-skip) and ``after`` (settle).
+``SpendGate.guard(adapters)`` wraps each configured paid adapter of a job in a ``PaidAdapter``, whose call reserves
+first (or raises ``SpendSkipped``, which the provider chain and the fan-out record as ``skipped`` with its reason,
+like any provider that cannot be asked) and settles after. Nothing in the chain itself changes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from social_analytics.adapters.base import Cursor, FetchResult, ProviderError, ProviderNotConfigured
+from social_analytics.models import TimeWindow
 from social_analytics.observability import logger
 from social_analytics.settings import get_settings
 from social_analytics.storage import spend as spend_store
@@ -67,6 +70,12 @@ def caller_may_spend(event: Mapping[str, Any], *, is_admin: bool = False) -> boo
 # ----------------------------------------------------------------------------------------------- worker side
 
 
+class SpendSkipped(ProviderNotConfigured):
+    """A paid call the spend rules refused: the provider is skipped with ``reason`` (no request was made)."""
+
+    code = "spend_skipped"
+
+
 @dataclass
 class Reservation:
     provider: str
@@ -75,7 +84,8 @@ class Reservation:
 
 
 class SpendGate:
-    """One job's spend rules. ``chain`` names the job's configured providers in order (for the fallback rule)."""
+    """One job's spend rules. ``chain`` names the job's configured providers in order (for the fallback rule);
+    ``guard`` sets it from the adapters it wraps."""
 
     def __init__(
         self,
@@ -93,6 +103,14 @@ class SpendGate:
     @staticmethod
     def is_paid(provider: str) -> bool:
         return provider in PRICE_PER_POST_USD
+
+    def guard(self, adapters: Sequence[Any]) -> list[Any]:
+        """``adapters`` with every configured paid one wrapped in a ``PaidAdapter`` (same order, same names)."""
+        from social_analytics.service.fetching import UnconfiguredAdapter
+
+        configured = [a for a in adapters if not isinstance(a, UnconfiguredAdapter)]
+        self.chain = [a.name for a in configured]
+        return [PaidAdapter(a, self) if self.is_paid(a.name) and a in configured else a for a in adapters]
 
     def _cheaper_before(self, provider: str) -> str | None:
         price = PRICE_PER_POST_USD[provider]
@@ -147,6 +165,43 @@ class SpendGate:
             )
         except Exception:  # the reservation stays counted: the day's total errs on the high side
             logger.exception("spend settlement failed", extra={**self.log_extra, "provider": reservation.provider})
+
+
+class PaidAdapter:
+    """A paid adapter behind the job's ``SpendGate``: reserve, call, settle. Provider errors settle to 0 (failed
+    requests are not billed) and propagate; anything else (a crash, a cancelled call) keeps the reservation."""
+
+    simulated = False
+
+    def __init__(self, inner: Any, gate: SpendGate) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.gate = gate
+
+    def __repr__(self) -> str:
+        return f"PaidAdapter({self.inner!r})"
+
+    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list:
+        return (await self.fetch_result(query, window, limit)).posts
+
+    async def fetch_result(
+        self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
+    ) -> FetchResult:
+        reservation, why = await self.gate.before(self.name, limit)
+        if why:
+            raise SpendSkipped(why)
+        fetch_result = getattr(self.inner, "fetch_result", None)
+        try:
+            if fetch_result is None:
+                result = FetchResult(posts=list(await self.inner.fetch(query, window, limit)))
+                result.billable_items = len(result.posts)
+            else:
+                result = await fetch_result(query, window, limit, cursor=cursor, budget=budget)
+        except ProviderError:
+            await self.gate.after(reservation, 0)
+            raise
+        await self.gate.after(reservation, result.billable_items)
+        return result
 
 
 # ----------------------------------------------------------------------------------------------- metrics
