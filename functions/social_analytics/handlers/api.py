@@ -83,6 +83,7 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
             limit=request.limit,
             refresh=request.refresh,
             window_hours=request.window_hours,
+            providers=tuple(request.providers) if request.providers else None,
             paid_allowed=paid_allowed,
         )
     )
