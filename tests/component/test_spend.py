@@ -48,6 +48,12 @@ def fetch(adapters, spend, limit=20):
 
 
 # ------------------------------------------------------------------ the DynamoDB counter
+def test_the_spend_prices_are_the_fetchers_prices():
+    from social_analytics.service import fetching, spend
+
+    assert spend.PRICE_PER_POST_USD == fetching.PRICE_PER_POST_USD  # spend keeps its own copy: the API imports it
+
+
 def test_reservations_stop_at_the_budget_and_settle_to_the_actual_cost(budget):
     from social_analytics.storage import spend as store
 
