@@ -40,6 +40,7 @@ from social_analytics.schemas import (
 )
 from social_analytics.service import admin, apidocs, compare, deletion, spend, submissions, tracking, views
 from social_analytics.service import imports as import_service  # issue 4
+from social_analytics.service.origin import FORBIDDEN_ORIGIN, from_cloudfront
 from social_analytics.storage.metrics import read_metrics
 
 MAX_BODY_BYTES = 64 * 1024
@@ -363,6 +364,8 @@ def _as_json_request(event: dict) -> dict:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context) -> dict:
+    if not from_cloudfront(event):  # first: a request that bypassed CloudFront gets no work at all
+        return FORBIDDEN_ORIGIN
     if _body_too_large(event):
         return {
             "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
