@@ -373,6 +373,19 @@ def fetch_rows(table: Table) -> None:
             table.add("fetch", metric.replace("_", " "), value, "")
 
 
+def stream_rows(table: Table) -> None:
+    print("stream bench (bench/stream_bench.py)", flush=True)
+    try:
+        from bench import stream_bench
+
+        rows = stream_bench.main()
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("stream", "stream bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        table.add("stream", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok"))
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -398,6 +411,7 @@ def main() -> None:
         stack_figures(table, args.quick, log)
     analytics_rows(table)
     fetch_rows(table)
+    stream_rows(table)
     table.print()
     (ARTIFACTS / "bench.json").write_text(
         json.dumps({"machine": machine(), "at": time.time(), "rows": table.rows}, indent=1)
