@@ -4,7 +4,7 @@
 import base64
 import json
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -37,7 +37,7 @@ from social_analytics.schemas import (
     TrackRequest,
     json_response,
 )
-from social_analytics.service import admin, compare, deletion, submissions, tracking, views  # issue 7
+from social_analytics.service import admin, compare, deletion, stream_views, submissions, tracking, views  # issue 7
 from social_analytics.service import imports as import_service  # issue 4
 from social_analytics.storage.metrics import read_metrics
 
@@ -163,6 +163,32 @@ def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
         content_type="application/json",
         body={"keyword": keyword, "key": normalize_keyword(keyword), "tracked": False},
     )
+
+
+@app.get(
+    "/api/tracked/<keyword>/live",
+    summary="A tracked keyword's per-minute counts from the Bluesky stream, every minute of the span",
+    responses={200: json_response(dict, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_live(
+    keyword: KeywordInPath,
+    minutes: Annotated[int, Query(ge=1, le=1440, description="The span, whole minutes up to now")] = 60,
+) -> dict:
+    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    return stream_views.live(keyword, minutes)
+
+
+@app.get(
+    "/api/tracked/<keyword>/backtest",
+    summary="How often the stream alert rule would have fired over the stored minutes",
+    responses={200: json_response(dict, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_backtest(
+    keyword: KeywordInPath,
+    sensitivity: Annotated[Literal["low", "medium", "high"], Query()] = "medium",
+) -> dict:
+    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    return stream_views.backtest(keyword, sensitivity)
 
 
 @app.get(
