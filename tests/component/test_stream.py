@@ -117,6 +117,10 @@ def test_drops_and_reruns_count_every_matching_post_exactly_once(stream_env, cal
     assert sum(b["positive"] or 0 for b in body["buckets"]) >= n // 4
     assert sum(b["negative"] or 0 for b in body["buckets"]) >= n // 4
     assert body["posts"] and body["posts"][0]["url"].startswith("https://bsky.app/profile/did:plc:m")
+    # a scheduled scan's history point carries the stream's complete count over its interval
+    from social_analytics.service import stream_views
+
+    assert stream_views.history_fields("lambda", time.time() - 600, time.time() + 60)["posts"] == n
 
 
 def test_a_server_that_ignores_the_cursor_leaves_a_recorded_gap(stream_env, call_api, lambda_context):

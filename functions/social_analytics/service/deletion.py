@@ -6,6 +6,7 @@ from social_analytics.models import normalize_keyword
 from social_analytics.service import submissions
 from social_analytics.storage import alerts as alert_store
 from social_analytics.storage import purge
+from social_analytics.storage import stream as stream_store
 
 
 def delete_keyword(keyword: str) -> dict:
@@ -15,6 +16,7 @@ def delete_keyword(keyword: str) -> dict:
     jobs, running = purge.delete_finished_jobs(key)
     deleted["jobs"] = jobs
     deleted["alerts"] = alert_store.delete_alerts(key)
+    deleted["stream_minutes"] = stream_store.delete_keyword(key)
     submissions.hot_results.forget(key)
     return {
         "keyword": " ".join(keyword.split()),

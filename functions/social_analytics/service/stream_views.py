@@ -94,3 +94,45 @@ def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
     first = stored[0]["minute"] if stored else last
     result = stream_alerts.backtest(item, sensitivity, stored, first, last)
     return {"keyword": item["keyword"] if item else " ".join(keyword.split()), "key": key, **result}
+
+
+def history_fields(key: str, since: float, until: float) -> dict | None:
+    """The stream's complete count over a scan's interval, for the scan's history point (None: stream off)."""
+    if not get_stream_settings().enabled or stream_store.get_cursor() is None:
+        return None
+    first, last = int(since // MINUTE) * MINUTE, int(until // MINUTE) * MINUTE - MINUTE
+    if last < first:
+        return None
+    buckets = stream_store.query_buckets(key, first, last, samples=False)
+    posts = sum(b["posts"] for b in buckets)
+    hours = (last + MINUTE - first) / 3600
+    return {
+        "from": _iso(first),
+        "to": _iso(last + MINUTE),
+        "posts": posts,
+        "posts_per_hour": round(posts / hours, 3),
+        "positive": sum(b["positive"] for b in buckets),
+        "neutral": sum(b["neutral"] for b in buckets),
+        "negative": sum(b["negative"] for b in buckets),
+        "mean_compound": round(sum(b["compound_sum"] for b in buckets) / posts, 4) if posts else 0.0,
+        "basis": "complete: every Bluesky post matching the keyword (Jetstream)",
+    }
+
+
+def scan_explanation(result: dict, key: str, alert_type: str, now: float) -> dict:
+    """A scheduled scan's alert explained: its rising terms, sample posts, and what the stream saw meanwhile."""
+    terms = [
+        {"term": t["term"], "count": t["count"], "share": t.get("share"), "trend": t.get("trend")}
+        for t in sorted(
+            (t for t in result.get("top_terms") or [] if (t.get("trend") or 0) > 0), key=lambda t: -(t["trend"] or 0)
+        )[:5]
+    ]
+    posts = result.get("posts") or []
+    if alert_type == "sentiment_dip":
+        posts = [p for p in posts if p.get("label") == "negative"] or posts
+    stream = history_fields(key, now - 3600, now)
+    return {
+        "terms": terms,
+        "sample_posts": posts[:5],
+        "other_sources": {"stream_last_hour": stream} if stream else {"stream_last_hour": None},
+    }
