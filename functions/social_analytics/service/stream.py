@@ -16,7 +16,8 @@ A run (StreamFunction, every minute):
 Gap rules: after (re)connecting, the first event must be at most ``gap_tolerance_seconds`` later than the point
 already covered. If it is later, the server did not replay (it ignored the cursor, or the cursor was older than its
 buffer): the interval between the covered point and that first event is stored as a gap with its reason,
-``cursor_out_of_buffer`` when the covered point is older than the replay buffer, else ``not_replayed``.
+``cursor_out_of_buffer`` when the covered point is older than the replay buffer, else ``not_replayed``. The very
+first run (no stored cursor) promised nothing before it started, so its first connection records no gap.
 """
 
 from __future__ import annotations
@@ -116,8 +117,12 @@ class RunReport:
 class StreamRun:
     """One run's state: what was read, what waits to be stored, where the stream is covered up to."""
 
-    def __init__(self, matcher: KeywordMatcher, settings: StreamSettings, covered_us: int, started_us: int) -> None:
+    def __init__(
+        self, matcher: KeywordMatcher, settings: StreamSettings, covered_us: int, started_us: int, resumed: bool = True
+    ) -> None:
         self.matcher = matcher
+        # The very first run (no stored cursor) promised nothing before its start: no gap on its first connection.
+        self.check_first_replay = resumed
         self.settings = settings
         self.covered_us = covered_us  # every event at or before this has been processed
         self.stored_us = covered_us  # ... and its effects stored (the cursor)
@@ -160,7 +165,9 @@ class StreamRun:
                         time_us = int(event.get("time_us") or 0)
                         if first:
                             first = False
-                            self._check_replay(time_us)
+                            if self.check_first_replay:
+                                self._check_replay(time_us)
+                            self.check_first_replay = True
                         self.handle(event)
                         if time_us >= self.started_us:
                             self.report.stopped = "caught_up"
@@ -271,7 +278,7 @@ def run(remaining_ms: int | None = None) -> dict:
     budget = settings.budget_seconds
     if remaining_ms is not None:  # leave time to store what was read before the function's timeout
         budget = min(budget, max(remaining_ms / 1000 - 10, 1.0))
-    state = StreamRun(matcher, settings, covered, started_us)
+    state = StreamRun(matcher, settings, covered, started_us, resumed=stored is not None)
     asyncio.run(state.read(settings.jetstream_url, time.monotonic() + budget))
     state.flush()
     report = state.report

@@ -22,7 +22,8 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     """The last ``minutes`` whole minutes up to the current one, every minute present.
 
     A minute is ``covered`` when the stream had been read past its end (cursor), no recorded gap overlaps it and
-    the keyword was tracked during it; an uncovered minute's counts are null (unknown), not zero.
+    the keyword was matched then (it has counted posts, or it was tracked by then); an uncovered minute without
+    counted posts has null counts (unknown), not zero.
     """
     now = time.time() if now is None else now
     key = normalize_keyword(keyword)
@@ -40,7 +41,8 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
         in_gap = any(g["from_us"] < (minute + MINUTE) * 1e6 and g["to_us"] > minute * 1e6 for g in gaps)
         read = covered_to is not None and covered_to >= minute + MINUTE
         before_tracking = tracked_since is None or tracked_since >= minute + MINUTE
-        covered = read and not in_gap and not before_tracking
+        # a minute with counted posts was matched for this keyword; an empty one only counts from its tracking on
+        covered = read and not in_gap and (bucket is not None or not before_tracking)
         if bucket:
             posts = bucket["posts"]
             row = {
