@@ -18,6 +18,7 @@ server. A drop closes the TCP connection without a close frame. ``buffer_from_us
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import threading
@@ -25,6 +26,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
 
 POST = "app.bsky.feed.post"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -182,6 +184,10 @@ class FakeJetstream:
             return next((i for i, e in enumerate(self.events) if e["time_us"] >= floor), len(self.events))
 
     async def _serve(self, connection) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the client went away, as at the end of every run
+            await self._stream(connection)
+
+    async def _stream(self, connection) -> None:
         parts = urlsplit(connection.request.path)
         query = parse_qs(parts.query)
         if parts.path != "/subscribe":

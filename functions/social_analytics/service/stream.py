@@ -93,6 +93,7 @@ class RunReport:
     stopped: str = ""
     alerts: list[dict] = field(default_factory=list)
     cpu_seconds: float = 0.0
+    counted_at: list[tuple[float, float]] = field(default_factory=list)  # (post time, stored time): latency
 
     def summary(self) -> dict:
         return {
@@ -256,6 +257,8 @@ class StreamRun:
                     deltas.setdefault((key, minute_of(time_us)), stream_store.BucketDelta()).deleted.add(short)
             self.report.deletes_of_counted += sum(len(d.deleted) for d in deltas.values())
             stream_store.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
+        stored_at = time.time()
+        self.report.counted_at.extend((m.time_us / 1e6, stored_at) for m in self.pending)
         self.pending, self.deletes = [], []
         if self.covered_us > self.stored_us:
             stream_store.put_cursor(self.covered_us)
@@ -264,13 +267,23 @@ class StreamRun:
 
 def run(remaining_ms: int | None = None) -> dict:
     """One scheduled run (see the module docstring); returns its summary."""
+    report = execute(remaining_ms)
+    if isinstance(report, str):
+        return {"skipped": report}
+    summary = report.summary()
+    logger.info("stream run", extra={k: v for k, v in summary.items() if k != "gaps"})
+    return summary
+
+
+def execute(remaining_ms: int | None = None) -> RunReport | str:
+    """One run's full report, or why it did not connect."""
+    cpu_started = time.process_time()
     settings = get_stream_settings()
     if not settings.enabled:
-        return {"skipped": "stream_disabled"}
+        return "stream_disabled"
     tracked = tracked_store.list_tracked()
     if not tracked:
-        return {"skipped": "no_tracked_keywords"}
-    cpu_started = time.process_time()
+        return "no_tracked_keywords"
     started_us = time.time_ns() // 1000
     matcher = matcher_for(item["key"] for item in tracked)
     stored = stream_store.get_cursor()
@@ -291,6 +304,4 @@ def run(remaining_ms: int | None = None) -> dict:
     report.cpu_seconds = time.process_time() - cpu_started
     recorder.count("stream_runs")
     recorder.count("stream_posts_counted", report.counted)
-    summary = report.summary()
-    logger.info("stream run", extra={k: v for k, v in summary.items() if k != "gaps"})
-    return summary
+    return report

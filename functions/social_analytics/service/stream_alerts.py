@@ -108,22 +108,26 @@ def evaluate(tracked: dict[str, dict], touched: set[str], from_us: int, to_us: i
     raised: list[dict] = []
     last_minute = int(to_us // 60_000_000) * MINUTE
     first_minute = min(int(from_us // 60_000_000) * MINUTE, last_minute)
-    for key in sorted(touched):
-        item = tracked.get(key)
-        if item is None:
-            continue
+    start = first_minute - (WINDOW_MINUTES - 1) * MINUTE
+    keys = sorted(key for key in touched if key in tracked)
+    minutes = range(start, last_minute + MINUTE, MINUTE)
+    # One batch read for every touched keyword's window (a query per keyword would be a round trip each).
+    found = stream_store.get_buckets([(key, minute) for key in keys for minute in minutes]) if keys else {}
+    for key in keys:
+        item = tracked[key]
+        buckets = [bucket for minute in minutes if (bucket := found.get((key, minute)))]
         try:
-            raised.extend(_evaluate_keyword(item, first_minute, last_minute, now))
+            raised.extend(_evaluate_keyword(item, buckets, first_minute, last_minute, now))
         except Exception:
             logger.exception("stream alert evaluation failed", extra={"keyword": item["keyword"]})
             recorder.count("stream_alerts_failed")
     return raised
 
 
-def _evaluate_keyword(item: dict, first_minute: int, last_minute: int, now: float) -> list[dict]:
+def _evaluate_keyword(item: dict, buckets: list[dict], first_minute: int, last_minute: int, now: float) -> list[dict]:
     key = item["key"]
     start = first_minute - (WINDOW_MINUTES - 1) * MINUTE
-    points = series(stream_store.query_buckets(key, start, last_minute), start, last_minute)
+    points = series(buckets, start, last_minute)
     last_alerts = {
         kind: at
         for kind in (detection.SPIKE, detection.SENTIMENT_DIP)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ PARTITION = "STREAM"
 MAX_TERMS = 50
 MAX_SAMPLES = 5
 _MERGE_ATTEMPTS = 8
+_PUT_THREADS = 16
 
 
 def _table():
@@ -170,13 +172,14 @@ def _merged(item: dict | None, key: str, minute: int, delta: BucketDelta, ttl_se
     return item
 
 
-def _batch_get(keys: list[dict]) -> dict[tuple[str, str], dict]:
+def _batch_get(keys: list[dict], projection: str | None = None) -> dict[tuple[str, str], dict]:
     """Strongly consistent BatchGetItem of up to any number of keys (100 per call, unprocessed ones retried)."""
     name = get_settings().table_name
     resource = _table().meta.client
     found: dict[tuple[str, str], dict] = {}
+    extra = {"ProjectionExpression": projection} if projection else {}
     for start in range(0, len(keys), 100):
-        request = {name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+        request = {name: {"Keys": keys[start : start + 100], "ConsistentRead": True, **extra}}
         for _ in range(10):
             response = resource.batch_get_item(RequestItems=request)
             for item in response.get("Responses", {}).get(name, []):  # the resource's client speaks Python types
@@ -198,14 +201,15 @@ def merge_buckets(deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) 
         return 0
     keys = [{"pk": bucket_pk(key), "sk": _minute_sk(minute)} for key, minute in deltas]
     current = _batch_get(keys)
-    added = 0
-    for (key, minute), delta in deltas.items():
+
+    def merge_one(entry: tuple[tuple[str, int], BucketDelta]) -> int:
+        (key, minute), delta = entry
         item = current.get((bucket_pk(key), _minute_sk(minute)))
         for _attempt in range(_MERGE_ATTEMPTS):
             before = int(item.get("posts", 0)) if item else 0
             merged = _merged(item, key, minute, delta, ttl_seconds)
             if merged is None:
-                break
+                return 0
             try:
                 if item is None:
                     _table().put_item(Item=merged, ConditionExpression="attribute_not_exists(pk)")
@@ -213,16 +217,25 @@ def merge_buckets(deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) 
                     _table().put_item(
                         Item=merged, ConditionExpression="ver = :v", ExpressionAttributeValues={":v": item["ver"]}
                     )
-                added += merged["posts"] - before
-                break
+                return merged["posts"] - before
             except ClientError as error:
                 if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
                 item = _table().get_item(Key={"pk": bucket_pk(key), "sk": _minute_sk(minute)}, ConsistentRead=True)
                 item = item.get("Item")
-        else:
-            raise RuntimeError(f"bucket {key!r} {minute} kept changing under {_MERGE_ATTEMPTS} attempts")
-    return added
+        raise RuntimeError(f"bucket {key!r} {minute} kept changing under {_MERGE_ATTEMPTS} attempts")
+
+    # The puts are independent round trips: overlap them (boto3 clients are thread-safe).
+    with ThreadPoolExecutor(max_workers=min(_PUT_THREADS, len(deltas))) as pool:
+        return sum(pool.map(merge_one, deltas.items()))
+
+
+def get_buckets(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+    """The buckets of these (keyword, minute) pairs that exist, in batches of 100 keys (alert evaluation)."""
+    names = "pk, sk, posts, positive, neutral, negative, compound_sum, deleted, terms_json, samples_json"
+    keys = [{"pk": bucket_pk(key), "sk": _minute_sk(minute)} for key, minute in dict.fromkeys(wanted)]
+    found = _batch_get(keys, names)
+    return {(pk.removeprefix("STREAM#KW#"), int(sk[4:])): _plain_bucket(item) for (pk, sk), item in found.items()}
 
 
 def query_buckets(key: str, since_minute: int, until_minute: int, samples: bool = True) -> list[dict]:
