@@ -247,3 +247,10 @@ def test_bad_minutes_are_a_4xx(call_api, minutes):
 def test_bad_sensitivity_is_a_4xx(call_api):
     status, body = call_api("GET", "/api/tracked/lambda/backtest", query={"sensitivity": "extreme"})
     assert 400 <= status < 500 and "sensitivity" in str(body)
+
+
+@pytest.mark.parametrize("keyword", ["a" * 2990, "%20%20", "bad%07bell"])
+def test_bad_keywords_are_a_422_not_a_5xx(call_api, keyword):
+    for route in ("live", "backtest"):
+        status, body = call_api("GET", f"/api/tracked/{keyword}/{route}")
+        assert status == 422 and body["error"]["fields"][0]["field"] == "path.keyword", body
