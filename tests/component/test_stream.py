@@ -88,8 +88,14 @@ def test_drops_and_reruns_count_every_matching_post_exactly_once(stream_env, cal
     n = 120
     noise = background(2000, start, 140_000)
     hits = matching_posts(n, start + 20_000_000, 2_200_000)
+    garbage = [
+        {"time_us": start + 1000, "kind": "commit", "commit": "not an object"},
+        {"time_us": start + 1500, "__raw__": "not json at all"},
+        {"time_us": start + 1600, "__raw__": '{"time_us": "soon", "kind": "commit"}'},
+        {"time_us": start + 2000, "kind": "commit", "commit": {"collection": "app.bsky.feed.post", "record": [1]}},
+    ]
     with FakeJetstream() as jet:
-        jet.add(*noise, *hits)
+        jet.add(*noise, *hits, *garbage)
         jet.drop_after = [700, 500]  # the connection is cut twice mid-stream
         use(jet, stream_env)
         # WHEN the function runs, then runs again over the same span (a rerun from an old cursor), and a third time
@@ -111,6 +117,7 @@ def test_drops_and_reruns_count_every_matching_post_exactly_once(stream_env, cal
     cursors = [c["cursor"] for c in jet.connections]
     assert cursors[1] < cursors[2] and all(c is not None for c in cursors)
     assert first["gaps"] == [] and second["gaps"] == [] and body["gaps"] == []
+    assert first["kinds"]["malformed"] == 3  # skipped, the run went on (the odd record counts as a post)
     assert body["lag_seconds"] is not None
     assert len(body["buckets"]) == 10 and all(set(b) >= {"start", "posts", "mean_compound"} for b in body["buckets"])
     # sentiment comes from the jobs' scorer: "great" is positive, "hate ... bugs" negative

@@ -12,7 +12,8 @@ then sends one JSON text frame per event. With a cursor it replays the buffer fr
 ``time_us`` is at or after the cursor (from the oldest kept event when the cursor is older than the buffer), then
 tails live: events added later are sent as they arrive. Without a cursor (or with ``ignore_cursor``) it tails live
 only. Commit events are filtered by ``wantedCollections``; identity and account events always pass, as on the real
-server. A drop closes the TCP connection without a close frame. ``buffer_from_us`` forgets older events.
+server. A drop closes the TCP connection without a close frame. ``buffer_from_us`` forgets older events. An event
+``{"time_us": ..., "__raw__": "text"}`` is sent as that text (malformed messages).
 """
 
 from __future__ import annotations
@@ -211,10 +212,12 @@ class FakeJetstream:
                 index += 1
                 if self.buffer_from_us and event["time_us"] < self.buffer_from_us:
                     continue
-                if event["kind"] == "commit" and wanted and event["commit"]["collection"] not in wanted:
+                commit = event.get("commit")
+                if isinstance(commit, dict) and wanted and commit.get("collection") not in wanted:
                     continue
                 if drop is not None and record["sent"] >= drop:
                     connection.transport.abort()  # a dropped connection: no close frame
                     return
-                await connection.send(json.dumps(event, separators=(",", ":")))
+                raw = event["__raw__"] if "__raw__" in event else json.dumps(event, separators=(",", ":"))
+                await connection.send(raw)
                 record["sent"] += 1

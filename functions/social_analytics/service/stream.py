@@ -65,6 +65,22 @@ def with_cursor(url: str, cursor_us: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def _parsed(raw: str | bytes) -> dict | None:
+    """One message as an event with an integer ``time_us``, or None (not JSON, compressed, another shape)."""
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    time_us = event.get("time_us")
+    if not isinstance(time_us, int) or isinstance(time_us, bool) or time_us <= 0:
+        return None
+    if event.get("kind") == "commit" and not isinstance(event.get("commit"), dict):
+        return None
+    return event
+
+
 @dataclass
 class Matched:
     keys: set[str]
@@ -162,8 +178,11 @@ class StreamRun:
                         except TimeoutError:
                             self.report.stopped = "idle" if remaining > settings.idle_seconds else "budget"
                             return
-                        event = json.loads(raw)
-                        time_us = int(event.get("time_us") or 0)
+                        event = _parsed(raw)
+                        if event is None:
+                            self.report.kinds["malformed"] += 1
+                            continue
+                        time_us = event["time_us"]
                         if first:
                             first = False
                             if self.check_first_replay:
@@ -205,10 +224,10 @@ class StreamRun:
         commit = event.get("commit") if kind == "commit" else None
         if commit and commit.get("collection") == POST_COLLECTION:
             operation = commit.get("operation")
-            did, rkey = event.get("did") or "", commit.get("rkey") or ""
+            did, rkey = str(event.get("did") or ""), str(commit.get("rkey") or "")
             if operation == "create":
                 self.report.posts += 1
-                record = commit.get("record") or {}
+                record = commit.get("record") if isinstance(commit.get("record"), dict) else {}
                 text = record.get("text") or ""
                 keys = self.matcher.match(text) if isinstance(text, str) else set()
                 if keys:
