@@ -5,7 +5,6 @@ import base64
 import json
 from http import HTTPStatus
 from typing import Annotated, Literal
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -39,6 +38,7 @@ from social_analytics.schemas import (
 )
 from social_analytics.service import admin, compare, deletion, stream_views, submissions, tracking, views  # issue 7
 from social_analytics.service import imports as import_service  # issue 4
+from social_analytics.service.origin import FORBIDDEN_ORIGIN, from_cloudfront
 from social_analytics.storage.metrics import read_metrics
 
 MAX_BODY_BYTES = 64 * 1024
@@ -69,7 +69,11 @@ def error_response(status: int, code: str, message: str, fields: list | None = N
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
     answer = submissions.submit(
         submissions.Submission(
-            keyword=request.keyword, limit=request.limit, refresh=request.refresh, window_hours=request.window_hours
+            keyword=request.keyword,
+            limit=request.limit,
+            refresh=request.refresh,
+            window_hours=request.window_hours,
+            providers=tuple(request.providers) if request.providers else None,
         )
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
@@ -95,10 +99,14 @@ def get_job(job_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^
 @app.get(
     "/api/analyses/<keyword>",
     summary="The latest result of a keyword",
-    responses={200: json_response(Result, "The latest result."), 404: json_response(dict, "Never analyzed.")},
+    responses={
+        200: json_response(Result, "The latest result."),
+        404: json_response(dict, "Never analyzed."),
+        422: ERROR_RESPONSES[422],
+    },
 )
 def get_latest(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return submissions.latest_result(keyword)
 
 
@@ -150,11 +158,12 @@ def get_tracked() -> dict:
     responses={
         200: json_response(dict, "Untracked."),
         404: json_response(ErrorBody, "Not tracked."),
+        422: ERROR_RESPONSES[422],
         **ADMIN_RESPONSES,
     },
 )
 def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
     if not tracking.untrack(keyword):
         return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
@@ -174,7 +183,7 @@ def get_live(
     keyword: KeywordInPath,
     minutes: Annotated[int, Query(ge=1, le=1440, description="The span, whole minutes up to now")] = 60,
 ) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return stream_views.live(keyword, minutes)
 
 
@@ -187,7 +196,7 @@ def get_backtest(
     keyword: KeywordInPath,
     sensitivity: Annotated[Literal["low", "medium", "high"], Query()] = "medium",
 ) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return stream_views.backtest(keyword, sensitivity)
 
 
@@ -201,19 +210,25 @@ def get_history(
     since: Annotated[str | None, Query(description="ISO 8601; default 7 days before `until`")] = None,
     until: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
 ) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return views.history(keyword, since, until)
 
 
 @app.delete(
     "/api/analyses/<keyword>",
     summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
-    responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
+    responses={
+        200: json_response(Deletion, "What was deleted, per kind."),
+        202: json_response(AcceptedJob, "A large deletion runs as a job; its result is the counts."),
+        422: ERROR_RESPONSES[422],
+        **ADMIN_RESPONSES,
+    },
 )
-def delete_analyses(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+def delete_analyses(keyword: KeywordInPath) -> Response[dict]:
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
-    return deletion.delete_keyword(keyword)
+    status, body = deletion.delete_keyword(keyword)
+    return Response(status_code=status, content_type="application/json", body=body)
 
 
 @app.get(
@@ -338,6 +353,8 @@ def _as_json_request(event: dict) -> dict:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context) -> dict:
+    if not from_cloudfront(event):  # first: a request that bypassed CloudFront gets no work at all
+        return FORBIDDEN_ORIGIN
     if _body_too_large(event):
         return {
             "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

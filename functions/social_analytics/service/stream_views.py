@@ -18,18 +18,6 @@ def _iso(epoch: float) -> str:
     return stream_alerts._iso(epoch)
 
 
-def checked_keyword(keyword: str) -> str:
-    """A path keyword as the routes accept it (1..99 printable characters): 422 otherwise, never a 5xx."""
-    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-
-    from social_analytics.schemas import validate_keyword
-
-    try:
-        return validate_keyword(keyword)
-    except ValueError as error:
-        raise RequestValidationError([{"loc": ("path", "keyword"), "msg": str(error), "type": "value_error"}]) from None
-
-
 def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     """The last ``minutes`` whole minutes up to the current one, every minute present.
 
@@ -38,7 +26,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     counted posts has null counts (unknown), not zero.
     """
     now = time.time() if now is None else now
-    key = normalize_keyword(checked_keyword(keyword))
+    key = normalize_keyword(keyword)
     item = tracked_store.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     first = current - (minutes - 1) * MINUTE
@@ -100,7 +88,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
 
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
     now = time.time() if now is None else now
-    key = normalize_keyword(checked_keyword(keyword))
+    key = normalize_keyword(keyword)
     item = tracked_store.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     last = current - MINUTE  # the newest complete minute
