@@ -26,6 +26,8 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         # Tests never reach the internet: no live provider unless a test points one at a loopback fake.
         "PROVIDERS": "simulated",
+        # ... and no stream ingestion (it would reach the public Jetstream) unless a test points it at a fake.
+        "STREAM_ENABLED": "false",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -335,7 +335,7 @@ class Deletion(BaseModel):
 ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Authorization: Bearer <token>`).")}
 
 
-# ------------------------------------------------------------------ imports (issue 4)
+# ------------------------------------------------------------------ imports
 class ImportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
