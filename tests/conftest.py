@@ -26,6 +26,8 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         # Tests never reach the internet: no live provider unless a test points one at a loopback fake.
         "PROVIDERS": "simulated",
+        # ... and no stream ingestion (it would reach the public Jetstream) unless a test points it at a fake.
+        "STREAM_ENABLED": "false",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -100,6 +102,7 @@ def aws(monkeypatch):
 
 def _reset_package_state() -> None:
     from social_analytics.analyses import submit as submissions
+    from social_analytics.api import admin
     from social_analytics.settings import get_settings
     from social_analytics.storage import clients, imports
 
@@ -107,6 +110,7 @@ def _reset_package_state() -> None:
     clients.reset_clients()
     imports.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
     submissions.hot_results.clear()
+    admin.forget_missing()
 
 
 def apigw_event(method: str, path: str, body=None, headers: dict | None = None, query: dict | None = None) -> dict:

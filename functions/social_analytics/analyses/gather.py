@@ -3,15 +3,15 @@
 * One pooled ``httpx.AsyncClient`` per container *and* event loop (``client()``): Powertools' AsyncBatchProcessor
   reuses the thread's loop in Lambda (``LAMBDA_TASK_ROOT`` set), tests get a new loop per call, and a client must
   not outlive the loop its connections belong to.
-* Sources are fanned out (``service.fanout``): every live source at once, merged and deduplicated, simulated only
+* Sources are fanned out (``sources.fanout``): every live source at once, merged and deduplicated, simulated only
   when no live source answered. Provider failures never raise: they are in ``source["attempts"]`` and
   ``source["providers"]`` (the worker turns those into the ProviderErrors metric). Only when every provider failed
   and nothing was returned (possible only when ``PROVIDERS`` leaves out ``simulated``) is the job failed
-  (``no_data``). The result gains ``coverage`` and ``volume`` (``service.coverage``).
+  (``no_data``). The result gains ``coverage`` and ``volume`` (``analyses.sources.coverage``).
 * Incremental scans, per source: the stored window holds each answering source's own posts (``provider`` is their
   comma-separated names) and a cursor per source. When it still covers the new window (same or longer window, at
   least as many posts, not expired), each of its sources is asked only for newer posts, merged into its own stored
-  posts (``service.incremental``); any other source fetches in full. The live answers with a cursor then become the
+  posts (``sources.incremental``); any other source fetches in full. The live answers with a cursor then become the
   stored window. Imports and simulated posts are never stored.
 """
 
@@ -31,6 +31,7 @@ from social_analytics.analyses.sources.credentials import load_provider_config
 from social_analytics.analyses.sources.fanout import fetch_fanout
 from social_analytics.analyses.sources.fetching import build_adapters, fetch_with_fallback
 from social_analytics.analyses.sources.incremental import IncrementalAdapter
+from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
@@ -88,6 +89,8 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
             adapters[index] = IncrementalAdapter(adapter, own)
             incremental.append(adapter.name)
 
+    # Paid providers reserve their cost first and may be skipped (service.spend).
+    adapters = SpendGate(paid_allowed=job.paid_allowed, log_extra={"job_id": job.job_id}).guard(adapters)
     # One spelling per key: providers get the key's canonical query, never the submitter's spelling, so a
     # full-width or ligature spelling cannot replace what the plain one is served (keywords.provider_query).
     query = provider_query(job.key)
@@ -98,6 +101,7 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         job.limit,
         settings.fetch_budget_seconds,
         cursors={name: cursors[name] for name in incremental},
+        log_extra={"job_id": job.job_id},
     )
     source = outcome.source
     if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):

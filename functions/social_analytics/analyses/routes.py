@@ -10,8 +10,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from social_analytics.analyses import compare, deletion, submit
+from social_analytics.analyses.sources import spend
 from social_analytics.api import admin, views
-from social_analytics.api.http import KeywordInPath, error_response, json_answer
+from social_analytics.api.http import ADMIN_SECURITY, KeywordInPath, error_response, json_answer
 from social_analytics.observability import logger, metrics
 from social_analytics.schemas import (
     ADMIN_RESPONSES,
@@ -39,6 +40,8 @@ router = APIGatewayRouter()
     },
 )
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
+    event = router.current_event
+    paid_allowed = spend.caller_may_spend(event.raw_event, is_admin=admin.is_authorized(event.headers))
     answer = submit.submit(
         submit.Submission(
             keyword=request.keyword,
@@ -46,6 +49,7 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
             refresh=request.refresh,
             window_hours=request.window_hours,
             providers=tuple(request.providers) if request.providers else None,
+            paid_allowed=paid_allowed,
         )
     )
     record_submission(answer)
@@ -88,6 +92,7 @@ def get_latest(keyword: KeywordInPath) -> dict:
 @router.delete(
     "/api/analyses/<keyword>",
     summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
+    security=ADMIN_SECURITY,
     responses={
         200: json_response(Deletion, "What was deleted, per kind."),
         202: json_response(AcceptedJob, "A large deletion runs as a job; its result is the counts."),

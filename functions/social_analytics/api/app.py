@@ -6,22 +6,31 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
+from social_analytics import public_errors
 from social_analytics.analyses import routes as analyses_routes
-from social_analytics.api import admin, http, origin, views
+from social_analytics.analyses.sources import spend
+from social_analytics.api import admin, apidocs, http, origin, views
 from social_analytics.imports import routes as imports_routes
+from social_analytics.observability import logger
 from social_analytics.schemas import Health, MetricsBody, json_response
 from social_analytics.storage.metrics import read_metrics
 from social_analytics.tracking import routes as tracking_routes
 
 app = APIGatewayRestResolver(enable_validation=True)
-app.enable_swagger(path="/api/docs", openapi_version="3.0.3", title="Async Social Analytics API", version="1.0.0")
+app.configure_openapi(
+    title="Async Social Analytics API",
+    version="1.0.0",
+    openapi_version="3.0.3",
+    security_schemes={"adminBearer": HTTPBearer(description="The admin token: `Authorization: Bearer <token>`.")},
+)
 app.include_router(analyses_routes.router)
 
 
 @app.get("/api/metrics", summary="Cache, queue and latency counters", responses={200: json_response(MetricsBody, "")})
 def get_metrics() -> dict:
-    return read_metrics()
+    return {**read_metrics(), "spend": spend.report()}
 
 
 @app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})
@@ -36,6 +45,21 @@ app.include_router(imports_routes.router)
 @app.get("/api/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
     return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema())
+
+
+# Swagger UI from same-origin files only, so it renders under the dashboard's CSP (api.apidocs).
+@app.get("/api/docs", include_in_schema=False)
+def docs_page() -> Response[str]:
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=apidocs.PAGE)
+
+
+@app.get("/api/docs/<name>", include_in_schema=False)
+def docs_asset(name: str) -> Response[dict | str]:
+    found = apidocs.asset(name)
+    if found is None:
+        return http.error_response(HTTPStatus.NOT_FOUND, "not_found", f"no route for {app.current_event.path}")
+    body, content_type = found
+    return Response(status_code=200, content_type=content_type, body=body, headers={"Cache-Control": "max-age=3600"})
 
 
 @app.exception_handler(admin.Unauthorized)
@@ -56,6 +80,16 @@ def invalid_request(error: RequestValidationError) -> Response[dict]:
         fields.append({"field": ".".join(location) or "body", "message": message.removeprefix("Value error, ")})
     summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
     return http.error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", summary, fields)
+
+
+@app.exception_handler(Exception)
+def internal_error(error: Exception) -> Response[dict]:
+    # Anything unexpected (a storage error, a bug): a fixed phrase with the request id; the detail goes to the logs.
+    request_id = app.current_event.request_context.request_id or ""
+    logger.exception("unhandled error", extra={"request_id": request_id, "error": type(error).__name__})
+    return http.error_response(
+        HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", public_errors.internal_error(request_id)
+    )
 
 
 @app.not_found

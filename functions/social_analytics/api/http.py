@@ -13,6 +13,9 @@ MAX_BODY_BYTES = 64 * 1024
 # encoded segment: the routes decode it.
 KeywordInPath = Annotated[str, Path(min_length=1, max_length=3000, description="The keyword, URL-encoded")]
 
+# OpenAPI: the admin routes need the bearer token (the scheme is declared in api.app).
+ADMIN_SECURITY = [{"adminBearer": []}]
+
 BODY_TOO_LARGE = {
     "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     "headers": {"Content-Type": "application/json"},

@@ -2,14 +2,14 @@
 """Routes of tracked keywords: track / untrack (admin), the list, a keyword's history, alerts."""
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from social_analytics.api import admin, views
-from social_analytics.api.http import KeywordInPath, error_response, json_answer
+from social_analytics.api.http import ADMIN_SECURITY, KeywordInPath, error_response, json_answer
 from social_analytics.models import normalize_keyword
 from social_analytics.schemas import (
     ADMIN_RESPONSES,
@@ -22,7 +22,7 @@ from social_analytics.schemas import (
     TrackRequest,
     json_response,
 )
-from social_analytics.tracking import scans
+from social_analytics.tracking import scans, stream_views
 
 router = APIGatewayRouter()
 
@@ -32,6 +32,7 @@ router = APIGatewayRouter()
 @router.post(
     "/api/tracked",
     summary="Track a keyword: scan it on a schedule (admin)",
+    security=ADMIN_SECURITY,
     responses={200: json_response(Tracked, "Updated."), 201: json_response(Tracked, "Now tracked."), **ADMIN_RESPONSES}
     | ERROR_RESPONSES,
 )
@@ -57,6 +58,7 @@ def get_tracked() -> dict:
 @router.delete(
     "/api/tracked/<keyword>",
     summary="Stop tracking a keyword; its history stays (admin)",
+    security=ADMIN_SECURITY,
     responses={
         200: json_response(dict, "Untracked."),
         404: json_response(ErrorBody, "Not tracked."),
@@ -70,6 +72,30 @@ def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
     if not scans.untrack(keyword):
         return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
     return json_answer(HTTPStatus.OK, {"keyword": keyword, "key": normalize_keyword(keyword), "tracked": False})
+
+
+@router.get(
+    "/api/tracked/<keyword>/live",
+    summary="A tracked keyword's per-minute counts from the Bluesky stream, every minute of the span",
+    responses={200: json_response(dict, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_live(
+    keyword: KeywordInPath,
+    minutes: Annotated[int, Query(ge=1, le=1440, description="The span, whole minutes up to now")] = 60,
+) -> dict:
+    return stream_views.live(views.path_keyword(keyword), minutes)
+
+
+@router.get(
+    "/api/tracked/<keyword>/backtest",
+    summary="How often the stream alert rule would have fired over the stored minutes",
+    responses={200: json_response(dict, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_backtest(
+    keyword: KeywordInPath,
+    sensitivity: Annotated[Literal["low", "medium", "high"], Query()] = "medium",
+) -> dict:
+    return stream_views.backtest(views.path_keyword(keyword), sensitivity)
 
 
 @router.get(
