@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
+from social_analytics.analyses.sources.catalog import KNOWN_PROVIDERS
 from social_analytics.keywords import key_problem
 from social_analytics.models import normalize_keyword
 
@@ -57,8 +58,6 @@ def validate_providers(value: list[str] | None) -> list[str] | None:
     """Known source names, lowercased, without repeats; an empty list means the default."""
     if not value:
         return None
-    from social_analytics.analyses.sources.fetching import KNOWN_PROVIDERS
-
     names = list(dict.fromkeys(name.strip().lower() for name in value))
     unknown = [name for name in names if name not in KNOWN_PROVIDERS]
     if unknown:

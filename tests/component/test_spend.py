@@ -12,10 +12,10 @@ from botocore.exceptions import ClientError
 from social_analytics.analyses.sources.base import FetchResult, ProviderPaymentRequired, ProviderUnavailable
 from social_analytics.analyses.sources.fanout import fetch_fanout
 from social_analytics.analyses.sources.fetching import CircuitBreaker, fetch_with_fallback
-from tests.unit.sources.test_fetching_chain import Stub, post
 
 from tests.conftest import FakeLambdaContext, apigw_event, sqs_event
 from tests.fakes.mock_http import Sleeps, run, window
+from tests.unit.sources.test_fetching_chain import Stub, post
 
 
 @pytest.fixture

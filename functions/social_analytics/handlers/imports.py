@@ -7,7 +7,7 @@ import json
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from social_analytics.imports import uploads as imports
+from social_analytics.imports import uploads
 from social_analytics.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -19,7 +19,7 @@ def handle_record(record: SQSRecord) -> list[str]:
     except ValueError:
         logger.warning("not an S3 event; dropped", extra={"message_id": record.message_id})
         return []
-    return [imports.object_created(key, size) for key, size in imports.object_keys(event)]
+    return [uploads.object_created(key, size) for key, size in uploads.object_keys(event)]
 
 
 @logger.inject_lambda_context

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from social_analytics.observability import logger, tracer
 from social_analytics.storage.metrics import recorder
-from social_analytics.tracking import scans as tracking
+from social_analytics.tracking import scans
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict, context) -> dict:
     try:
-        counts = tracking.enqueue_due()
+        counts = scans.enqueue_due()
     finally:
         recorder.flush()
     logger.info("scheduled scan", extra={**counts, "scheduled_time": (event or {}).get("time")})

@@ -21,8 +21,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from social_analytics import public_errors
-from social_analytics.analyses import deletion
-from social_analytics.analyses import run as jobs
+from social_analytics.analyses import deletion, run
 from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
 from social_analytics.settings import get_settings
@@ -37,46 +36,46 @@ persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_tab
 
 # Keyed on the job id, not the SQS message id: a redelivered message never analyzes or counts twice.
 @idempotent_function(data_keyword_argument="job_message", config=idempotency_config, persistence_store=persistence)
-def analyze_once(job_message: dict, fetched: jobs.FetchedPosts) -> dict:
-    return jobs.analyze_and_store(AnalysisJob.from_message(job_message), fetched)
+def analyze_once(job_message: dict, fetched: run.FetchedPosts) -> dict:
+    return run.analyze_and_store(AnalysisJob.from_message(job_message), fetched)
 
 
 async def handle_record(record: SQSRecord) -> dict:
-    job = jobs.parse_job(record.body)
+    job = run.parse_job(record.body)
     log = {"correlation_id": job.job_id, "job_id": job.job_id, "keyword": job.keyword}
-    if jobs.expired(job):  # a backlog older than its deadline: its caller was already told it timed out
-        await asyncio.to_thread(jobs.fail, job, "expired", "the job waited past its deadline and was not fetched")
+    if run.expired(job):  # a backlog older than its deadline: its caller was already told it timed out
+        await asyncio.to_thread(run.fail, job, "expired", "the job waited past its deadline and was not fetched")
         logger.warning("job expired before it was fetched", extra=log)
         return {"job_id": job.job_id, "status": "failed"}
     try:
         # Storage and analysis are blocking calls: threads let the batch's jobs overlap their DynamoDB
         # round trips, as the fetches overlap on the event loop.
-        if not await asyncio.to_thread(jobs.start, job):
+        if not await asyncio.to_thread(run.start, job):
             logger.info("job already finished; redelivery ignored", extra=log)
             return {"job_id": job.job_id, "status": "already finished"}
         if job.kind == "deletion":  # a large keyword deletion (service.deletion): nothing to fetch or analyze
             return await asyncio.to_thread(deletion.run_job, job)
-        fetched = await jobs.fetch_posts(job)
+        fetched = await run.fetch_posts(job)
         record_provider_attempts(fetched.source.get("attempts", []))
         outcome = await asyncio.to_thread(analyze_once, job_message=job.to_message(), fetched=fetched)
         latency_ms = (time.time() - job.submitted_at) * 1000  # submitted (API) -> stored (worker)
         metrics.add_metric(name="JobLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
         logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed"), "latency_ms": round(latency_ms)})
         return outcome
-    except (jobs.JobInProgress, IdempotencyAlreadyInProgressError):
+    except (run.JobInProgress, IdempotencyAlreadyInProgressError):
         # A redelivery while another attempt still works on the job: retry later, the job has not failed.
         logger.info("job in progress elsewhere; delivery retried later", extra=log)
         raise
-    except jobs.JobFailed as failure:
-        jobs.fail(job, failure.code, failure.message)
+    except run.JobFailed as failure:
+        run.fail(job, failure.code, failure.message)
         logger.warning("job failed", extra={**log, "reason": failure.message})
         return {"job_id": job.job_id, "status": "failed"}
     except Exception as error:
         receive_count = int(record.attributes.approximate_receive_count or 1)
-        jobs.attempt_failed(job)
+        run.attempt_failed(job)
         if receive_count >= get_settings().max_receive_count:
             # Last delivery: the message goes to the dead-letter queue and the job says why.
-            jobs.fail(job, "retries_exhausted", public_errors.retries_exhausted(receive_count, _request_id.get()))
+            run.fail(job, "retries_exhausted", public_errors.retries_exhausted(receive_count, _request_id.get()))
         logger.exception("job attempt failed", extra={**log, "receive_count": receive_count, "error": repr(error)})
         raise
 

@@ -51,6 +51,7 @@ from social_analytics.analyses.sources.fetching import (
     default_breaker,
 )
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.observability import logger
 from social_analytics.public_errors import provider_reason
 
 _SPACE = re.compile(r"\s+")
@@ -125,8 +126,6 @@ async def fetch_source(
         attempt = _attempt(name, "failed", provider_reason(exc.code, exc.status), retries=budget.retries, ms=ms)
         return SourceRun(adapter, attempt, ms=ms)
     except Exception as exc:  # an adapter bug must not sink the job or the other sources
-        from social_analytics.observability import logger
-
         logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
         if not adapter.simulated:
             breaker.record_failure(name, type(exc).__name__)

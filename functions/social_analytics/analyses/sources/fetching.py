@@ -36,6 +36,7 @@ from social_analytics.analyses.sources.base import (
     SocialMediaAdapter,
 )
 from social_analytics.analyses.sources.bluesky import BlueskyAdapter, BlueskySessionManager
+from social_analytics.analyses.sources.catalog import KEYLESS_PROVIDERS, KNOWN_PROVIDERS
 from social_analytics.analyses.sources.credentials import ProviderConfig
 from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
 from social_analytics.analyses.sources.lemmy import LemmyAdapter
@@ -44,10 +45,9 @@ from social_analytics.analyses.sources.simulated import SimulatedAdapter
 from social_analytics.analyses.sources.socialdata import SocialDataAdapter
 from social_analytics.analyses.sources.x_api import XApiAdapter
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.observability import logger
 from social_analytics.public_errors import provider_reason
 
-KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
-KEYLESS_PROVIDERS = ("mastodon", "hackernews", "lemmy")
 # USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
 PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
 _TIMEOUT_GRACE_SECONDS = 1.0
@@ -230,8 +230,6 @@ async def fetch_with_fallback(
             )  # fmt: skip
             continue
         except Exception as exc:  # an adapter bug must not sink the job: log it, fall to the next provider
-            from social_analytics.observability import logger
-
             logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
             if not adapter.simulated:
                 breaker.record_failure(name, type(exc).__name__)
@@ -271,8 +269,6 @@ async def fetch_with_fallback(
 
 def _log_failure(name: str, exc: ProviderError, log_extra: Mapping[str, Any] | None) -> None:
     """The failure's details (the provider's own words included) go to the logs; attempts show a fixed phrase."""
-    from social_analytics.observability import logger
-
     extra = {**(log_extra or {}), "provider": name, "code": exc.code, "status": exc.status}
     logger.warning("provider failed", extra={**extra, "reason": exc.reason, "provider_message": exc.detail})
 

@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderError, ProviderNotConfigured
-from social_analytics.analyses.sources.fetching import UnconfiguredAdapter
 from social_analytics.models import TimeWindow
 from social_analytics.observability import logger
 from social_analytics.settings import get_settings
@@ -121,6 +120,10 @@ class SpendGate:
 
     def guard(self, adapters: Sequence[Any]) -> list[Any]:
         """``adapters`` with every configured paid one wrapped in a ``PaidAdapter`` (same order, same names)."""
+        # Imported here, not for a cycle: the API imports this module (the spend report) and must not load the
+        # provider clients (httpx) on its cold start.
+        from social_analytics.analyses.sources.fetching import UnconfiguredAdapter
+
         configured = [a for a in adapters if not isinstance(a, UnconfiguredAdapter)]
         self.chain = [a.name for a in configured]
         return [PaidAdapter(a, self) if self.is_paid(a.name) and a in configured else a for a in adapters]
