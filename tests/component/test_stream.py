@@ -266,3 +266,16 @@ def test_bad_keywords_are_a_422_not_a_5xx(call_api, keyword):
     for route in ("live", "backtest"):
         status, body = call_api("GET", f"/api/tracked/{keyword}/{route}")
         assert status == 422 and body["error"]["fields"][0]["field"] == "path.keyword", body
+
+
+def test_deleting_a_keyword_removes_its_stream_minutes(stream_env, call_api, lambda_context):
+    track(call_api, "lambda")
+    start = now_us() - 180_000_000
+    with FakeJetstream() as jet:
+        jet.add(*matching_posts(6, start, 20_000_000), *background(50, start, 3_000_000))
+        use(jet, stream_env)
+        assert run_stream(lambda_context)["counted"] == 6
+    assert live(call_api, "lambda", minutes=5)["total_posts"] == 6
+    status, body = call_api("DELETE", "/api/analyses/lambda", headers=ADMIN)
+    assert status == 200 and body["deleted"]["stream_minutes"] >= 2
+    assert live(call_api, "lambda", minutes=5)["total_posts"] == 0
