@@ -279,3 +279,23 @@ def test_deleting_a_keyword_removes_its_stream_minutes(stream_env, call_api, lam
     status, body = call_api("DELETE", "/api/analyses/lambda", headers=ADMIN)
     assert status == 200 and body["deleted"]["stream_minutes"] >= 2
     assert live(call_api, "lambda", minutes=5)["total_posts"] == 0
+
+
+def test_an_unreachable_jetstream_ends_the_run_cleanly_and_keeps_the_cursor(stream_env, call_api, lambda_context):
+    import socket
+
+    from social_analytics.settings import get_stream_settings
+    from social_analytics.storage import stream as stream_store
+
+    track(call_api, "lambda")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stream_env.setenv("JETSTREAM_URL", f"ws://127.0.0.1:{port}/subscribe?wantedCollections=app.bsky.feed.post")
+    stream_env.setenv("STREAM_MAX_RECONNECTS", "1")
+    get_stream_settings.cache_clear()
+    cursor = now_us() - 30_000_000
+    stream_store.put_cursor(cursor)
+    report = run_stream(lambda_context)
+    assert report["stopped"] == "connection_failed" and report["drops"] == 2 and report["gaps"] == []
+    assert stream_store.get_cursor() == cursor  # the next run resumes from the same point
