@@ -151,6 +151,8 @@ def test_a_server_that_ignores_the_cursor_leaves_a_recorded_gap(stream_env, call
         threading.Thread(target=live_tail, daemon=True).start()
         report = run_stream(lambda_context)
     assert report["gaps"] and report["gaps"][0]["reason"] == "not_replayed"
+    stream_metrics = {"runs": 1, "posts_counted": report["counted"], "gaps": 1}
+    assert report["counted"] >= 1 and call_api("GET", "/api/metrics")[1]["stream"] == stream_metrics
     body = live(call_api, "lambda", minutes=10)
     (gap,) = body["gaps"]
     assert gap["reason"] == "not_replayed"
