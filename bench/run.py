@@ -1,7 +1,7 @@
 """``make bench``: the platform's figures in one table, against the original FastAPI + Celery + Redis stack.
 
 Starts the real local stack (moto server, HTTP front, SQS-driven worker processes), measures it over HTTP from a
-separate client process, then adds the analytics bench (issue 5) and the fetch bench (issue 4). Ratios are given
+separate client process, then adds the analytics bench and the fetch bench. Ratios are given
 where the machine's speed drifts (two shared cores). Raw figures go to ``test-artifacts/bench.json``.
 
     make bench                    # or: PYTHONPATH=functions:. .venv/bin/python -m bench.run [--quick]
