@@ -69,7 +69,11 @@ def error_response(status: int, code: str, message: str, fields: list | None = N
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
     answer = submissions.submit(
         submissions.Submission(
-            keyword=request.keyword, limit=request.limit, refresh=request.refresh, window_hours=request.window_hours
+            keyword=request.keyword,
+            limit=request.limit,
+            refresh=request.refresh,
+            window_hours=request.window_hours,
+            languages=tuple(sorted(set(request.languages))) if request.languages else None,
         )
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
@@ -132,6 +136,7 @@ def create_tracked(request: TrackRequest) -> Response[dict]:
             min_volume=request.min_volume,
             limit=request.limit,
             window_hours=request.window_hours,
+            languages=sorted(set(request.languages)) if request.languages else None,
         )
     except tracking.TooManyTracked as error:
         return error_response(HTTPStatus.CONFLICT, "too_many_tracked", f"at most {error.args[0]} tracked keywords")

@@ -73,7 +73,13 @@ async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
 def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     """Analyze, store as the job's and the keyword's latest result, count it. Runs once per job id."""
     previous = job_store.get_latest_result(job.key)
-    fields = analyze(fetched.posts, job.keyword, fetched.window, previous_result=previous[0] if previous else None)
+    fields = analyze(
+        fetched.posts,
+        job.keyword,
+        fetched.window,
+        previous_result=previous[0] if previous else None,
+        languages=job.languages,
+    )
     result = {
         "keyword": job.keyword,
         **fields,

@@ -93,23 +93,24 @@ def detect(text: str, words: list[str] | None = None) -> str:
     return lang if confidence >= MIN_CONFIDENCE else UNDETERMINED
 
 
-def languages_of(posts: Iterable, words_of: dict[str, list[str]] | None = None) -> dict[str, str]:
-    """Language per distinct text: the first provider tag seen for that text, else ``detect`` (with the text's
-    words from ``words_of`` when given)."""
-    found: dict[str, str] = {}
-    pending: list[str] = []
+def provider_tags(posts: Iterable) -> dict[str, str]:
+    """The first valid provider tag seen for each distinct text (texts without one are not keys)."""
+    tags: dict[str, str] = {}
     for post in posts:
-        if post.text in found:
-            continue
-        tag = normalize_tag(post.language) if post.language else None
-        if tag:
-            found[post.text] = tag
-        else:
-            found[post.text] = ""
-            pending.append(post.text)
-    words_of = words_of or {}
-    for text in pending:
-        found[text] = detect(text, words_of.get(text))
+        if post.language and post.text not in tags:
+            tag = normalize_tag(post.language)
+            if tag:
+                tags[post.text] = tag
+    return tags
+
+
+def languages_of(posts: Iterable) -> dict[str, str]:
+    """Language per distinct text: the first provider tag seen for that text, else ``detect``."""
+    posts = list(posts)
+    found = provider_tags(posts)
+    for post in posts:
+        if post.text not in found:
+            found[post.text] = detect(post.text)
     return found
 
 
