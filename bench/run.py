@@ -1,7 +1,7 @@
 """``make bench``: the platform's figures in one table, against the original FastAPI + Celery + Redis stack.
 
 Starts the real local stack (moto server, HTTP front, SQS-driven worker processes), measures it over HTTP from a
-separate client process, then adds the analytics bench (issue 5) and the fetch bench (issue 4). Ratios are given
+separate client process, then adds the analytics bench and the fetch bench. Ratios are given
 where the machine's speed drifts (two shared cores). Raw figures go to ``test-artifacts/bench.json``.
 
     make bench                    # or: PYTHONPATH=functions:. .venv/bin/python -m bench.run [--quick]
@@ -373,6 +373,58 @@ def fetch_rows(table: Table) -> None:
             table.add("fetch", metric.replace("_", " "), value, "")
 
 
+def stream_rows(table: Table) -> None:
+    print("stream bench (bench/stream_bench.py)", flush=True)
+    try:
+        from bench import stream_bench
+
+        rows = stream_bench.main()
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("stream", "stream bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        table.add("stream", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok"))
+
+
+def fanout_rows(table: Table, quick: bool) -> None:
+    print("fan-out bench (bench/fanout_bench.py)", flush=True)
+    try:
+        from bench import fanout_bench
+
+        rows = fanout_bench.main(runs=3 if quick else fanout_bench.RUNS)
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("fan-out", "fan-out bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        metric, value = row["metric"], row["value"]
+        if metric == "five_over_one_ratio":
+            ok = value <= fanout_bench.TARGET
+            table.add("fan-out", "submit-to-done 5 sources / 1 (300 ms/page)", value, "ratio", "<= 1.3", "", ok)
+        else:
+            table.add("fan-out", metric.replace("_", " "), value, "s")
+
+
+def inputs_rows(table: Table) -> None:
+    print("inputs bench (bench/inputs_bench.py)", flush=True)
+    try:
+        from bench import inputs_bench
+
+        rows = inputs_bench.main()
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("storage", "inputs bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        name = row["result"]
+        table.add("storage", f"{name}: JSON / stored bytes", f"{row['json_bytes']:,} / {row['stored_bytes']:,}", "B")
+        table.add("storage", f"{name}: without the caps", row["uncapped_json_bytes"], "B")
+        table.add(
+            "storage",
+            f"{name}: fit + encode / decode",
+            f"{row['fit_ms'] + row['encode_ms']:.2f} / {row['decode_ms']:.2f}",
+            "ms",
+        )
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -398,6 +450,9 @@ def main() -> None:
         stack_figures(table, args.quick, log)
     analytics_rows(table)
     fetch_rows(table)
+    stream_rows(table)
+    fanout_rows(table, args.quick)
+    inputs_rows(table)
     table.print()
     (ARTIFACTS / "bench.json").write_text(
         json.dumps({"machine": machine(), "at": time.time(), "rows": table.rows}, indent=1)

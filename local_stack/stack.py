@@ -20,6 +20,8 @@ from local_stack.template import REGION, REPO_ROOT, Template
 
 FRONTEND_DIR = REPO_ROOT / "frontend"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+# The env var that overrides a scheduled function's rate locally (seconds); SCAN_INTERVAL_SECONDS for the others.
+SCHEDULE_INTERVAL_ENV = {"StreamFunction": "STREAM_INTERVAL_SECONDS"}
 
 
 def free_port() -> int:
@@ -268,10 +270,11 @@ class LocalStack:
         """One ``local_stack.scheduler`` child per ``ScheduleV2`` event (moto does not fire schedules)."""
         from local_stack.scheduler import rate_seconds
 
-        override = self.environment.get("SCAN_INTERVAL_SECONDS") or os.environ.get("SCAN_INTERVAL_SECONDS")
         for logical_id, properties in self._functions_with("ScheduleV2"):
             if str(properties.get("State", "ENABLED")).upper() == "DISABLED":
                 continue
+            name = SCHEDULE_INTERVAL_ENV.get(logical_id, "SCAN_INTERVAL_SECONDS")
+            override = self.environment.get(name) or os.environ.get(name)
             config = {
                 "handler": self.functions[logical_id].handler,
                 "function_name": logical_id,

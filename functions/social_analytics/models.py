@@ -64,6 +64,7 @@ class AnalysisJob:
     providers: tuple[str, ...] | None = None
     import_object: str | None = None  # S3 key of an uploaded import, for kind == "import"
     languages: tuple[str, ...] | None = None  # keep only posts in these languages (codes such as "en")
+    paid_allowed: bool = False  # may use paid providers (API key, admin, scheduled scan; see service.spend)
 
     def to_message(self) -> dict:
         body = {
@@ -74,6 +75,7 @@ class AnalysisJob:
             "window_hours": self.window_hours,
             "submitted_at": self.submitted_at,
             "kind": self.kind,
+            "paid_allowed": self.paid_allowed,
         }
         if self.providers is not None:
             body["providers"] = list(self.providers)
@@ -97,6 +99,7 @@ class AnalysisJob:
             providers=tuple(providers) if providers is not None else None,
             import_object=body.get("import_object"),
             languages=tuple(body["languages"]) if body.get("languages") else None,
+            paid_allowed=body.get("paid_allowed") is True,
         )
 
 

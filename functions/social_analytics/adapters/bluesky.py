@@ -208,7 +208,11 @@ class BlueskySessionManager:
 
 
 def _is_expired_token(exc: ProviderError) -> bool:
-    return isinstance(exc, ProviderAuthError) and exc.status in (400, 401) and "expired" in exc.reason.lower()
+    return (
+        isinstance(exc, ProviderAuthError)
+        and exc.status in (400, 401)
+        and "expired" in (exc.detail or exc.reason).lower()
+    )
 
 
 class BlueskyAdapter:
@@ -286,6 +290,8 @@ class BlueskyAdapter:
 
         await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
         result.requests = budget.requests
+        # searchPosts answers depend on the viewer (blocks, mutes, labels): say whose view this is.
+        result.account = getattr(self._sessions, "_identifier", None) or None
         if newest is not None:
             result.cursor = {"since": newest.isoformat().replace("+00:00", "Z")}
         return result

@@ -38,6 +38,7 @@ from social_analytics.service.calibration import NEGATIVE_THRESHOLD, POSITIVE_TH
 from social_analytics.service.calibration import score_text as _score_text
 from social_analytics.service.intervals import share_intervals
 from social_analytics.service.languages import SCORED_LANGUAGES, detect, languages_of, provider_tags
+from social_analytics.service.limits import cap_text
 from social_analytics.service.terms import STOPWORDS, keyword_exclusions, tokenize
 
 __all__ = [
@@ -100,6 +101,7 @@ def analyze(
     keyword: str,
     window: TimeWindow,
     previous_result: dict | None = None,
+    covered_from: datetime | None = None,
     languages: list[str] | tuple[str, ...] | None = None,
 ) -> dict:
     """The result fields computed from posts (the job runner adds keyword, source, window and analyzed_at).
@@ -161,6 +163,7 @@ def analyze(
     buckets: dict[int, list] = {}  # UTC epoch // step -> [posts, positive, neutral, negative, compound_sum]
     labels = {"positive": 0, "neutral": 0, "negative": 0}
     per_lang: dict[str, list[int]] = {}  # lang -> [posts, scored]
+    per_provider: dict[str, list] = {}  # provider -> [positive, neutral, negative, compound_sum] of scored posts
     label_index = {"positive": 1, "neutral": 2, "negative": 3}
     hashtags: list[str] = []
     compound_sum = weighted_sum = weight_total = 0.0
@@ -176,6 +179,11 @@ def analyze(
         if scored:
             lang_count[1] += 1
             labels[label] += 1
+            channel = per_provider.get(post.provider)
+            if channel is None:
+                channel = per_provider[post.provider] = [0, 0, 0, 0.0]
+            channel[label_index[label] - 1] += 1
+            channel[3] += compound
             compound_sum += compound
             weight = 1.0 + log1p(max(post.likes + post.reposts, 0))  # engagement_weight, inlined
             weighted_sum += weight * compound
@@ -203,6 +211,16 @@ def analyze(
     views = {p.id: p for p in newest_first[:SAMPLE_SIZE]}
     return {
         "posts_analyzed": count,
+        # Scored posts per source; the job runner moves these into source.providers[i].sentiment.
+        "sentiment_by_provider": {
+            provider: {
+                "positive": c[0],
+                "neutral": c[1],
+                "negative": c[2],
+                "mean_compound": round(c[3] / n, 4) if (n := c[0] + c[1] + c[2]) else 0.0,
+            }
+            for provider, c in per_provider.items()
+        },
         "distinct_texts": len(copies),
         "duplicates_collapsed": count - len(copies),
         "sentiment": {
@@ -230,7 +248,7 @@ def analyze(
         "mentions": _counted(Counter(mentions)),
         "cashtags": _counted(Counter(cashtags)),
         "emoji": _counted(Counter(emoji)),
-        "timeline": _timeline(buckets, window, step),
+        "timeline": _timeline(buckets, window, step, covered_from),
         "top_positive": [_view(p, scores, text_lang, scored_texts) for p in top_positive],
         "top_negative": [_view(p, scores, text_lang, scored_texts) for p in top_negative],
         "posts": [_view(p, scores, text_lang, scored_texts) for p in views.values()],
@@ -323,8 +341,14 @@ def _extremes(posts: list[Post], scores: dict[str, dict]) -> tuple[list[Post], l
     return positive, negative
 
 
-def _timeline(buckets: dict[int, list], window: TimeWindow, step: int) -> list[dict]:
-    """One entry per bucket of ``step`` seconds (UTC-aligned) over the window, empty buckets included."""
+def _timeline(
+    buckets: dict[int, list], window: TimeWindow, step: int, covered_from: datetime | None = None
+) -> list[dict]:
+    """One entry per bucket of ``step`` seconds (UTC-aligned) over the window, empty buckets included.
+
+    ``covered`` is false for a bucket that ends before ``covered_from`` (the oldest moment the fetched posts cover:
+    its zero means "not fetched", not "nobody posted")."""
+    covered_epoch = covered_from.timestamp() if covered_from is not None else None
     first = int(window.start.timestamp()) // step
     last = max(first, math.ceil(window.end.timestamp() / step) - 1)  # the window's end is exclusive
     if buckets:
@@ -340,6 +364,7 @@ def _timeline(buckets: dict[int, list], window: TimeWindow, step: int) -> list[d
                 "neutral": neutral,
                 "negative": negative,
                 "mean_compound": round(compound_sum / scored, 4) if (scored := positive + neutral + negative) else 0.0,
+                "covered": covered_epoch is None or (key + 1) * step > covered_epoch,
             }
         )
     return timeline
@@ -349,9 +374,10 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
     """The JSON view of a scored post. ``scores`` is the score dict (or, as before, a bare compound + label)."""
     if not isinstance(scores, dict):
         scores = {"compound": scores, "label": label or label_for(scores)}
+    text, truncated = cap_text(post.text)  # stored results stay small (service.limits)
     view = {
         "id": post.id,
-        "text": post.text,
+        "text": text,
         "author": post.author,
         "created_at": isoformat_z(post.created_at),
         "url": post.url,
@@ -359,6 +385,7 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
         "label": scores["label"],
         "likes": post.likes,
         "reposts": post.reposts,
+        "truncated": truncated,
     }
     for key in ("pos", "neu", "neg"):
         if key in scores:

@@ -36,9 +36,11 @@ from social_analytics.adapters.base import (
     SocialMediaAdapter,
 )
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.public_errors import provider_reason
 from social_analytics.service.credentials import ProviderConfig
 
-KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "simulated")
+KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
+KEYLESS_PROVIDERS = ("mastodon", "hackernews", "lemmy")
 # USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
 PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
 _TIMEOUT_GRACE_SECONDS = 1.0
@@ -160,12 +162,14 @@ async def fetch_with_fallback(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    log_extra: Mapping[str, Any] | None = None,
 ) -> FetchOutcome:
     """Try ``adapters`` in order until one returns posts (see the module docstring).
 
     ``cursors`` maps provider name -> the cursor stored by the previous scan of this keyword (incremental fetch);
     the outcome's ``cursors`` holds the new ones to store. Never raises for provider failures: when everything
-    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why.
+    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why. ``log_extra`` (the
+    job id) goes with every logged provider failure.
     """
     breaker = breaker or default_breaker()
     cursors = cursors or {}
@@ -210,9 +214,10 @@ async def fetch_with_fallback(
             if not adapter.simulated:
                 permanent = isinstance(exc, ProviderAuthError | ProviderPaymentRequired)
                 breaker.record_failure(name, f"{exc.code}", permanent=permanent)
+            _log_failure(name, exc, log_extra)
             attempts.append(
                 _attempt(
-                    name, "failed", f"{exc.code}: {exc.reason}", retries=budget.retries,
+                    name, "failed", provider_reason(exc.code, exc.status), retries=budget.retries,
                     ms=(time.monotonic() - started) * 1000,
                 )
             )  # fmt: skip
@@ -220,10 +225,10 @@ async def fetch_with_fallback(
         except Exception as exc:  # an adapter bug must not sink the job: log it, fall to the next provider
             from social_analytics.observability import logger
 
-            logger.exception("adapter crashed", extra={"provider": name})
+            logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
             if not adapter.simulated:
                 breaker.record_failure(name, type(exc).__name__)
-            attempts.append(_attempt(name, "failed", f"internal error: {type(exc).__name__}"))
+            attempts.append(_attempt(name, "failed", provider_reason("internal_error")))
             continue
         if not adapter.simulated:
             breaker.record_success(name)
@@ -255,6 +260,14 @@ async def fetch_with_fallback(
         "cost_estimate_usd": round(cost, 6),
     }
     return FetchOutcome(posts=posts, source=source, cursors=new_cursors)
+
+
+def _log_failure(name: str, exc: ProviderError, log_extra: Mapping[str, Any] | None) -> None:
+    """The failure's details (the provider's own words included) go to the logs; attempts show a fixed phrase."""
+    from social_analytics.observability import logger
+
+    extra = {**(log_extra or {}), "provider": name, "code": exc.code, "status": exc.status}
+    logger.warning("provider failed", extra={**extra, "reason": exc.reason, "provider_message": exc.detail})
 
 
 async def _call(
@@ -313,8 +326,9 @@ def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: 
 
 
 def default_provider_names(config: ProviderConfig) -> list[str]:
-    """Configured paid providers, Bluesky if configured, then Mastodon, then simulated."""
-    return [*config.credentials.configured(), "mastodon", "simulated"]
+    """Configured paid providers, Bluesky if configured, every keyless source, then simulated (the labelled
+    fallback used only when no live source answers)."""
+    return [*config.credentials.configured(), *KEYLESS_PROVIDERS, "simulated"]
 
 
 def build_adapters(
@@ -324,8 +338,9 @@ def build_adapters(
     *,
     session_store: Any = None,
 ) -> list[SocialMediaAdapter]:
-    """The chain for a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
-    default order. A named provider without credentials becomes an ``UnconfiguredAdapter`` (recorded as skipped).
+    """The sources of a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
+    default set. A named provider without credentials, or outside an explicit ``PROVIDERS``, becomes an
+    ``UnconfiguredAdapter`` (recorded as skipped).
     The Bluesky session manager is cached per (client, base URL, handle, store), so jobs share one login.
 
     Raises ``ValueError`` for an unknown provider name.
@@ -337,7 +352,10 @@ def build_adapters(
     creds = config.credentials
     chain: list[SocialMediaAdapter] = []
     for name in dict.fromkeys(names):
-        if name == "socialdata":
+        if provider_names and config.providers and name not in config.providers:
+            # PROVIDERS set explicitly is the deployment's allow-list: a job may choose among it, never beyond.
+            chain.append(UnconfiguredAdapter(name, f"{name}: not enabled here (PROVIDERS)"))
+        elif name == "socialdata":
             from social_analytics.adapters.socialdata import SocialDataAdapter
 
             chain.append(
@@ -364,7 +382,19 @@ def build_adapters(
         elif name == "mastodon":
             from social_analytics.adapters.mastodon import MastodonAdapter
 
-            chain.append(MastodonAdapter(client, list(config.mastodon_instances)))
+            chain.append(
+                MastodonAdapter(
+                    client, list(config.mastodon_instances), creds.mastodon_access_token, config.mastodon_trends
+                )
+            )
+        elif name == "hackernews":
+            from social_analytics.adapters.hackernews import HackerNewsAdapter
+
+            chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
+        elif name == "lemmy":
+            from social_analytics.adapters.lemmy import LemmyAdapter
+
+            chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
         elif name == "simulated":
             from social_analytics.adapters.simulated import SimulatedAdapter  # written by the lead
 

@@ -39,6 +39,7 @@ class Submission:
     providers: tuple[str, ...] | None = None
     kind: str = "analysis"
     languages: tuple[str, ...] | None = None  # sorted codes, or None for every language
+    paid_allowed: bool = False  # the caller may use paid providers (service.spend.caller_may_spend)
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,12 @@ hot_results = HotResults()
 
 def _serves(meta: dict, submission: Submission, result: dict) -> bool:
     """A cached result answers a request for the same window, no more posts than it was built from, and the same
-    language filter."""
+    language filter; a request naming its sources is always fetched (the cached result may come from others)."""
     languages = (result.get("language_filter") or {}).get("languages") or None
     return (
         meta["window_hours"] == submission.window_hours
         and meta["limit"] >= submission.limit
+        and not submission.providers
         and languages == (list(submission.languages) if submission.languages else None)
     )
 
@@ -164,6 +166,7 @@ def submit(submission: Submission) -> Answer:
         kind=submission.kind,
         providers=submission.providers,
         languages=submission.languages,
+        paid_allowed=submission.paid_allowed,
     )
     holder = job_store.create_job_with_lock(job)
     if holder is None:

@@ -15,6 +15,7 @@ from functools import cache
 from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
 from social_analytics.observability import logger
 from social_analytics.service import alerts as detection
+from social_analytics.service import stream_views
 from social_analytics.storage import alerts as alert_store
 from social_analytics.storage import events, queue
 from social_analytics.storage import history as history_store
@@ -153,6 +154,7 @@ def enqueue_due(now: float | None = None) -> dict:
             kind="scan",
             providers=tuple(item["providers"]) if item["providers"] else None,
             languages=tuple(item["languages"]) if item.get("languages") else None,
+            paid_allowed=True,  # an admin chose to track it
         )
         holder = job_store.create_job_with_lock(job)
         if holder is not None:  # single flight: a search or an earlier scan of this keyword is still running
@@ -179,7 +181,11 @@ def posts_per_hour(job: AnalysisJob, result: dict) -> float:
     A fetch capped by the job's limit holds only the newest posts: they cover the span back to the oldest of
     them, not the whole window, so the count alone would stay at the limit however busy the keyword gets.
     The span comes from the timeline's first non-empty bucket (hour or day resolution), at least 15 minutes.
+    A result with ``volume`` (fanned-out live sources) already holds the estimate, per source: that one is used.
     """
+    volume = result.get("volume")
+    if isinstance(volume, dict) and isinstance(volume.get("posts_per_hour"), int | float):
+        return round(float(volume["posts_per_hour"]), 3)
     count = int(result.get("posts_analyzed") or 0)
     window = result.get("window") or {}
     hours = float(window.get("hours") or job.window_hours or 1)
@@ -199,6 +205,7 @@ def history_point(job: AnalysisJob, result: dict, at: float) -> dict:
         "job_id": job.job_id,
         "volume": int(result.get("posts_analyzed") or 0),
         "rate_per_hour": posts_per_hour(job, result),
+        **_estimate(result),
         "positive": int(sentiment.get("positive") or 0),
         "neutral": int(sentiment.get("neutral") or 0),
         "negative": int(sentiment.get("negative") or 0),
@@ -227,10 +234,14 @@ def after_result(job: AnalysisJob, result: dict) -> list[dict]:
 def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
     settings = get_tracking_settings()
     point = history_point(job, result, now)
+    item = tracked_store.get_tracked(job.key)
+    if item is not None:  # next to the sample scan: the stream's complete count over the same interval
+        stream = stream_views.history_fields(job.key, now - interval_seconds(item), now)
+        if stream:
+            point["stream"] = stream
     if not history_store.append_point(job.key, point, settings.history_ttl_seconds):
         return []
     recorder.count("history_points")
-    item = tracked_store.get_tracked(job.key)
     if item is None:  # untracked since the scan was queued: keep the point, raise nothing
         return []
     # Enough points for the baseline; bounded by time so long-expired (TTL) items never count.
@@ -262,6 +273,8 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
             "k": signal.k,
             "score": round(signal.score, 3),
             "sensitivity": item["sensitivity"],
+            "source": "scan",
+            "explanation": stream_views.scan_explanation(result, job.key, signal.type, now),
         }
         tracked_store.mark_alerted(job.key, signal.type, now)
         alert_store.put_alert(alert, settings.alert_ttl_seconds)
@@ -273,6 +286,14 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
         logger.info("alert raised", extra={"keyword": job.keyword, "type": signal.type, "value": alert["value"]})
         raised.append(alert)
     return raised
+
+
+def _estimate(result: dict) -> dict:
+    """The result's estimated posts in the window and its basis (absent from results without ``volume``)."""
+    volume = result.get("volume")
+    if not isinstance(volume, dict) or "estimated_posts_in_window" not in volume:
+        return {}
+    return {"estimated_posts_in_window": int(volume["estimated_posts_in_window"]), "basis": volume.get("basis")}
 
 
 def _iso(epoch: float) -> str:
