@@ -387,7 +387,7 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
         "reposts": post.reposts,
         "truncated": truncated,
     }
-    for key in ("pos", "neu", "neg"):
+    for key in ("pos", "neu", "neg", "vader_compound"):
         if key in scores:
             view[key] = scores[key]
     return view
