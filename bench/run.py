@@ -347,10 +347,10 @@ def analytics_rows(table: Table) -> None:
             table.add("worker", "analyze() texts/s", row["analyze_texts_per_s"], "/s")
             ratio = row["ratio"]
             table.add("worker", "analyze() / raw VADER throughput", ratio, "ratio", ">= 0.9", "", ratio >= 0.9)
-        elif row.get("bench") == "analytics_groundtruth" and row["scorer"] == "pipeline":
+        elif row.get("bench") == "analytics_groundtruth" and row["scorer"] == "calibrated":
             table.add(
                 "accuracy",
-                f"{row['file']} pipeline r / acc / wF1",
+                f"{row['file']} calibrated r / acc / wF1",
                 f"{row['pearson_r']:.3f} / {row['accuracy']:.3f} / {row['weighted_f1']:.3f}",
                 "",
             )

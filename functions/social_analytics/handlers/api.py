@@ -93,6 +93,7 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
             limit=request.limit,
             refresh=request.refresh,
             window_hours=request.window_hours,
+            languages=tuple(sorted(set(request.languages))) if request.languages else None,
             providers=tuple(request.providers) if request.providers else None,
             paid_allowed=paid_allowed,
         )
@@ -162,6 +163,7 @@ def create_tracked(request: TrackRequest) -> Response[dict]:
             min_volume=request.min_volume,
             limit=request.limit,
             window_hours=request.window_hours,
+            languages=sorted(set(request.languages)) if request.languages else None,
         )
     except tracking.TooManyTracked as error:
         return error_response(HTTPStatus.CONFLICT, "too_many_tracked", f"at most {error.args[0]} tracked keywords")
