@@ -84,6 +84,9 @@ class EmbeddedStack:
         self._mock = mock_aws(config={"core": {"mock_credentials": False}})
         self._mock.start()
         persistence.install_hooks()
+        from local_stack import fastpath
+
+        fastpath.install()
 
         template = Template.load(self.parameters)
         create_resources(template, None, self.visibility_timeout)

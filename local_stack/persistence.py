@@ -12,6 +12,7 @@ Every call into the in-process moto runs under one lock (``moto_lock``) so a sna
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sys
@@ -36,7 +37,7 @@ class Activity:
         self.changes = 0
         self.calls: dict[str, int] = {}
         self.wakers: list[threading.Event] = []  # one per SQS poller
-        self.count_calls = False
+        self.count_calls = True  # a dict increment per call; the bench reads it to count round trips per job
 
     def waker(self) -> threading.Event:
         event = threading.Event()
@@ -90,6 +91,10 @@ def locked_wsgi(app):
     """The HTTP endpoint's requests under the same lock; every one counts as a change (tests and tools only)."""
 
     def call(environ, start_response):
+        if environ.get("PATH_INFO") == "/_local/calls":  # behind the guard: the bench's round-trip counter
+            body = json.dumps(activity.calls).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         with moto_lock:
             body = b"".join(app(environ, start_response))
         activity.changes += 1
