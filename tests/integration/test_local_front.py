@@ -66,7 +66,7 @@ def still_serving(base_url: str) -> None:
             b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 900) for i in range(99)) + b"\r\n",
             431,
         ),
-        (b"GET /" + b"c" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /" + b"c" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
         (
             b"POST /api/analyses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
@@ -87,7 +87,7 @@ def still_serving(base_url: str) -> None:
         "http-0.9",
         "60k-header",
         "90k-of-headers",
-        "20k-target",
+        "70k-target",
         "two-content-lengths",
         "length-and-chunked",
         "bad-length",
