@@ -242,8 +242,15 @@ def make_server(
             if body is None:
                 return
             media_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-            if body and self.command in ("POST", "PUT", "PATCH") and not _is_json(media_type):
-                # a cross-site form or text/plain POST must not create jobs: JSON needs a CORS preflight
+            browser = self.headers.get("Origin") is not None  # browsers send it on every cross-origin POST
+            if (
+                body
+                and self.command in ("POST", "PUT", "PATCH")
+                and not _is_json(media_type)
+                and (media_type or browser)
+            ):
+                # a cross-site form, text/plain or untyped Blob POST must not create jobs (JSON needs a CORS
+                # preflight, which this front never grants); scripts sending an untyped body still work
                 self._error(
                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                     "unsupported_media_type",

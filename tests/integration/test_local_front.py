@@ -150,11 +150,26 @@ def test_the_dashboard_files_are_served(front):
 def test_a_post_body_that_is_not_json_is_refused_before_the_api(front, content_type):
     base_url, calls = front
     before = len(calls)
-    headers = {"Content-Type": content_type} if content_type else {}
+    # what a page on another site can send without a CORS preflight (an untyped Blob body has no Content-Type)
+    headers = {"Origin": "http://evil.example"}
+    if content_type:
+        headers["Content-Type"] = content_type
     answer = httpx.post(f"{base_url}/api/analyses", content=b'{"keyword": "csrf"}', headers=headers)
     assert answer.status_code == 415
     assert answer.json()["error"]["code"] == "unsupported_media_type"
+    if content_type:  # a typed non-JSON body is refused from curl too (curl -d sends a form type)
+        assert (
+            httpx.post(f"{base_url}/api/analyses", content=b"{}", headers={"Content-Type": content_type}).status_code
+            == 415
+        )
     assert len(calls) == before
+
+
+def test_an_untyped_body_from_a_script_reaches_the_api(front):
+    base_url, calls = front
+    before = len(calls)
+    assert httpx.post(f"{base_url}/api/analyses", content=b'{"keyword": "ok"}').status_code == 200
+    assert len(calls) == before + 1
 
 
 def test_a_json_post_reaches_the_api(front):
