@@ -94,6 +94,8 @@ class EmbeddedStack:
         if self.data_dir:
             self.data_dir = persistence.prepare_data_dir(self.data_dir)
             self.restored = persistence.restore(self.data_dir)
+            if self.restored:
+                self.restored["expired"] = persistence.sweep_expired()
         functions = template.functions()
         aws_environment = {key: os.environ[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
         merged: dict[str, str] = {}
@@ -128,6 +130,7 @@ class EmbeddedStack:
             self.schedules.append(logical_id)
             handler = load_handler(config["handler"])
             self._thread(f"schedule-{logical_id}", scheduler.run, config, self.stopped, self.log, handler)
+        self._thread("ttl", persistence.sweep_forever, self.stopped)
         if self.data_dir:
             self._snapshots = persistence.Snapshotter(self.data_dir, self.snapshot_seconds).start()
         return self

@@ -197,6 +197,43 @@ def restore(data_dir: Path) -> dict | None:
     }
 
 
+def sweep_expired(now: float | None = None) -> int:
+    """Delete the items whose TTL attribute has passed, as DynamoDB's TTL does (moto never does): a stack left
+    running keeps only what the template's TTLs keep, so memory and snapshots stop growing with time."""
+    dynamodb = _backends()[0]
+    now = time.time() if now is None else now
+    removed = 0
+    with moto_lock:
+        for table in dynamodb.tables.values():
+            attribute = table.ttl.get("AttributeName") if table.ttl.get("TimeToLiveStatus") == "ENABLED" else None
+            if not attribute:
+                continue
+            for hash_key, stored in list(table.items.items()):
+                items = list(stored.values()) if isinstance(stored, dict) else [stored]
+                for item in items:
+                    value = item.attrs.get(attribute)
+                    try:
+                        expired = value is not None and value.type == "N" and float(value.value) < now
+                    except (TypeError, ValueError):
+                        expired = False
+                    if expired:
+                        table.delete_item(item.hash_key, item.range_key)
+                        removed += 1
+                if isinstance(stored, dict) and not stored:
+                    table.items.pop(hash_key, None)
+    if removed:
+        activity.changes += 1
+    return removed
+
+
+def sweep_forever(stopped: threading.Event, interval: float = 60.0) -> None:
+    while not stopped.wait(interval):
+        try:
+            sweep_expired()
+        except Exception as error:  # never stop the stack over housekeeping
+            print(f"local data: TTL sweep failed: {error!r}", file=sys.stderr, flush=True)
+
+
 class Snapshotter:
     """Saves every ``interval`` seconds when something changed, and once more at ``stop``."""
 
