@@ -400,12 +400,20 @@ def schedule_configs(functions: dict[str, FunctionSpec], environment: dict[str, 
     for logical_id, properties in functions_with(functions, "ScheduleV2"):
         if str(properties.get("State", "ENABLED")).upper() == "DISABLED":
             continue
+        # a function of its own interval variable (STREAM_INTERVAL_SECONDS, ...) follows it; the others follow
+        # SCAN_INTERVAL_SECONDS, else the schedule's rate
+        own = [
+            environment.get(key) or os.environ.get(key) or functions[logical_id].environment[key]
+            for key in functions[logical_id].environment
+            if key.endswith("_INTERVAL_SECONDS") and key != "SCAN_INTERVAL_SECONDS"
+        ]
+        interval = next((value for value in own if value), None) or override
         config = {
             "handler": functions[logical_id].handler,
             "function_name": logical_id,
             "schedule_name": f"{logical_id}-schedule",
             "timeout": functions[logical_id].timeout,
-            "interval_seconds": float(override) if override else rate_seconds(properties["ScheduleExpression"]),
+            "interval_seconds": float(interval) if interval else rate_seconds(properties["ScheduleExpression"]),
             "maximum_retry_attempts": int(properties.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0)),
         }
         found.append((logical_id, config))
