@@ -390,6 +390,45 @@ def fetch_rows(table: Table) -> None:
             table.add("fetch", metric.replace("_", " "), value, "")
 
 
+def fanout_rows(table: Table, quick: bool) -> None:
+    print("fan-out bench (bench/fanout_bench.py)", flush=True)
+    try:
+        from bench import fanout_bench
+
+        rows = fanout_bench.main(runs=3 if quick else fanout_bench.RUNS)
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("fan-out", "fan-out bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        metric, value = row["metric"], row["value"]
+        if metric == "five_over_one_ratio":
+            ok = value <= fanout_bench.TARGET
+            table.add("fan-out", "submit-to-done 5 sources / 1 (300 ms/page)", value, "ratio", "<= 1.3", "", ok)
+        else:
+            table.add("fan-out", metric.replace("_", " "), value, "s")
+
+
+def inputs_rows(table: Table) -> None:
+    print("inputs bench (bench/inputs_bench.py)", flush=True)
+    try:
+        from bench import inputs_bench
+
+        rows = inputs_bench.main()
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("storage", "inputs bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        name = row["result"]
+        table.add("storage", f"{name}: JSON / stored bytes", f"{row['json_bytes']:,} / {row['stored_bytes']:,}", "B")
+        table.add("storage", f"{name}: without the caps", row["uncapped_json_bytes"], "B")
+        table.add(
+            "storage",
+            f"{name}: fit + encode / decode",
+            f"{row['fit_ms'] + row['encode_ms']:.2f} / {row['decode_ms']:.2f}",
+            "ms",
+        )
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -416,6 +455,8 @@ def main() -> None:
     local_rows(table)
     analytics_rows(table)
     fetch_rows(table)
+    fanout_rows(table, args.quick)
+    inputs_rows(table)
     table.print()
     (ARTIFACTS / "bench.json").write_text(
         json.dumps({"machine": machine(), "at": time.time(), "rows": table.rows}, indent=1)

@@ -5,7 +5,6 @@ import base64
 import json
 from http import HTTPStatus
 from typing import Annotated
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -69,7 +68,11 @@ def error_response(status: int, code: str, message: str, fields: list | None = N
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
     answer = submissions.submit(
         submissions.Submission(
-            keyword=request.keyword, limit=request.limit, refresh=request.refresh, window_hours=request.window_hours
+            keyword=request.keyword,
+            limit=request.limit,
+            refresh=request.refresh,
+            window_hours=request.window_hours,
+            providers=tuple(request.providers) if request.providers else None,
         )
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
@@ -95,10 +98,14 @@ def get_job(job_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^
 @app.get(
     "/api/analyses/<keyword>",
     summary="The latest result of a keyword",
-    responses={200: json_response(Result, "The latest result."), 404: json_response(dict, "Never analyzed.")},
+    responses={
+        200: json_response(Result, "The latest result."),
+        404: json_response(dict, "Never analyzed."),
+        422: ERROR_RESPONSES[422],
+    },
 )
 def get_latest(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return submissions.latest_result(keyword)
 
 
@@ -150,11 +157,12 @@ def get_tracked() -> dict:
     responses={
         200: json_response(dict, "Untracked."),
         404: json_response(ErrorBody, "Not tracked."),
+        422: ERROR_RESPONSES[422],
         **ADMIN_RESPONSES,
     },
 )
 def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
     if not tracking.untrack(keyword):
         return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
@@ -175,19 +183,25 @@ def get_history(
     since: Annotated[str | None, Query(description="ISO 8601; default 7 days before `until`")] = None,
     until: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
 ) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return views.history(keyword, since, until)
 
 
 @app.delete(
     "/api/analyses/<keyword>",
     summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
-    responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
+    responses={
+        200: json_response(Deletion, "What was deleted, per kind."),
+        202: json_response(AcceptedJob, "A large deletion runs as a job; its result is the counts."),
+        422: ERROR_RESPONSES[422],
+        **ADMIN_RESPONSES,
+    },
 )
-def delete_analyses(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+def delete_analyses(keyword: KeywordInPath) -> Response[dict]:
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
-    return deletion.delete_keyword(keyword)
+    status, body = deletion.delete_keyword(keyword)
+    return Response(status_code=status, content_type="application/json", body=body)
 
 
 @app.get(

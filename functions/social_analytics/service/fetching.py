@@ -38,7 +38,8 @@ from social_analytics.adapters.base import (
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.service.credentials import ProviderConfig
 
-KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "simulated")
+KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
+KEYLESS_PROVIDERS = ("mastodon", "hackernews", "lemmy")
 # USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
 PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
 _TIMEOUT_GRACE_SECONDS = 1.0
@@ -313,8 +314,9 @@ def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: 
 
 
 def default_provider_names(config: ProviderConfig) -> list[str]:
-    """Configured paid providers, Bluesky if configured, then Mastodon, then simulated."""
-    return [*config.credentials.configured(), "mastodon", "simulated"]
+    """Configured paid providers, Bluesky if configured, every keyless source, then simulated (the labelled
+    fallback used only when no live source answers)."""
+    return [*config.credentials.configured(), *KEYLESS_PROVIDERS, "simulated"]
 
 
 def build_adapters(
@@ -324,8 +326,9 @@ def build_adapters(
     *,
     session_store: Any = None,
 ) -> list[SocialMediaAdapter]:
-    """The chain for a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
-    default order. A named provider without credentials becomes an ``UnconfiguredAdapter`` (recorded as skipped).
+    """The sources of a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
+    default set. A named provider without credentials, or outside an explicit ``PROVIDERS``, becomes an
+    ``UnconfiguredAdapter`` (recorded as skipped).
     The Bluesky session manager is cached per (client, base URL, handle, store), so jobs share one login.
 
     Raises ``ValueError`` for an unknown provider name.
@@ -337,7 +340,10 @@ def build_adapters(
     creds = config.credentials
     chain: list[SocialMediaAdapter] = []
     for name in dict.fromkeys(names):
-        if name == "socialdata":
+        if provider_names and config.providers and name not in config.providers:
+            # PROVIDERS set explicitly is the deployment's allow-list: a job may choose among it, never beyond.
+            chain.append(UnconfiguredAdapter(name, f"{name}: not enabled here (PROVIDERS)"))
+        elif name == "socialdata":
             from social_analytics.adapters.socialdata import SocialDataAdapter
 
             chain.append(
@@ -364,7 +370,19 @@ def build_adapters(
         elif name == "mastodon":
             from social_analytics.adapters.mastodon import MastodonAdapter
 
-            chain.append(MastodonAdapter(client, list(config.mastodon_instances)))
+            chain.append(
+                MastodonAdapter(
+                    client, list(config.mastodon_instances), creds.mastodon_access_token, config.mastodon_trends
+                )
+            )
+        elif name == "hackernews":
+            from social_analytics.adapters.hackernews import HackerNewsAdapter
+
+            chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
+        elif name == "lemmy":
+            from social_analytics.adapters.lemmy import LemmyAdapter
+
+            chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
         elif name == "simulated":
             from social_analytics.adapters.simulated import SimulatedAdapter  # written by the lead
 

@@ -39,6 +39,7 @@ class StoredWindow:
     limit: int
     expires_at: int
     generation: str = ""
+    query: str = ""  # what the provider was asked: a window (and its cursor) continues only that query
 
 
 def _table():
@@ -123,12 +124,18 @@ def load_window(key: str, now: float | None = None) -> StoredWindow | None:
         limit=int(head["limit"]),
         expires_at=int(head["expires_at"]),
         generation=str(generation),
+        query=str(head.get("query", "")),
     )
 
 
-def save_window(key: str, window: StoredWindow, cursor: dict[str, str] | None) -> bool:
+def save_window(
+    key: str, window: StoredWindow, cursor: dict[str, str] | None, *, cursors: dict[str, dict[str, str]] | None = None
+) -> bool:
     """Replace the keyword's window (and the provider's cursor) atomically. False when it is too big to keep
-    (then any previous window is deleted, so the next scan is a full fetch and never merges stale posts)."""
+    (then any previous window is deleted, so the next scan is a full fetch and never merges stale posts).
+
+    A window fanned out over several sources has ``provider`` = their comma-separated names and ``cursors`` = one
+    cursor per source (each written in the same transaction)."""
     settings = get_settings()
     parts = encode(window.posts)
     existing = _existing_parts(key)
@@ -138,6 +145,7 @@ def save_window(key: str, window: StoredWindow, cursor: dict[str, str] | None) -
     common = {
         "provider": window.provider,
         "generation": window.generation,
+        "query": window.query,
         "parts": len(parts),
         "count": len(window.posts),
         "fetched_at": Decimal(str(round(window.fetched_at, 3))),
@@ -156,6 +164,9 @@ def save_window(key: str, window: StoredWindow, cursor: dict[str, str] | None) -
     ]
     if cursor:
         cursor_item = cursor_store.item(key, window.provider, cursor, window.fetched_at, window.expires_at)
+        actions.append({"Put": {"TableName": settings.table_name, "Item": _typed(cursor_item)}})
+    for provider, each in (cursors or {}).items():
+        cursor_item = cursor_store.item(key, provider, each, window.fetched_at, window.expires_at)
         actions.append({"Put": {"TableName": settings.table_name, "Item": _typed(cursor_item)}})
     client("dynamodb").transact_write_items(TransactItems=actions)
     return True
