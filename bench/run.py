@@ -1,7 +1,7 @@
 """``make bench``: the platform's figures in one table, against the original FastAPI + Celery + Redis stack.
 
 Starts the real local stack (moto server, HTTP front, SQS-driven worker processes), measures it over HTTP from a
-separate client process, then adds the analytics bench (issue 5) and the fetch bench (issue 4). Ratios are given
+separate client process, then adds the analytics bench and the fetch bench. Ratios are given
 where the machine's speed drifts (two shared cores). Raw figures go to ``test-artifacts/bench.json``.
 
     make bench                    # or: PYTHONPATH=functions:. .venv/bin/python -m bench.run [--quick]
@@ -390,6 +390,19 @@ def fetch_rows(table: Table) -> None:
             table.add("fetch", metric.replace("_", " "), value, "")
 
 
+def stream_rows(table: Table) -> None:
+    print("stream bench (bench/stream_bench.py)", flush=True)
+    try:
+        from bench import stream_bench
+
+        rows = stream_bench.main()
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("stream", "stream bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        table.add("stream", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok"))
+
+
 def fanout_rows(table: Table, quick: bool) -> None:
     print("fan-out bench (bench/fanout_bench.py)", flush=True)
     try:
@@ -455,6 +468,7 @@ def main() -> None:
     local_rows(table)
     analytics_rows(table)
     fetch_rows(table)
+    stream_rows(table)
     fanout_rows(table, args.quick)
     inputs_rows(table)
     table.print()

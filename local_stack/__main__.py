@@ -34,6 +34,19 @@ def admin_token(data_dir: Path) -> tuple[str, str]:
     return token, f"generated and kept in {path}"
 
 
+def stream_banner() -> str:
+    """What the stream ingestion does in this run, and what it costs in data."""
+    if os.environ.get("STREAM_ENABLED", "true").strip().lower() in ("0", "false", "no", "off"):
+        return "  stream: off (STREAM_ENABLED=false)\n"
+    url = os.environ.get("JETSTREAM_URL") or "wss://jetstream2.us-east.bsky.network/subscribe (public)"
+    every = os.environ.get("STREAM_INTERVAL_SECONDS") or "60"
+    return (
+        f"  stream: every {every} s, while at least one keyword is tracked, reads every Bluesky post from {url}\n"
+        "          (nothing is read while no keyword is tracked; posts alone are about 850 MB a day compressed, and\n"
+        "          this client reads them uncompressed: about 2 GB a day). STREAM_ENABLED=false turns it off.\n"
+    )
+
+
 def main() -> None:
     from local_stack.persistence import prepare_data_dir
 
@@ -78,7 +91,8 @@ def main() -> None:
             f"schedule: every {os.environ['SCAN_INTERVAL_SECONDS']} s; "
             f"one tracked-interval minute = {os.environ['TRACK_MINUTE_SECONDS']} s"
         )
-    print("\n" + "\n".join(f"  {line}" for line in lines) + "\n", flush=True)
+    print("\n" + "\n".join(f"  {line}" for line in lines), flush=True)
+    print(stream_banner(), flush=True)
     stopped.wait()
     print("stopping (saving the data)...", flush=True)
     stack.stop()

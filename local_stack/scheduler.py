@@ -1,9 +1,9 @@
 """What EventBridge Scheduler does for a ``ScheduleV2`` event, for one local function.
 
 Invokes the handler with a Scheduler-shaped event at start and then every ``interval_seconds`` (the
-``SCAN_INTERVAL_SECONDS`` env, else the rate of the template's ScheduleExpression). A failed invocation is
-retried like the schedule's RetryPolicy says (``MaximumRetryAttempts``), then logged and dropped (AWS would
-send it to the schedule's dead-letter queue).
+``SCAN_INTERVAL_SECONDS`` env, ``STREAM_INTERVAL_SECONDS`` for StreamFunction, else the rate of the template's
+ScheduleExpression). A failed invocation is retried like the schedule's RetryPolicy says
+(``MaximumRetryAttempts``), then logged and dropped (AWS would send it to the schedule's dead-letter queue).
 
 Run as a child process: ``python -m local_stack.scheduler '<json config>'``. Prints ``READY`` when running.
 """

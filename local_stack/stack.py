@@ -21,6 +21,8 @@ from local_stack.template import REGION, REPO_ROOT, FunctionSpec, Template
 
 FRONTEND_DIR = REPO_ROOT / "frontend"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+# The env var that overrides a scheduled function's rate locally (seconds); SCAN_INTERVAL_SECONDS for the others.
+SCHEDULE_INTERVAL_ENV = {"StreamFunction": "STREAM_INTERVAL_SECONDS"}
 
 
 def free_port() -> int:
@@ -402,10 +404,12 @@ def schedule_configs(functions: dict[str, FunctionSpec], environment: dict[str, 
             continue
         # a function of its own interval variable (STREAM_INTERVAL_SECONDS, ...) follows it; the others follow
         # SCAN_INTERVAL_SECONDS, else the schedule's rate
+        names = [key for key in functions[logical_id].environment if key.endswith("_INTERVAL_SECONDS")]
+        names += [SCHEDULE_INTERVAL_ENV[logical_id]] if logical_id in SCHEDULE_INTERVAL_ENV else []
         own = [
-            environment.get(key) or os.environ.get(key) or functions[logical_id].environment[key]
-            for key in functions[logical_id].environment
-            if key.endswith("_INTERVAL_SECONDS") and key != "SCAN_INTERVAL_SECONDS"
+            environment.get(key) or os.environ.get(key) or functions[logical_id].environment.get(key)
+            for key in dict.fromkeys(names)
+            if key != "SCAN_INTERVAL_SECONDS"
         ]
         interval = next((value for value in own if value), None) or override
         config = {

@@ -153,6 +153,8 @@ class Result(BaseModel):
     analyzed_at: str
     coverage: Coverage | None = None
     volume: Volume | None = None
+    query: str | None = Field(None, description="What the providers were asked: one spelling per key.")
+    trimmed: dict[str, Any] | None = Field(None, description="What was left out to keep the stored result small.")
 
 
 class CachedAnswer(BaseModel):
@@ -185,6 +187,18 @@ class Percentiles(BaseModel):
     samples: int
 
 
+class ProviderSpend(BaseModel):
+    spent_usd: float = Field(description="Reserved and settled spend today (UTC), USD.")
+    budget_usd: float = Field(description="The provider's daily budget, USD (PAID_DAILY_BUDGET_USD).")
+    exhausted: bool = Field(description="Not even a one-post call fits in what is left today.")
+
+
+class Spend(BaseModel):
+    day: str = Field(description="The UTC day counted, YYYY-MM-DD.")
+    budget_usd_per_provider: float
+    providers: dict[str, ProviderSpend] = Field(description="Per paid provider (socialdata, x).")
+
+
 class MetricsBody(BaseModel):
     model_config = ConfigDict(extra="allow")
     cache_hits: int
@@ -193,6 +207,7 @@ class MetricsBody(BaseModel):
     batches_processed: int
     avg_batch_size: float
     latency_ms: dict[str, Percentiles]
+    spend: Spend | None = None
 
 
 class Health(BaseModel):
@@ -320,7 +335,7 @@ class Deletion(BaseModel):
 ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Authorization: Bearer <token>`).")}
 
 
-# ------------------------------------------------------------------ imports (issue 4)
+# ------------------------------------------------------------------ imports
 class ImportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

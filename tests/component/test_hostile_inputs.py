@@ -296,8 +296,13 @@ class EchoingProvider(FakeProviderServer):
 @pytest.fixture
 def echoing_provider(aws, monkeypatch):
     with EchoingProvider(posts=40) as fake:
-        for name, value in {**fake.env(), "PROVIDERS": "socialdata"}.items():
+        # anonymous searches may use the paid fake here (spend control keeps them on free sources by default)
+        paid = {"PAID_FOR_ANONYMOUS": "true", "PAID_DAILY_BUDGET_USD": "1000"}
+        for name, value in {**fake.env(), "PROVIDERS": "socialdata", **paid}.items():
             monkeypatch.setenv(name, value)
+        from social_analytics.settings import get_settings
+
+        get_settings.cache_clear()
         yield fake
 
 

@@ -20,8 +20,13 @@ def use_fake(monkeypatch):
         fake = FakeProviderServer(**options)
         fake.start()
         started.append(fake)
-        for name, value in {**fake.env(), "PROVIDERS": providers, "MASTODON_TRENDS": "false"}.items():
+        # anonymous searches here use the paid fake too (tests/component/test_spend.py covers the default)
+        paid = {"PAID_FOR_ANONYMOUS": "true", "PAID_DAILY_BUDGET_USD": "1000"}
+        for name, value in {**fake.env(), "PROVIDERS": providers, "MASTODON_TRENDS": "false", **paid}.items():
             monkeypatch.setenv(name, value)
+        from social_analytics.settings import get_settings
+
+        get_settings.cache_clear()
         return fake
 
     yield use

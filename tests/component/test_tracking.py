@@ -191,6 +191,8 @@ def feed(volumes: list[int], negatives: list[int] | None = None, key: str = "bra
     from social_analytics.models import AnalysisJob
     from social_analytics.service import tracking
 
+    from local_stack import aws_calls
+
     raised = []
     negatives = negatives or [v // 5 for v in volumes]
     for i, (volume, negative) in enumerate(zip(volumes, negatives, strict=True)):
@@ -201,7 +203,8 @@ def feed(volumes: list[int], negatives: list[int] | None = None, key: str = "bra
             "top_terms": [{"term": "x", "count": 1}],
         }
         now = 1_800_000_000.0 + i * interval
-        with pytest.MonkeyPatch.context() as patch:
+        # The worker's hook: its AWS calls are the worker's (tests/unit/test_iam_policies.py audits them).
+        with pytest.MonkeyPatch.context() as patch, aws_calls.handler_scope("WorkerFunction"):
             patch.setattr(tracking.time, "time", lambda now=now: now)
             raised.extend(tracking.after_result(job, result))
     return raised
@@ -218,6 +221,7 @@ def test_a_spike_raises_one_alert_and_one_event(call_api, admin_token, tracking_
     assert event["detail"]["value"] == 420 / 24  # the posting rate: 420 posts over the 24-hour window
     (stored,) = call_api("GET", "/api/alerts")[1]["alerts"]
     assert stored["type"] == "spike" and stored["detail_type"] == "SpikeDetected"
+    assert stored["source"] == "scan" and set(stored["explanation"]) == {"terms", "sample_posts", "other_sources"}
     assert call_api("GET", "/api/alerts", query={"keyword": "other"})[1] == {"alerts": []}
     assert call_api("GET", "/api/tracked")[1]["tracked"][0]["last_alerts"].keys() == {"spike"}
 
@@ -311,6 +315,7 @@ def test_deleting_a_keyword_removes_its_results_history_and_jobs(
         "other": 0,
         "jobs": 2,
         "alerts": 0,
+        "stream_minutes": 0,
     }
     assert call_api("GET", "/api/analyses/doomed")[0] == 404
     assert call_api("GET", "/api/analyses/doomed/history")[1]["points"] == []

@@ -90,3 +90,15 @@ def test_a_result_that_cannot_fit_raises(monkeypatch):
     monkeypatch.setattr(limits, "MAX_RESULT_BYTES", 200)
     with pytest.raises(limits.ResultTooLarge, match="at most 200"):
         limits.fit_result(result_with_posts(3, "text"))
+
+
+def test_the_template_table_has_the_index_deletion_queries():
+    from social_analytics.storage.purge import KEY_INDEX
+
+    from local_stack.template import Template
+
+    table = Template.load().of_type("AWS::DynamoDB::Table")["ResultsTable"]["Properties"]
+    (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == KEY_INDEX]
+    assert index["KeySchema"] == [{"AttributeName": "key", "KeyType": "HASH"}]
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}  # not rewritten when a job's status changes
+    assert {"AttributeName": "key", "AttributeType": "S"} in table["AttributeDefinitions"]

@@ -17,6 +17,7 @@ from social_analytics.models import AnalysisJob, normalize_keyword
 from social_analytics.service import submissions
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage import purge, queue
+from social_analytics.storage import stream as stream_store
 
 SMALL_DELETION_ITEMS = 200
 JOB_KEY_PREFIX = "DELETE#"
@@ -36,6 +37,7 @@ def purge_keyword(keyword: str, key: str) -> dict:
     jobs, running = purge.delete_finished_jobs(key)
     deleted["jobs"] = jobs
     deleted["alerts"] = purge.delete_alerts(key)
+    deleted["stream_minutes"] = stream_store.delete_keyword(key)
     submissions.hot_results.forget(key)
     return {
         "keyword": keyword,

@@ -84,8 +84,9 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         previous_result=previous[0] if previous else None,
         covered_from=parse_iso(coverage.get("covered_from")),
     )
+    by_provider = fields.pop("sentiment_by_provider", {})
     if isinstance(fetched.source.get("providers"), list):  # per-source sentiment, to compare channels
-        add_sentiment(fetched.source["providers"], fetched.posts, fields.get("sentiment"))
+        add_sentiment(fetched.source["providers"], by_provider)
     result = {
         "keyword": job.keyword,
         **fields,
@@ -100,18 +101,25 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     }
     try:
         result = fit_result(result)
-        job_store.complete_job(job, result)
+        completed = job_store.complete_job(job, result)
     except ResultTooLarge as error:
         raise JobFailed("result_too_large", str(error)) from None
     except job_store.ItemRejected:
         # Permanent: the same result would be rejected again on every retry, so the job fails now, not in the DLQ.
         logger.exception("the result was rejected by storage", extra={"job_id": job.job_id})
         raise JobFailed("storage_rejected", "the result could not be stored (rejected by the database)") from None
-    tracking.after_result(job, result)  # scheduled scans: history point + alerts (issue 7)
+    if not completed:  # it failed meanwhile (timed out): it stays failed
+        return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
+    tracking.after_result(job, result)  # scheduled scans: history point + alerts
     recorder.count("jobs_done")
     recorder.count("posts_analyzed", result["posts_analyzed"])
     recorder.observe("queued", (time.time() - job.submitted_at) * 1000)
     return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
+
+
+def expired(job: AnalysisJob, now: float | None = None) -> bool:
+    """Older than its deadline: fetching now would spend for a caller who was already told it timed out."""
+    return (time.time() if now is None else now) > job.submitted_at + get_settings().job_deadline_seconds
 
 
 def attempt_failed(job: AnalysisJob) -> None:

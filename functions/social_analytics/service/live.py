@@ -69,6 +69,7 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     from social_analytics.service.fanout import fetch_fanout
     from social_analytics.service.fetching import build_adapters
     from social_analytics.service.incremental import IncrementalAdapter
+    from social_analytics.service.spend import SpendGate
     from social_analytics.storage import cursors as cursor_store
     from social_analytics.storage import posts as post_store
 
@@ -88,6 +89,8 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
             adapters[index] = IncrementalAdapter(adapter, own)
             incremental.append(adapter.name)
 
+    # Paid providers reserve their cost first and may be skipped (service.spend).
+    adapters = SpendGate(paid_allowed=job.paid_allowed, log_extra={"job_id": job.job_id}).guard(adapters)
     # One spelling per key: providers get the key's canonical query, never the submitter's spelling, so a
     # full-width or ligature spelling cannot replace what the plain one is served (keywords.provider_query).
     query = provider_query(job.key)
@@ -98,6 +101,7 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         job.limit,
         settings.fetch_budget_seconds,
         cursors={name: cursors[name] for name in incremental},
+        log_extra={"job_id": job.job_id},
     )
     source = outcome.source
     if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):

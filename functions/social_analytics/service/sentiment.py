@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from collections.abc import Iterable
 from functools import cache
 
@@ -38,6 +39,7 @@ _SKIN_TONES = "".join(chr(c) for c in range(0x1F3FB, 0x1F400))
 _DROPPED_WHEN_ALONE = frozenset("\u200d\u20e3" + "".join(chr(c) for c in range(0xE0020, 0xE0080)))
 _STRIP_FROM_EMOJI = str.maketrans("", "", _VARIATION_SELECTORS + _SKIN_TONES)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PUNCTUATION = string.punctuation
 
 # Common emoji whose lexicon description ("thumbs up", "pouting face") has no VADER word, mapped to the VADER
 # lexicon word whose valence they are scored with (valence from vader_lexicon.txt in brackets).
@@ -74,11 +76,27 @@ def label_for(compound: float) -> str:
 class _Words(list):
     """VADER's word list, with its lowercase form computed once."""
 
-    __slots__ = ("lowered",)
+    __slots__ = ("caps", "lowered")
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], caps: int = 0) -> None:
         super().__init__(words)
         self.lowered = [w.lower() for w in words]
+        self.caps = caps  # words in capitals (str.isupper)
+
+
+class _SentiText:
+    """``vaderSentiment.SentiText`` (3.3.2) with the same result in fewer steps: one comprehension strips the
+    punctuation around each word (keeping tokens that would shrink to two characters or fewer, i.e. emoticons),
+    one C-level count finds the words in capitals for ``is_cap_diff`` (some but not all words in capitals)."""
+
+    __slots__ = ("is_cap_diff", "text", "words_and_emoticons")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        words = [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in text.split()]
+        caps = sum(map(str.isupper, words))
+        self.words_and_emoticons = _Words(words, caps)
+        self.is_cap_diff = 0 < len(words) - caps < len(words)
 
 
 @cache
@@ -143,8 +161,12 @@ def analyzer():
             has already replaced every emoji, so we go straight to the scoring. The word list carries its
             lowercase form (``_Words``) so the negation and idiom checks need not rebuild it for every word.
             """
-            sentitext = vs.SentiText(text)
-            words = sentitext.words_and_emoticons = _Words(sentitext.words_and_emoticons)
+            return self.score_valence(self.valences(text)[0], text)
+
+        def valences(self, text: str) -> tuple[list, list[str]]:
+            """VADER's per-word valences of a prepared text (after its "but" rule), and the words they belong to."""
+            sentitext = _SentiText(text)
+            words = sentitext.words_and_emoticons
             lowered = words.lowered
             sentiments: list = []
             last = len(words) - 1
@@ -154,8 +176,22 @@ def analyzer():
                     sentiments.append(0)
                     continue
                 sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
-            sentiments = self._but_check(words, sentiments)
-            return self.score_valence(sentiments, text)
+            return self._but_check(words, sentiments), words
+
+        def scored_parts(self, text: str) -> list[tuple[dict, list, list[str], str]]:
+            """``(scores, valences, words, part)`` per part VADER scores: the whole text, or each sentence of a long
+            text (as ``polarity_scores`` splits it). The calibrated scorer reads its features from these."""
+            text = self.prepare(text)
+            parts = [text]
+            if LONG_TEXT_WORDS and text.count(" ") >= LONG_TEXT_WORDS:
+                sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+                if len(sentences) > 1:
+                    parts = sentences
+            out = []
+            for part in parts:
+                valences, words = self.valences(part)
+                out.append((self.score_valence(valences, part), valences, words, part))
+            return out
 
         # The methods below are the package's (3.3.2, MIT licence) with the same logic, reading the
         # precomputed lowercase words instead of lowercasing words (or the whole text) again on every call.

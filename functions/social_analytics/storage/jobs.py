@@ -218,11 +218,13 @@ def release_lease(job_id: str) -> None:
             raise
 
 
-def complete_job(job: AnalysisJob, result: dict) -> None:
+def complete_job(job: AnalysisJob, result: dict) -> bool:
     """Store the result as the keyword's latest and as the job's, mark the job done, release the lock.
 
     In that order: once the job says done its result is the latest, and once the lock is gone the result is
-    there for the next request's cache read (single flight relies on it).
+    there for the next request's cache read (single flight relies on it). Only a running job becomes done: one
+    already failed (timed out while it ran) stays failed - callers were told so - and this returns False; its
+    result still serves the keyword's next request.
     """
     settings = get_settings()
     now = time.time()
@@ -243,15 +245,25 @@ def complete_job(job: AnalysisJob, result: dict) -> None:
         _table().update_item(
             Key=_job_key(job.job_id),
             UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
-            ConditionExpression="attribute_exists(pk)",
+            ConditionExpression="attribute_exists(pk) AND #status = :running",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":done": "done", ":now": Decimal(str(round(now, 3))), ":result": blob},
+            ExpressionAttributeValues={
+                ":done": "done",
+                ":running": "running",
+                ":now": Decimal(str(round(now, 3))),
+                ":result": blob,
+            },
         )
+        completed = True
     except ClientError as error:
-        if error.response["Error"]["Code"] in PERMANENT_ERRORS:
-            raise ItemRejected(error.response["Error"]["Code"]) from error
-        raise
+        code = error.response["Error"]["Code"]
+        if code in PERMANENT_ERRORS:
+            raise ItemRejected(code) from error
+        if code != "ConditionalCheckFailedException":
+            raise
+        completed = False
     release_lock(job.key, job.job_id)
+    return completed
 
 
 def finish_job(job_id: str, lock_key: str, result: dict) -> bool:
