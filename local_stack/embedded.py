@@ -207,7 +207,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stack.start()
-    print("READY " + json.dumps(stack.description()), flush=True)
+    # One write: the schedule threads print too, and print() writes the text and its newline separately.
+    sys.stdout.write("\nREADY " + json.dumps(stack.description()) + "\n")
+    sys.stdout.flush()
     stopped.wait()
     stack.stop()
 

@@ -221,8 +221,8 @@ class LocalStack:
     def _pipe_output(self, child: Child, process: subprocess.Popen) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            if not child.ready.is_set() and line.startswith("READY"):
-                child.ready_line = line.strip()
+            if not child.ready.is_set() and "READY" in line:  # another thread's output may precede it
+                child.ready_line = line[line.index("READY") :].strip()
                 child.ready.set()
                 continue
             try:
