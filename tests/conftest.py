@@ -169,7 +169,7 @@ def sqs_event(messages: list[dict], queue_arn: str = "arn:aws:sqs:us-east-1:1234
 
 @pytest.fixture(scope="session")
 def local_stack():
-    """The real local stack (moto server, API front, SQS-driven worker processes) on free ports."""
+    """The real local stack on free ports, in its default (embedded, one process) mode."""
     from local_stack.stack import LocalStack
 
     ARTIFACTS.mkdir(exist_ok=True)

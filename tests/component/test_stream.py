@@ -151,6 +151,8 @@ def test_a_server_that_ignores_the_cursor_leaves_a_recorded_gap(stream_env, call
         threading.Thread(target=live_tail, daemon=True).start()
         report = run_stream(lambda_context)
     assert report["gaps"] and report["gaps"][0]["reason"] == "not_replayed"
+    stream_metrics = {"runs": 1, "posts_counted": report["counted"], "gaps": 1}
+    assert report["counted"] >= 1 and call_api("GET", "/api/metrics")[1]["stream"] == stream_metrics
     body = live(call_api, "lambda", minutes=10)
     (gap,) = body["gaps"]
     assert gap["reason"] == "not_replayed"
@@ -266,3 +268,36 @@ def test_bad_keywords_are_a_422_not_a_5xx(call_api, keyword):
     for route in ("live", "backtest"):
         status, body = call_api("GET", f"/api/tracked/{keyword}/{route}")
         assert status == 422 and body["error"]["fields"][0]["field"] == "path.keyword", body
+
+
+def test_deleting_a_keyword_removes_its_stream_minutes(stream_env, call_api, lambda_context):
+    track(call_api, "lambda")
+    start = now_us() - 180_000_000
+    with FakeJetstream() as jet:
+        jet.add(*matching_posts(6, start, 20_000_000), *background(50, start, 3_000_000))
+        use(jet, stream_env)
+        assert run_stream(lambda_context)["counted"] == 6
+    assert live(call_api, "lambda", minutes=5)["total_posts"] == 6
+    status, body = call_api("DELETE", "/api/analyses/lambda", headers=ADMIN)
+    assert status == 200 and body["deleted"]["stream_minutes"] >= 2
+    assert live(call_api, "lambda", minutes=5)["total_posts"] == 0
+
+
+def test_an_unreachable_jetstream_ends_the_run_cleanly_and_keeps_the_cursor(stream_env, call_api, lambda_context):
+    import socket
+
+    from social_analytics.settings import get_stream_settings
+    from social_analytics.storage import stream as stream_store
+
+    track(call_api, "lambda")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stream_env.setenv("JETSTREAM_URL", f"ws://127.0.0.1:{port}/subscribe?wantedCollections=app.bsky.feed.post")
+    stream_env.setenv("STREAM_MAX_RECONNECTS", "1")
+    get_stream_settings.cache_clear()
+    cursor = now_us() - 30_000_000
+    stream_store.put_cursor(cursor)
+    report = run_stream(lambda_context)
+    assert report["stopped"] == "connection_failed" and report["drops"] == 2 and report["gaps"] == []
+    assert stream_store.get_cursor() == cursor  # the next run resumes from the same point

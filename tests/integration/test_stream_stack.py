@@ -36,7 +36,7 @@ def stream_stack():
 
 def test_the_stream_runs_only_while_a_keyword_is_tracked_and_counts_its_posts(stream_stack):
     stack, jet, token = stream_stack
-    assert any(child.name == "schedule-StreamFunction" for child in stack.children)
+    assert "StreamFunction" in stack.schedules
     time.sleep(4)  # two ticks of the schedule with nothing tracked
     assert jet.connections == [], "the stream connected with no keyword tracked"
     with httpx.Client(base_url=stack.base_url, timeout=10) as client:

@@ -26,7 +26,9 @@ JOB_KEY_PREFIX = "DELETE#"
 def delete_keyword(keyword: str) -> tuple[int, dict]:
     """(200, the counts) when done at once, or (202, the accepted deletion job)."""
     key = normalize_keyword(keyword)
-    if purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1) > SMALL_DELETION_ITEMS:
+    items = purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1)
+    items += stream_store.count_minutes(key, up_to=SMALL_DELETION_ITEMS + 1)
+    if items > SMALL_DELETION_ITEMS:
         return 202, _start_job(keyword, key)
     return 200, purge_keyword(display(keyword), key)
 

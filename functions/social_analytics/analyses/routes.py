@@ -48,6 +48,7 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
             limit=request.limit,
             refresh=request.refresh,
             window_hours=request.window_hours,
+            languages=tuple(sorted(set(request.languages))) if request.languages else None,
             providers=tuple(request.providers) if request.providers else None,
             paid_allowed=paid_allowed,
         )

@@ -64,6 +64,7 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         fetched.window,
         previous_result=previous[0] if previous else None,
         covered_from=parse_iso(coverage.get("covered_from")),
+        languages=job.languages,
     )
     by_provider = fields.pop("sentiment_by_provider", {})
     if isinstance(fetched.source.get("providers"), list):  # per-source sentiment, to compare channels

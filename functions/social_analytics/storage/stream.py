@@ -286,6 +286,19 @@ def counted_keys(post_hashes: list[str]) -> dict[str, dict[str, int]]:
     return {pk.removeprefix("STREAM#SEEN#"): json.loads(item["keys_json"]) for (pk, _), item in found.items()}
 
 
+def count_minutes(key: str, up_to: int) -> int:
+    """How many minute buckets a keyword has, counting no further than ``up_to`` (keys only)."""
+    query: dict = {"KeyConditionExpression": Key("pk").eq(bucket_pk(key)), "Select": "COUNT", "Limit": up_to}
+    total = 0
+    while total < up_to:
+        page = _table().query(**query)
+        total += int(page.get("Count", 0))
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return min(total, up_to)
+
+
 def delete_keyword(key: str) -> int:
     """Remove a keyword's buckets (its part of a keyword deletion)."""
     deleted = 0

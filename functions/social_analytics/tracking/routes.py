@@ -46,6 +46,7 @@ def create_tracked(request: TrackRequest) -> Response[dict]:
         min_volume=request.min_volume,
         limit=request.limit,
         window_hours=request.window_hours,
+        languages=sorted(set(request.languages)) if request.languages else None,
     )
     return json_answer(HTTPStatus.CREATED if created else HTTPStatus.OK, scans.public(item))
 

@@ -63,6 +63,7 @@ def track(
     min_volume: int = detection.DEFAULT_MIN_VOLUME,
     limit: int = 100,
     window_hours: int = 24,
+    languages: list[str] | None = None,
 ) -> tuple[dict, bool]:
     key = normalize_keyword(keyword)
     limit_reached = len(tracked_store.list_tracked()) >= get_tracking_settings().max_tracked
@@ -77,6 +78,7 @@ def track(
         "min_volume": min_volume,
         "limit": limit,
         "window_hours": window_hours,
+        "languages": languages,
     }
     return tracked_store.put_tracked(config)
 
@@ -100,6 +102,7 @@ def public(item: dict, now: float | None = None) -> dict:
         "key": item["key"],
         "interval_minutes": item["interval_minutes"],
         "providers": item["providers"],
+        "languages": item.get("languages"),
         "sensitivity": item["sensitivity"],
         "min_volume": item["min_volume"],
         "limit": item["limit"],
@@ -149,6 +152,7 @@ def enqueue_due(now: float | None = None) -> dict:
             submitted_at=time.time(),
             kind="scan",
             providers=tuple(item["providers"]) if item["providers"] else None,
+            languages=tuple(item["languages"]) if item.get("languages") else None,
             paid_allowed=True,  # an admin chose to track it
         )
         holder = job_store.create_job_with_lock(job)

@@ -35,7 +35,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
 from social_analytics.observability import logger
-from social_analytics.scoring import sentiment
+from social_analytics.scoring import calibration
 from social_analytics.scoring.terms import keyword_exclusions, tokenize
 from social_analytics.settings import StreamSettings, get_stream_settings
 from social_analytics.storage import stream as stream_store
@@ -244,7 +244,7 @@ class StreamRun:
         deltas: dict[tuple[str, int], stream_store.BucketDelta] = {}
         markers: dict[str, dict[str, int]] = {}
         if self.pending:
-            scores = sentiment.score_texts(m.text for m in self.pending)
+            scores = calibration.score_texts(m.text for m in self.pending)  # the same scorer as jobs
             for match in self.pending:
                 score = scores[match.text]
                 minute = minute_of(match.time_us)
