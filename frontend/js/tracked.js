@@ -1,7 +1,7 @@
 // The Tracked view: keywords scanned on a schedule, their history (volume + mean sentiment) and their alerts.
 // Admin actions (track / untrack) need the admin token: asked for in the form, kept only in sessionStorage.
 // Untrusted text (keywords, terms) only goes through textContent via h(): no innerHTML here.
-import { ApiError, resolveApiUrl } from "./api.js";
+import { request } from "./api.js";
 import { clear, fmtInt, fmtTime, h, relTime } from "./render.js";
 
 const TOKEN_KEY = "asa.adminToken";
@@ -13,26 +13,8 @@ let root = null;
 const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
 
 async function call(path, { method = "GET", body, admin = false } = {}) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (admin) headers.Authorization = `Bearer ${token()}`;
-  let res;
-  try {
-    res = await fetch(resolveApiUrl(path), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store",
-    });
-  } catch {
-    throw new ApiError(0, "network_error", "Could not reach the API.");
-  }
-  const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const e = (data && data.error) || {};
-    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || `The API answered ${res.status}.`, e.fields);
-  }
-  return data;
+  const headers = admin ? { Authorization: `Bearer ${token()}` } : {};
+  return (await request(path, { method, body, headers })).data;
 }
 
 function say(text, kind = "info") {
