@@ -30,11 +30,33 @@ class AnalysisRequest(BaseModel):
     limit: Annotated[StrictInt, Field(ge=10, le=1000, description="How many posts to fetch.")] = 100
     refresh: Annotated[StrictBool, Field(description="Skip the cache and fetch anew.")] = False
     window_hours: Annotated[StrictInt, Field(ge=1, le=168, description="How far back to look.")] = 24
+    providers: Annotated[
+        list[Annotated[StrictStr, Field(min_length=1, max_length=40)]] | None,
+        Field(max_length=10, description="Sources to fan out to (default: every keyless and configured source)."),
+    ] = None
 
     @field_validator("keyword")
     @classmethod
     def _keyword(cls, value: str) -> str:
         return validate_keyword(value)
+
+    @field_validator("providers")
+    @classmethod
+    def _providers(cls, value: list[str] | None) -> list[str] | None:
+        return validate_providers(value)
+
+
+def validate_providers(value: list[str] | None) -> list[str] | None:
+    """Known source names, lowercased, without repeats; an empty list means the default."""
+    if not value:
+        return None
+    from social_analytics.service.fetching import KNOWN_PROVIDERS
+
+    names = list(dict.fromkeys(name.strip().lower() for name in value))
+    unknown = [name for name in names if name not in KNOWN_PROVIDERS]
+    if unknown:
+        raise ValueError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(KNOWN_PROVIDERS)}")
+    return names
 
 
 class ErrorField(BaseModel):
@@ -58,11 +80,55 @@ class Attempt(BaseModel):
     reason: str
 
 
-class Source(BaseModel):
+Basis = Literal["complete", "rate", "reported"]
+
+
+class SourceSentiment(BaseModel):
+    positive: int
+    neutral: int
+    negative: int
+    mean_compound: float
+
+
+class SourceRow(BaseModel):
+    """One source a job fanned out to: its outcome, posts in the result, the span they cover, its rate."""
+
     model_config = ConfigDict(extra="allow")
     provider: str
+    outcome: Literal["ok", "skipped", "failed"]
+    posts: int = Field(description="Posts of this source in the result (after removing cross-source duplicates).")
+    covered_from: str | None
+    covered_to: str | None
+    complete: bool = Field(description="The source returned every post it has in the window (not stopped by limit).")
+    posts_per_hour: float
+    ms: float
+    cost_estimate_usd: float
+    reason: str | None = None
+    sentiment: SourceSentiment | None = None
+
+
+class Coverage(BaseModel):
+    window_from: str
+    window_to: str
+    covered_from: str | None = Field(description="Oldest moment every answering source's posts are all present.")
+    covered_to: str | None
+    complete: bool = Field(description="Every live source answered and returned everything in the window.")
+
+
+class Volume(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    observed_posts: int
+    posts_per_hour: float
+    estimated_posts_in_window: int
+    basis: Basis
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    provider: str = Field(description="The source(s) whose posts are in the result, comma-separated.")
     simulated: bool
     attempts: list[Attempt]
+    providers: list[SourceRow] | None = None
 
 
 class Result(BaseModel):
@@ -78,6 +144,8 @@ class Result(BaseModel):
     posts: list[dict[str, Any]]
     source: Source
     analyzed_at: str
+    coverage: Coverage | None = None
+    volume: Volume | None = None
 
 
 class CachedAnswer(BaseModel):
@@ -157,6 +225,11 @@ class TrackRequest(BaseModel):
     def _keyword(cls, value: str) -> str:
         return validate_keyword(value)
 
+    @field_validator("providers")
+    @classmethod
+    def _providers(cls, value: list[str] | None) -> list[str] | None:
+        return validate_providers(value)
+
 
 class Tracked(BaseModel):
     keyword: str
@@ -219,10 +292,14 @@ class CompareRow(BaseModel):
     analyzed: bool
     volume: int
     share: float
+    estimated_posts_in_window: int = Field(description="What the share is computed from (see basis).")
+    basis: Literal["complete", "rate", "reported"] | None
 
 
 class CompareBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
     total_volume: int
+    basis: Literal["complete", "rate", "reported"] | None = Field(description="The weakest basis among the rows.")
     keywords: list[CompareRow]
 
 

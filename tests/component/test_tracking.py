@@ -261,7 +261,10 @@ def test_share_of_voice_from_the_latest_results(call_api, queue_messages, lambda
     assert list(rows) == ["apples", "pears", "plums"]
     assert body["total_volume"] == rows["apples"]["volume"] + rows["pears"]["volume"]
     assert rows["apples"]["share"] + rows["pears"]["share"] == pytest.approx(1, abs=1e-3)
-    assert rows["plums"] == {"keyword": "plums", "key": "plums", "analyzed": False, "volume": 0, "share": 0.0}
+    assert rows["plums"] == {
+        "keyword": "plums", "key": "plums", "analyzed": False, "volume": 0, "share": 0.0,
+        "estimated_posts_in_window": 0, "basis": None,
+    }  # fmt: skip
     assert set(rows["pears"]["sentiment"]) >= {"positive", "neutral", "negative", "mean_compound"}
 
 

@@ -273,6 +273,7 @@ async def collect_pages(
             if not result.posts:
                 raise
             result.notes.append(f"stopped after {page_number} pages: {exc.reason}")
+            result.complete = False
             break
         result.billable_items += page.items
         for post in page.posts:
@@ -284,7 +285,13 @@ async def collect_pages(
                 seen.add(post.id)
                 result.posts.append(post)
         next_cursor = page.next_cursor
-        if len(result.posts) >= limit or not page.items or not next_cursor or next_cursor == page_cursor:
+        if len(result.posts) >= limit:
+            result.complete = False  # stopped by the limit: more posts may exist in the window
+            break
+        if not page.items or not next_cursor or next_cursor == page_cursor:
+            result.complete = True  # the provider has nothing more in the window
             break
         page_cursor = next_cursor
+    else:
+        result.complete = False  # the page cap ended it
     result.posts = sorted(result.posts, key=lambda p: p.created_at, reverse=True)[:limit]

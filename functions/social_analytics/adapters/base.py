@@ -54,6 +54,14 @@ class FetchResult:
     billable_items: int = 0
     requests: int = 0
     notes: list[str] = field(default_factory=list)
+    # Coverage: ``complete`` False when the adapter stopped before the window's start (the limit, a page cap, a
+    # failed page) and None when it cannot tell (the fan-out then decides from the post count and the limit).
+    complete: bool | None = None
+    # A provider's own count of the posts matching in the window (Algolia ``nbHits``, Mastodon tag history uses);
+    # ``reported_note`` says what it counts.
+    reported_total: int | None = None
+    reported_note: str = ""
+    account: str | None = None  # who searched, where the results depend on the viewer (Bluesky)
 
 
 @runtime_checkable

@@ -286,6 +286,8 @@ class BlueskyAdapter:
 
         await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
         result.requests = budget.requests
+        # searchPosts answers depend on the viewer (blocks, mutes, labels): say whose view this is.
+        result.account = getattr(self._sessions, "_identifier", None) or None
         if newest is not None:
             result.cursor = {"since": newest.isoformat().replace("+00:00", "Z")}
         return result

@@ -35,6 +35,7 @@ from social_analytics.models import Post, TimeWindow
 DEFAULT_INSTANCES = ("https://mastodon.social", "https://hachyderm.io", "https://fosstodon.org")
 PAGE_SIZE = 40
 MAX_PAGES = 50
+MAX_SEARCH_PAGES = 5
 _NON_WORD = re.compile(r"[\W]+", re.UNICODE)
 
 
@@ -93,9 +94,17 @@ class MastodonAdapter:
     name = "mastodon"
     simulated = False
 
-    def __init__(self, client: httpx.AsyncClient, instances: list[str] | tuple[str, ...] = DEFAULT_INSTANCES) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        instances: list[str] | tuple[str, ...] = DEFAULT_INSTANCES,
+        access_token: str | None = None,
+        trends: bool = False,
+    ) -> None:
         self._client = client
         self._instances = [i.strip().rstrip("/") for i in instances if i and i.strip()]
+        self._token = access_token or None  # a user token with read:search, for the first instance's status search
+        self._trends = trends
 
     def __repr__(self) -> str:
         return f"MastodonAdapter(instances={self._instances!r})"
@@ -124,8 +133,14 @@ class MastodonAdapter:
             self._fetch_instance(i, tag, window, limit, cursor.get(f"since_id:{_host(i)}"), budget)
             for i in self._instances
         ]
+        extras = asyncio.gather(
+            self._search_statuses(query, window, limit, budget) if self._token and not cursor else _nothing(),
+            self._trending_uses(tag, window, budget) if self._trends and not cursor else _nothing(),
+            return_exceptions=True,
+        )
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
-        result = FetchResult(posts=[], cursor=cursor)
+        searched, trending = await extras
+        result = FetchResult(posts=[], cursor=cursor, complete=True)
         by_uri: dict[str, Post] = {}
         errors: list[ProviderError] = []
         for instance, outcome in zip(self._instances, outcomes, strict=True):
@@ -139,12 +154,27 @@ class MastodonAdapter:
             result.billable_items += billable
             if note:
                 result.notes.append(f"{_host(instance)}: {note}")
+                result.complete = False
+            if len(posts) >= limit:
+                result.complete = False
             if newest:
                 cursor[f"since_id:{_host(instance)}"] = newest
             for post in posts:
                 kept = by_uri.get(post.id)
                 if kept is None or (post.likes + post.reposts) > (kept.likes + kept.reposts):
                     by_uri[post.id] = post  # the instance that knows more of the interactions wins
+        if errors:
+            result.complete = False
+        if isinstance(searched, list):
+            for post in searched:  # full-text hits: posts without the hashtag too
+                by_uri.setdefault(post.id, post)
+            result.notes.append(f"status search: {len(searched)} posts")
+            if len(searched) >= limit:
+                result.complete = False
+        elif isinstance(searched, ProviderError):
+            result.notes.append(f"status search skipped: {searched.reason}")
+        if isinstance(trending, tuple):
+            result.reported_total, result.reported_note = trending
         if len(errors) == len(self._instances):
             first = errors[0]
             if all(type(e) is type(first) for e in errors):
@@ -155,9 +185,64 @@ class MastodonAdapter:
                 kind = ProviderBadResponse
             raise kind("mastodon: every instance failed: " + "; ".join(result.notes), status=first.status)
         result.requests = budget.requests
-        result.posts = sorted(by_uri.values(), key=lambda p: p.created_at, reverse=True)[:limit]
+        merged = sorted(by_uri.values(), key=lambda p: p.created_at, reverse=True)
+        if len(merged) > limit:
+            result.complete = False
+        result.posts = merged[:limit]
         result.cursor = cursor or None
         return result
+
+    async def _search_statuses(
+        self, query: str, window: TimeWindow, limit: int, budget: RequestBudget
+    ) -> list[Post] | ProviderError:
+        """Full-text ``/api/v2/search?type=statuses`` on the first instance with the user token (indexable posts
+        only), paged with ``offset`` until the window's start or the limit. A failure is returned, not raised."""
+        instance = self._instances[0]
+        url = f"{instance}/api/v2/search"
+        found: list[Post] = []
+        for page in range(MAX_SEARCH_PAGES):
+            params = {"q": query, "type": "statuses", "limit": str(PAGE_SIZE), "offset": str(page * PAGE_SIZE)}
+            try:
+                body, _ = await request_json(
+                    self._client, "GET", url, provider=f"mastodon search {_host(instance)}", budget=budget,
+                    params=params, headers={"Authorization": f"Bearer {self._token}"},
+                )  # fmt: skip
+                if not isinstance(body, dict) or not isinstance(body.get("statuses"), list):
+                    raise ProviderBadResponse(f"mastodon search {_host(instance)}: response has no statuses array")
+            except ProviderError as exc:
+                return found if found else exc
+            statuses = body["statuses"]
+            oldest = None
+            for status in statuses:
+                post = self._to_post(status) if isinstance(status, dict) else None
+                if post is None:
+                    continue
+                oldest = post.created_at if oldest is None else min(oldest, post.created_at)
+                if window.start <= post.created_at < window.end:
+                    found.append(post)
+            if len(statuses) < PAGE_SIZE or len(found) >= limit or (oldest is not None and oldest < window.start):
+                break
+        return found[:limit]
+
+    async def _trending_uses(self, tag: str, window: TimeWindow, budget: RequestBudget) -> tuple[int, str] | None:
+        """Where the hashtag trends, its per-day ``uses`` (``/api/v1/trends/tags``) prorated over the window: the
+        largest instance figure (each instance counts the posts it knows, and they overlap). None elsewhere."""
+        best: tuple[int, str] | None = None
+        for instance in self._instances:
+            try:
+                body, _ = await request_json(
+                    self._client, "GET", f"{instance}/api/v1/trends/tags", provider=f"mastodon {_host(instance)}",
+                    budget=budget, params={"limit": "20"},
+                )  # fmt: skip
+            except ProviderError:
+                continue
+            for entry in body if isinstance(body, list) else []:
+                if not isinstance(entry, dict) or str(entry.get("name") or "").casefold() != tag:
+                    continue
+                uses = uses_in_window(entry.get("history"), window)
+                if uses is not None and (best is None or uses > best[0]):
+                    best = (uses, f"trending tag #{tag} on {_host(instance)}: per-day uses prorated to the window")
+        return best
 
     async def _fetch_instance(
         self, instance: str, tag: str, window: TimeWindow, limit: int, since_id: str | None, budget: RequestBudget
@@ -246,3 +331,30 @@ def _id_newer(a: str, b: str) -> bool:
     if a.isdigit() and b.isdigit():
         return int(a) > int(b)
     return (len(a), a) > (len(b), b)
+
+
+async def _nothing() -> None:
+    return None
+
+
+def uses_in_window(history: Any, window: TimeWindow) -> int | None:
+    """Tag history ``[{day: unix s (string), uses}]`` -> uses inside the window, each day's uses spread evenly over
+    the part of that UTC day that has passed (the current day is partial)."""
+    if not isinstance(history, list):
+        return None
+    start, end = window.start.timestamp(), window.end.timestamp()
+    total = 0.0
+    seen = False
+    for day in history:
+        if not isinstance(day, dict):
+            continue
+        day_start = as_int(day.get("day"))
+        if not day_start:
+            continue
+        day_end = min(day_start + 86400, end)
+        if day_end <= day_start:
+            continue
+        seen = True
+        overlap = max(0.0, min(day_end, end) - max(day_start, start))
+        total += as_int(day.get("uses")) * overlap / (day_end - day_start)
+    return round(total) if seen else None

@@ -69,7 +69,11 @@ def error_response(status: int, code: str, message: str, fields: list | None = N
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
     answer = submissions.submit(
         submissions.Submission(
-            keyword=request.keyword, limit=request.limit, refresh=request.refresh, window_hours=request.window_hours
+            keyword=request.keyword,
+            limit=request.limit,
+            refresh=request.refresh,
+            window_hours=request.window_hours,
+            providers=tuple(request.providers) if request.providers else None,
         )
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)

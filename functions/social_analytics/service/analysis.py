@@ -90,7 +90,13 @@ def _previous_shares(previous_result: dict | None) -> dict[str, float] | None:
     return shares
 
 
-def analyze(posts: list[Post], keyword: str, window: TimeWindow, previous_result: dict | None = None) -> dict:
+def analyze(
+    posts: list[Post],
+    keyword: str,
+    window: TimeWindow,
+    previous_result: dict | None = None,
+    covered_from: datetime | None = None,
+) -> dict:
     """The result fields computed from posts (the job runner adds keyword, source, window and analyzed_at).
 
     ``previous_result`` is the keyword's previous result, used only for ``top_terms[i].trend``.
@@ -169,7 +175,7 @@ def analyze(posts: list[Post], keyword: str, window: TimeWindow, previous_result
         "mentions": _counted(Counter(mentions)),
         "cashtags": _counted(Counter(cashtags)),
         "emoji": _counted(Counter(emoji)),
-        "timeline": _timeline(buckets, window, step),
+        "timeline": _timeline(buckets, window, step, covered_from),
         "top_positive": [post_view(p, scores[p.text]) for p in top_positive],
         "top_negative": [post_view(p, scores[p.text]) for p in top_negative],
         "posts": [post_view(p, scores[p.text]) for p in newest_first[:SAMPLE_SIZE]],
@@ -228,8 +234,14 @@ def _extremes(posts: list[Post], scores: dict[str, dict]) -> tuple[list[Post], l
     return positive, negative
 
 
-def _timeline(buckets: dict[int, list], window: TimeWindow, step: int) -> list[dict]:
-    """One entry per bucket of ``step`` seconds (UTC-aligned) over the window, empty buckets included."""
+def _timeline(
+    buckets: dict[int, list], window: TimeWindow, step: int, covered_from: datetime | None = None
+) -> list[dict]:
+    """One entry per bucket of ``step`` seconds (UTC-aligned) over the window, empty buckets included.
+
+    ``covered`` is false for a bucket that ends before ``covered_from`` (the oldest moment the fetched posts cover:
+    its zero means "not fetched", not "nobody posted")."""
+    covered_epoch = covered_from.timestamp() if covered_from is not None else None
     first = int(window.start.timestamp()) // step
     last = max(first, math.ceil(window.end.timestamp() / step) - 1)  # the window's end is exclusive
     if buckets:
@@ -245,6 +257,7 @@ def _timeline(buckets: dict[int, list], window: TimeWindow, step: int) -> list[d
                 "neutral": neutral,
                 "negative": negative,
                 "mean_compound": round(compound_sum / posts, 4) if posts else 0.0,
+                "covered": covered_epoch is None or (key + 1) * step > covered_epoch,
             }
         )
     return timeline

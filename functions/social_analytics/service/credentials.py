@@ -6,8 +6,10 @@ comes from SSM Parameter Store (SecureString, decrypted, cached 5 minutes by Pow
 logged and ``repr`` shows only which ones are set. An unreadable parameter leaves the provider unconfigured (logged
 with the parameter *name* only).
 
-Endpoints: ``SOCIALDATA_BASE_URL``, ``X_API_BASE_URL``, ``BLUESKY_BASE_URL``, ``MASTODON_INSTANCES`` (comma list) and
-``PROVIDERS`` (comma list; empty means the default chain) so tests and local runs can point at loopback fakes.
+Endpoints: ``SOCIALDATA_BASE_URL``, ``X_API_BASE_URL``, ``BLUESKY_BASE_URL``, ``MASTODON_INSTANCES`` (comma list),
+``HACKERNEWS_BASE_URL``, ``LEMMY_INSTANCES`` (comma list), ``MASTODON_TRENDS`` (``false`` turns the trending-tag volume
+lookup off) and ``PROVIDERS`` (comma list; empty means every keyless source plus every configured one) so tests and
+local runs can point at loopback fakes.
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
-from social_analytics.adapters import bluesky, mastodon, socialdata, x_api
+from social_analytics.adapters import bluesky, hackernews, lemmy, mastodon, socialdata, x_api
 
-SECRET_NAMES = ("SOCIALDATA_API_KEY", "X_BEARER_TOKEN", "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
+SECRET_NAMES = (
+    "SOCIALDATA_API_KEY",
+    "X_BEARER_TOKEN",
+    "BLUESKY_HANDLE",
+    "BLUESKY_APP_PASSWORD",
+    "MASTODON_ACCESS_TOKEN",
+)
 SSM_MAX_AGE_SECONDS = 300
 
 
@@ -28,6 +36,7 @@ class Credentials:
     x_bearer_token: str | None = None
     bluesky_handle: str | None = None
     bluesky_app_password: str | None = None
+    mastodon_access_token: str | None = None  # optional: adds full-text status search to the keyless hashtag feeds
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={'***' if getattr(self, f.name) else None}" for f in fields(self))
@@ -57,6 +66,9 @@ class ProviderConfig:
     x_api_base_url: str = x_api.DEFAULT_BASE_URL
     bluesky_base_url: str = bluesky.DEFAULT_BASE_URL
     mastodon_instances: tuple[str, ...] = mastodon.DEFAULT_INSTANCES
+    mastodon_trends: bool = True
+    hackernews_base_url: str = hackernews.DEFAULT_BASE_URL
+    lemmy_instances: tuple[str, ...] = lemmy.DEFAULT_INSTANCES
 
 
 def _ssm_getter() -> Callable[[str], str]:
@@ -108,4 +120,7 @@ def load_provider_config(
         x_api_base_url=(env.get("X_API_BASE_URL") or "").strip() or x_api.DEFAULT_BASE_URL,
         bluesky_base_url=(env.get("BLUESKY_BASE_URL") or "").strip() or bluesky.DEFAULT_BASE_URL,
         mastodon_instances=_split(env.get("MASTODON_INSTANCES")) or mastodon.DEFAULT_INSTANCES,
+        mastodon_trends=(env.get("MASTODON_TRENDS") or "true").strip().lower() not in ("0", "false", "no", "off"),
+        hackernews_base_url=(env.get("HACKERNEWS_BASE_URL") or "").strip() or hackernews.DEFAULT_BASE_URL,
+        lemmy_instances=_split(env.get("LEMMY_INSTANCES")) or lemmy.DEFAULT_INSTANCES,
     )

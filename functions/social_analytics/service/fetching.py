@@ -38,7 +38,8 @@ from social_analytics.adapters.base import (
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.service.credentials import ProviderConfig
 
-KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "simulated")
+KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
+KEYLESS_PROVIDERS = ("mastodon", "hackernews", "lemmy")
 # USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
 PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
 _TIMEOUT_GRACE_SECONDS = 1.0
@@ -313,8 +314,9 @@ def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: 
 
 
 def default_provider_names(config: ProviderConfig) -> list[str]:
-    """Configured paid providers, Bluesky if configured, then Mastodon, then simulated."""
-    return [*config.credentials.configured(), "mastodon", "simulated"]
+    """Configured paid providers, Bluesky if configured, every keyless source, then simulated (the labelled
+    fallback used only when no live source answers)."""
+    return [*config.credentials.configured(), *KEYLESS_PROVIDERS, "simulated"]
 
 
 def build_adapters(
@@ -364,7 +366,19 @@ def build_adapters(
         elif name == "mastodon":
             from social_analytics.adapters.mastodon import MastodonAdapter
 
-            chain.append(MastodonAdapter(client, list(config.mastodon_instances)))
+            chain.append(
+                MastodonAdapter(
+                    client, list(config.mastodon_instances), creds.mastodon_access_token, config.mastodon_trends
+                )
+            )
+        elif name == "hackernews":
+            from social_analytics.adapters.hackernews import HackerNewsAdapter
+
+            chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
+        elif name == "lemmy":
+            from social_analytics.adapters.lemmy import LemmyAdapter
+
+            chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
         elif name == "simulated":
             from social_analytics.adapters.simulated import SimulatedAdapter  # written by the lead
 

@@ -58,4 +58,8 @@ class IncrementalAdapter:
             billable_items=fresh.billable_items,
             requests=fresh.requests,
             notes=[*fresh.notes, f"incremental: {len(fresh.posts)} new, {kept} kept from the previous scan"],
+            # Whether the merged window is complete follows from its size, unless the new fetch itself was cut
+            # short (then the merged window is that fetch). A provider's reported total counted only the new posts.
+            complete=False if fresh.complete is False else None,
+            account=fresh.account,
         )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
 from social_analytics.service import tracking
 from social_analytics.service.analysis import analyze
+from social_analytics.service.coverage import add_sentiment, parse_iso
 from social_analytics.settings import get_settings
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage.metrics import recorder
@@ -73,7 +74,16 @@ async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
 def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     """Analyze, store as the job's and the keyword's latest result, count it. Runs once per job id."""
     previous = job_store.get_latest_result(job.key)
-    fields = analyze(fetched.posts, job.keyword, fetched.window, previous_result=previous[0] if previous else None)
+    coverage = fetched.extra.get("coverage") or {}
+    fields = analyze(
+        fetched.posts,
+        job.keyword,
+        fetched.window,
+        previous_result=previous[0] if previous else None,
+        covered_from=parse_iso(coverage.get("covered_from")),
+    )
+    if isinstance(fetched.source.get("providers"), list):  # per-source sentiment, to compare channels
+        add_sentiment(fetched.source["providers"], fetched.posts, fields.get("sentiment"))
     result = {
         "keyword": job.keyword,
         **fields,

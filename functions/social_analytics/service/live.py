@@ -3,14 +3,16 @@
 * One pooled ``httpx.AsyncClient`` per container *and* event loop (``client()``): Powertools' AsyncBatchProcessor
   reuses the thread's loop in Lambda (``LAMBDA_TASK_ROOT`` set), tests get a new loop per call, and a client must
   not outlive the loop its connections belong to.
-* Provider failures never raise: they are in ``source["attempts"]`` (the worker turns those into the ProviderErrors
-  metric). Only when every provider failed and nothing
-  was returned (possible only when ``PROVIDERS`` leaves out ``simulated``) is the job failed (``no_data``).
-* Incremental scans: when the keyword has a stored window from a live provider that still covers the new window
-  (same or longer window, at least as many posts, not expired) and that provider's cursor, the provider is asked only
-  for newer posts and they are merged into the stored window (``service.incremental``). Any other job - first scan,
-  a larger window or limit, another provider answering, simulated data - fetches in full; a live answer with a
-  cursor then becomes the stored window. Imports and simulated posts are never stored.
+* Sources are fanned out (``service.fanout``): every live source at once, merged and deduplicated, simulated only
+  when no live source answered. Provider failures never raise: they are in ``source["attempts"]`` and
+  ``source["providers"]`` (the worker turns those into the ProviderErrors metric). Only when every provider failed
+  and nothing was returned (possible only when ``PROVIDERS`` leaves out ``simulated``) is the job failed
+  (``no_data``). The result gains ``coverage`` and ``volume`` (``service.coverage``).
+* Incremental scans, per source: the stored window holds each answering source's own posts (``provider`` is their
+  comma-separated names) and a cursor per source. When it still covers the new window (same or longer window, at
+  least as many posts, not expired), each of its sources is asked only for newer posts, merged into its own stored
+  posts (``service.incremental``); any other source fetches in full. The live answers with a cursor then become the
+  stored window. Imports and simulated posts are never stored.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def summarize_attempts(attempts: list[dict]) -> str:
 
 async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     from social_analytics.service.credentials import load_provider_config
-    from social_analytics.service.fetching import build_adapters, fetch_with_fallback
+    from social_analytics.service.fanout import fetch_fanout
+    from social_analytics.service.fetching import build_adapters
     from social_analytics.service.incremental import IncrementalAdapter
     from social_analytics.storage import cursors as cursor_store
     from social_analytics.storage import posts as post_store
@@ -77,33 +80,38 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         raise JobFailed("unknown_provider", str(error)) from None
 
     stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
-    incremental_from = None
-    if stored is not None and stored.provider in cursors:
-        for index, adapter in enumerate(adapters):
-            if adapter.name == stored.provider and hasattr(adapter, "fetch_result"):
-                adapters[index] = IncrementalAdapter(adapter, stored.posts)
-                incremental_from = stored.provider
+    incremental: list[str] = []
+    for index, adapter in enumerate(adapters):  # each source with a stored window and cursor continues from it
+        if stored is not None and adapter.name in cursors and hasattr(adapter, "fetch_result"):
+            own = [p for p in stored.posts if p.provider == adapter.name]
+            adapters[index] = IncrementalAdapter(adapter, own)
+            incremental.append(adapter.name)
 
-    outcome = await fetch_with_fallback(
+    outcome = await fetch_fanout(
         adapters,
         job.keyword,
         window,
         job.limit,
         settings.fetch_budget_seconds,
-        cursors={incremental_from: cursors[incremental_from]} if incremental_from else None,
+        cursors={name: cursors[name] for name in incremental},
     )
     source = outcome.source
     if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):
         raise JobFailed("no_data", f"no provider returned posts: {summarize_attempts(source['attempts'])}"[:480])
-    source["incremental"] = bool(incremental_from and outcome.provider == incremental_from)
+    answered = {a["provider"] for a in source["attempts"] if a["outcome"] == "ok"}
+    source["incremental"] = any(name in answered for name in incremental)
 
-    provider = outcome.provider
-    cursor = outcome.cursors.get(provider)
-    if outcome.posts and not outcome.simulated and cursor and provider not in ("import", "simulated"):
+    keep_cursors = {
+        name: cursor
+        for name, cursor in outcome.cursors.items()
+        if name in outcome.by_source and name not in ("import", "simulated")
+    }
+    if outcome.posts and not outcome.simulated and keep_cursors:
         now = time.time()
+        kept = [post for name in keep_cursors for post in outcome.by_source[name]]
         keep = post_store.StoredWindow(
-            provider=provider,
-            posts=outcome.posts,
+            provider=",".join(keep_cursors),
+            posts=sorted(kept, key=lambda p: p.created_at, reverse=True),
             fetched_at=now,
             window_hours=job.window_hours,
             limit=job.limit,
@@ -111,14 +119,18 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
             generation=job.job_id,
         )
         try:
-            await asyncio.to_thread(post_store.save_window, job.key, keep, cursor)
+            await asyncio.to_thread(post_store.save_window, job.key, keep, None, cursors=keep_cursors)
         except Exception:  # the result is still right; only the next scan will fetch in full
             logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
-    return FetchedPosts(posts=outcome.posts, source=source, window=window)
+    extra = {"coverage": outcome.coverage, "volume": outcome.volume}
+    return FetchedPosts(posts=outcome.posts, source=source, window=window, extra=extra)
 
 
 def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store):
-    """The stored window and cursors when they can continue this job's window, else (None, {})."""
+    """The stored window and the cursors of its sources when they can continue this job's window, else (None, {}).
+
+    The stored window holds each answering source's own posts (``provider`` lists them); a source continues
+    incrementally from its own posts and cursor, any other source of the job fetches in full."""
     try:
         stored = post_store.load_window(job.key)
         if stored is None:
@@ -127,11 +139,11 @@ def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store
             stored.window_hours >= job.window_hours
             and stored.limit >= job.limit
             and stored.fetched_at >= window.start.timestamp()
-            and (not job.providers or stored.provider in job.providers)
         )
         if not usable:
             return None, {}
-        cursors = {name: c.cursor for name, c in cursor_store.load(job.key).items() if name == stored.provider}
+        names = set(stored.provider.split(","))
+        cursors = {name: c.cursor for name, c in cursor_store.load(job.key).items() if name in names}
         return stored, cursors
     except Exception:  # a storage hiccup must not fail the job: fetch in full
         logger.exception("reading the incremental window failed", extra={"keyword": job.keyword})

@@ -112,8 +112,13 @@ hot_results = HotResults()
 
 
 def _serves(meta: dict, submission: Submission) -> bool:
-    """A cached result answers a request for the same window and no more posts than it was built from."""
-    return meta["window_hours"] == submission.window_hours and meta["limit"] >= submission.limit
+    """A cached result answers a request for the same window and no more posts than it was built from; a request
+    naming its sources is always fetched (the cached result may come from others)."""
+    return (
+        meta["window_hours"] == submission.window_hours
+        and meta["limit"] >= submission.limit
+        and not submission.providers
+    )
 
 
 def cached_result(key: str, submission: Submission) -> dict | None:

@@ -175,7 +175,11 @@ def posts_per_hour(job: AnalysisJob, result: dict) -> float:
     A fetch capped by the job's limit holds only the newest posts: they cover the span back to the oldest of
     them, not the whole window, so the count alone would stay at the limit however busy the keyword gets.
     The span comes from the timeline's first non-empty bucket (hour or day resolution), at least 15 minutes.
+    A result with ``volume`` (fanned-out live sources) already holds the estimate, per source: that one is used.
     """
+    volume = result.get("volume")
+    if isinstance(volume, dict) and isinstance(volume.get("posts_per_hour"), int | float):
+        return round(float(volume["posts_per_hour"]), 3)
     count = int(result.get("posts_analyzed") or 0)
     window = result.get("window") or {}
     hours = float(window.get("hours") or job.window_hours or 1)
@@ -195,6 +199,7 @@ def history_point(job: AnalysisJob, result: dict, at: float) -> dict:
         "job_id": job.job_id,
         "volume": int(result.get("posts_analyzed") or 0),
         "rate_per_hour": posts_per_hour(job, result),
+        **_estimate(result),
         "positive": int(sentiment.get("positive") or 0),
         "neutral": int(sentiment.get("neutral") or 0),
         "negative": int(sentiment.get("negative") or 0),
@@ -269,6 +274,14 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
         logger.info("alert raised", extra={"keyword": job.keyword, "type": signal.type, "value": alert["value"]})
         raised.append(alert)
     return raised
+
+
+def _estimate(result: dict) -> dict:
+    """The result's estimated posts in the window and its basis (absent from results without ``volume``)."""
+    volume = result.get("volume")
+    if not isinstance(volume, dict) or "estimated_posts_in_window" not in volume:
+        return {}
+    return {"estimated_posts_in_window": int(volume["estimated_posts_in_window"]), "basis": volume.get("basis")}
 
 
 def _iso(epoch: float) -> str:

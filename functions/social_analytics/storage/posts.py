@@ -126,9 +126,14 @@ def load_window(key: str, now: float | None = None) -> StoredWindow | None:
     )
 
 
-def save_window(key: str, window: StoredWindow, cursor: dict[str, str] | None) -> bool:
+def save_window(
+    key: str, window: StoredWindow, cursor: dict[str, str] | None, *, cursors: dict[str, dict[str, str]] | None = None
+) -> bool:
     """Replace the keyword's window (and the provider's cursor) atomically. False when it is too big to keep
-    (then any previous window is deleted, so the next scan is a full fetch and never merges stale posts)."""
+    (then any previous window is deleted, so the next scan is a full fetch and never merges stale posts).
+
+    A window fanned out over several sources has ``provider`` = their comma-separated names and ``cursors`` = one
+    cursor per source (each written in the same transaction)."""
     settings = get_settings()
     parts = encode(window.posts)
     existing = _existing_parts(key)
@@ -156,6 +161,9 @@ def save_window(key: str, window: StoredWindow, cursor: dict[str, str] | None) -
     ]
     if cursor:
         cursor_item = cursor_store.item(key, window.provider, cursor, window.fetched_at, window.expires_at)
+        actions.append({"Put": {"TableName": settings.table_name, "Item": _typed(cursor_item)}})
+    for provider, each in (cursors or {}).items():
+        cursor_item = cursor_store.item(key, provider, each, window.fetched_at, window.expires_at)
         actions.append({"Put": {"TableName": settings.table_name, "Item": _typed(cursor_item)}})
     client("dynamodb").transact_write_items(TransactItems=actions)
     return True

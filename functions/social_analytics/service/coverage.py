@@ -1,0 +1,185 @@
+"""Coverage and volume: what span each source's posts cover, and how many posts the window really holds.
+
+Pure (no I/O). A fetch that stops at its limit holds only the newest posts: they cover the time back to the oldest of
+them, not the whole window, and their count says nothing about how busy the keyword is. So, per source:
+
+* ``complete``: the source returned everything it has in the window (it ran out of pages before the limit).
+  ``covered_from`` is then the window's start; otherwise the oldest post it returned. ``covered_to`` is the window's
+  end (every source answers newest first).
+* ``estimated_posts_in_window`` and ``basis``: ``complete`` -> the exact count; else a provider's own count when it
+  gave one (``reported``: Algolia's ``nbHits``, a Mastodon trending tag's per-day uses); else ``rate``: the posts
+  over the covered span (at least 15 minutes), extrapolated to the window.
+
+For the result: ``coverage.covered_from`` is the latest ``covered_from`` of the sources that answered (the span in
+which every answering source's posts are all present), ``coverage.complete`` is true only when every live source
+tried answered and was complete. ``volume.estimated_posts_in_window`` is the exact merged count when complete, else
+the sum of the sources' estimates (never less than the posts observed); its ``basis`` is the weakest basis among
+the answering sources (rate < reported < complete). ``posts_per_hour`` = estimate / window hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from social_analytics.adapters.base import FetchResult
+from social_analytics.models import Post, TimeWindow, isoformat_z
+
+MIN_SPAN = timedelta(minutes=15)
+BASIS_ORDER = ("rate", "reported", "complete")  # weakest first
+
+
+def weakest(bases: Iterable[str]) -> str | None:
+    found = [b for b in bases if b in BASIS_ORDER]
+    return min(found, key=BASIS_ORDER.index) if found else None
+
+
+def source_estimate(result: FetchResult, window: TimeWindow, limit: int) -> dict:
+    """Coverage and volume of one source's answer (see the module docstring)."""
+    fetched = len(result.posts)
+    complete = result.complete if result.complete is not None else fetched < limit
+    oldest = min((p.created_at for p in result.posts), default=None)
+    covered_from = window.start if complete or oldest is None else max(window.start, oldest)
+    hours = window.hours or 1.0
+    if complete:
+        estimate, basis = fetched, "complete"
+    elif result.reported_total is not None:
+        estimate, basis = max(fetched, result.reported_total), "reported"
+    else:
+        span = max(window.end - covered_from, MIN_SPAN).total_seconds() / 3600
+        estimate, basis = max(fetched, round(fetched / span * hours)), "rate"
+    return {
+        "covered_from": covered_from,
+        "covered_to": window.end,
+        "complete": complete,
+        "posts_per_hour": round(estimate / hours, 3),
+        "estimated_posts_in_window": int(estimate),
+        "basis": basis,
+    }
+
+
+def row(
+    provider: str,
+    outcome: str,
+    *,
+    ms: float = 0.0,
+    cost: float = 0.0,
+    reason: str = "",
+    estimate: dict | None = None,
+    posts: int = 0,
+    fetched: int = 0,
+    result: FetchResult | None = None,
+) -> dict:
+    """One ``source.providers`` row (sentiment is added once the posts are scored: ``add_sentiment``)."""
+    estimate = estimate or {}
+    item: dict = {
+        "provider": provider,
+        "outcome": outcome,
+        "posts": posts,
+        "fetched": fetched,
+        "duplicates": max(0, fetched - posts) if outcome == "ok" else 0,
+        "covered_from": _iso(estimate.get("covered_from")),
+        "covered_to": _iso(estimate.get("covered_to")),
+        "complete": bool(estimate.get("complete", False)),
+        "posts_per_hour": estimate.get("posts_per_hour", 0.0),
+        "estimated_posts_in_window": estimate.get("estimated_posts_in_window", 0),
+        "basis": estimate.get("basis"),
+        "ms": round(ms, 1),
+        "cost_estimate_usd": round(cost, 6),
+    }
+    if reason:
+        item["reason"] = reason
+    if result is not None and result.reported_total is not None:
+        item["reported_total"] = result.reported_total
+        item["reported_note"] = result.reported_note
+    if result is not None and result.account:
+        item["account"] = result.account
+    return item
+
+
+def summarize(rows: list[dict], estimates: list[dict], observed: int, window: TimeWindow) -> tuple[dict, dict]:
+    """``(coverage, volume)`` of the merged result from the answering sources' rows and estimates (one each, same
+    order; skipped and failed rows have no estimate and make the coverage incomplete)."""
+    answered = [(r, e) for r, e in zip(rows, estimates, strict=True) if r["outcome"] == "ok" and e]
+    live_rows = [r for r in rows if r["provider"] != "simulated"]
+    everyone_answered = bool(live_rows) and all(r["outcome"] == "ok" for r in live_rows)
+    if not live_rows:  # only the simulated source was asked
+        everyone_answered = all(r["outcome"] == "ok" for r in rows) and bool(rows)
+    complete = everyone_answered and all(e["complete"] for _, e in answered) and bool(answered)
+    covered_from: datetime | None = max((e["covered_from"] for _, e in answered), default=None)
+    coverage = {
+        "window_from": isoformat_z(window.start),
+        "window_to": isoformat_z(window.end),
+        "covered_from": _iso(covered_from),
+        "covered_to": isoformat_z(window.end) if answered else None,
+        "complete": complete,
+    }
+    hours = window.hours or 1.0
+    if answered and all(e["complete"] for _, e in answered):
+        estimate, basis = observed, "complete"
+    elif answered:
+        estimate = max(observed, sum(e["estimated_posts_in_window"] for _, e in answered))
+        basis = weakest(e["basis"] for _, e in answered) or "rate"
+    else:
+        estimate, basis = observed, "complete"
+    volume = {
+        "observed_posts": observed,
+        "posts_per_hour": round(estimate / hours, 3),
+        "estimated_posts_in_window": int(estimate),
+        "basis": basis,
+        "sources_missing": [r["provider"] for r in live_rows if r["outcome"] != "ok"],
+    }
+    return coverage, volume
+
+
+def add_sentiment(rows: list[dict], posts: list[Post], overall: dict | None = None) -> None:
+    """Per-source label counts and mean compound, from the merged posts. With one source the overall sentiment is
+    that source's (no second scoring pass)."""
+    producing = {r["provider"] for r in rows if r.get("posts")}
+    if len(producing) == 1 and overall is not None:
+        only = {k: overall.get(k, 0) for k in ("positive", "neutral", "negative", "mean_compound")}
+        for item in rows:
+            item["sentiment"] = only if item["provider"] in producing else _empty_sentiment()
+        return
+    from social_analytics.service.sentiment import score_texts
+
+    scores = score_texts(p.text for p in posts)
+    sums: dict[str, list] = {}
+    for post in posts:
+        bucket = sums.setdefault(post.provider, [0, 0, 0, 0.0])
+        score = scores[post.text]
+        bucket[("positive", "neutral", "negative").index(score["label"])] += 1
+        bucket[3] += score["compound"]
+    for item in rows:
+        found = sums.get(item["provider"])
+        if not found:
+            item["sentiment"] = _empty_sentiment()
+            continue
+        n = found[0] + found[1] + found[2]
+        item["sentiment"] = {
+            "positive": found[0],
+            "neutral": found[1],
+            "negative": found[2],
+            "mean_compound": round(found[3] / n, 4) if n else 0.0,
+        }
+
+
+def is_covered(bucket_start: datetime, step_seconds: int, covered_from: datetime | None) -> bool:
+    """A timeline bucket is covered when any part of it lies in the covered span (it may hold posts)."""
+    if covered_from is None:
+        return True
+    return bucket_start + timedelta(seconds=step_seconds) > covered_from
+
+
+def _empty_sentiment() -> dict:
+    return {"positive": 0, "neutral": 0, "negative": 0, "mean_compound": 0.0}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return isoformat_z(moment) if moment is not None else None
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,252 @@
+"""Fan-out: ask every live source of a job at once within its time budget, merge their posts, record each source.
+
+``fetch_fanout`` runs ``fetch_source`` (the one per-source call: breaker check, request budget, typed errors) for
+every live adapter concurrently. A source that fails, hangs or is skipped only changes its own attempt and row; the
+others' posts are used. Each source is asked for up to ``limit`` posts (the limit applies per source: with rates
+unknown up front, a shared split would starve the busy sources; the volume estimate corrects for every cap).
+
+Merging: sources are taken in the job's order; a post is dropped as a duplicate when an earlier post has the same
+URL/URI (``url``, or the native id when it is one) or the same author and normalized text (casefolded, whitespace
+collapsed). Every post keeps its ``provider``.
+
+Simulated posts never mix with live ones: a simulated adapter in the list runs only when no live source answered
+(all failed or were skipped), or when every live source answered with zero posts and ``simulate_when_empty`` is set.
+A live source answering zero posts is a real answer ("nobody posted that").
+
+``source``: ``provider`` is the comma-separated list of the sources whose posts are in the result (a single name
+when one source produced everything; the answering sources when none had posts; ``"none"`` when nobody answered),
+``simulated``, ``attempts`` (unchanged shape, one per source, in order), ``providers`` (one row per source: posts,
+coverage, volume estimate, timing, cost, sentiment; see ``service.coverage``), ``fetched_at``, ``cost_estimate_usd``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from social_analytics.adapters._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
+from social_analytics.adapters.base import (
+    Cursor,
+    FetchResult,
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotConfigured,
+    ProviderPaymentRequired,
+    ProviderUnsupportedQuery,
+    SocialMediaAdapter,
+)
+from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.service import coverage as cov
+from social_analytics.service.fetching import (
+    PRICE_PER_POST_USD,
+    CircuitBreaker,
+    FetchOutcome,
+    _attempt,
+    _call,
+    default_breaker,
+)
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class SourceRun:
+    """What asking one source produced: its attempt record and, when it answered, its result."""
+
+    adapter: SocialMediaAdapter
+    attempt: dict
+    result: FetchResult | None = None
+    ms: float = 0.0
+    cost: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.adapter.name
+
+
+@dataclass
+class FanoutOutcome(FetchOutcome):
+    coverage: dict = field(default_factory=dict)
+    volume: dict = field(default_factory=dict)
+    by_source: dict[str, list[Post]] = field(default_factory=dict)  # each answering live source's own posts
+
+
+async def fetch_source(
+    adapter: SocialMediaAdapter,
+    query: str,
+    window: TimeWindow,
+    limit: int,
+    cursor: Cursor | None,
+    deadline: float,
+    breaker: CircuitBreaker,
+    *,
+    max_retries: int = 3,
+    base_delay: float = 0.5,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> SourceRun:
+    """Ask one source, never raising: the breaker, the job's deadline and the provider's errors all end up in the
+    returned attempt. (Any per-call guard, such as a spending cap for paid sources, belongs right before ``_call``.)"""
+    name = adapter.name
+    remaining = deadline - clock()
+    if not adapter.simulated:
+        if remaining <= 0:
+            return SourceRun(adapter, _attempt(name, "skipped", "job time budget exhausted"))
+        why = breaker.check(name)
+        if why:
+            return SourceRun(adapter, _attempt(name, "skipped", why))
+    budget = RequestBudget(
+        deadline=deadline, max_retries=max_retries, base_delay=base_delay, request_timeout=request_timeout,
+        clock=clock, sleep=sleep,
+    )  # fmt: skip
+    started = time.monotonic()
+    try:
+        result = await _call(adapter, query, window, limit, cursor, budget, remaining)
+    except (ProviderUnsupportedQuery, ProviderNotConfigured) as exc:
+        breaker.release(name)
+        ms = (time.monotonic() - started) * 1000
+        return SourceRun(adapter, _attempt(name, "skipped", exc.reason, ms=ms), ms=ms)
+    except ProviderError as exc:
+        if not adapter.simulated:
+            permanent = isinstance(exc, ProviderAuthError | ProviderPaymentRequired)
+            breaker.record_failure(name, f"{exc.code}", permanent=permanent)
+        ms = (time.monotonic() - started) * 1000
+        attempt = _attempt(name, "failed", f"{exc.code}: {exc.reason}", retries=budget.retries, ms=ms)
+        return SourceRun(adapter, attempt, ms=ms)
+    except Exception as exc:  # an adapter bug must not sink the job or the other sources
+        from social_analytics.observability import logger
+
+        logger.exception("adapter crashed", extra={"provider": name})
+        if not adapter.simulated:
+            breaker.record_failure(name, type(exc).__name__)
+        ms = (time.monotonic() - started) * 1000
+        return SourceRun(adapter, _attempt(name, "failed", f"internal error: {type(exc).__name__}", ms=ms), ms=ms)
+    if not adapter.simulated:
+        breaker.record_success(name)
+    ms = (time.monotonic() - started) * 1000
+    result.posts = result.posts[:limit]
+    notes = list(result.notes)
+    if budget.retries:
+        notes.insert(0, f"{budget.retries} retries ({', '.join(budget.retry_reasons)})")
+    attempt = _attempt(
+        name, "ok", "; ".join(notes) or ("" if result.posts else "no posts matched"),
+        posts=len(result.posts), retries=budget.retries, ms=ms,
+    )  # fmt: skip
+    cost = result.billable_items * PRICE_PER_POST_USD.get(name, 0.0)
+    return SourceRun(adapter, attempt, result=result, ms=ms, cost=cost)
+
+
+def _normalized_text(text: str) -> str:
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+def _native(post: Post) -> str:
+    native = post.id.split(":", 1)[1] if ":" in post.id else post.id
+    return native if "://" in native else ""
+
+
+def merge_posts(groups: Sequence[Sequence[Post]]) -> list[Post]:
+    """The posts of every source, newest first, without duplicates (see the module docstring); earlier groups win."""
+    seen_urls: set[str] = set()
+    seen_texts: set[tuple[str, str]] = set()
+    merged: list[Post] = []
+    for posts in groups:
+        for post in posts:
+            urls = {u for u in (post.url or "", _native(post)) if u}
+            text_key = (post.author.casefold(), _normalized_text(post.text)) if post.author else None
+            if urls & seen_urls or (text_key is not None and text_key in seen_texts):
+                continue
+            seen_urls |= urls
+            if text_key is not None:
+                seen_texts.add(text_key)
+            merged.append(post)
+    merged.sort(key=lambda p: p.created_at, reverse=True)
+    return merged
+
+
+async def fetch_fanout(
+    adapters: Sequence[SocialMediaAdapter],
+    query: str,
+    window: TimeWindow,
+    limit: int,
+    budget_seconds: float,
+    breaker: CircuitBreaker | None = None,
+    *,
+    cursors: Mapping[str, Cursor] | None = None,
+    simulate_when_empty: bool = False,
+    max_retries: int = 3,
+    base_delay: float = 0.5,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> FanoutOutcome:
+    """Every live adapter at once, then the simulated ones only if needed (see the module docstring). Never raises
+    for provider failures."""
+    breaker = breaker or default_breaker()
+    cursors = cursors or {}
+    deadline = clock() + budget_seconds
+    options = {
+        "max_retries": max_retries, "base_delay": base_delay, "request_timeout": request_timeout,
+        "clock": clock, "sleep": sleep,
+    }  # fmt: skip
+    live = [a for a in adapters if not a.simulated]
+    simulated = [a for a in adapters if a.simulated]
+    live_runs = await asyncio.gather(
+        *(fetch_source(a, query, window, limit, cursors.get(a.name), deadline, breaker, **options) for a in live)
+    )
+    answered = [run for run in live_runs if run.result is not None]
+    with_posts = [run for run in answered if run.result.posts]
+    sim_runs: list[SourceRun] = []
+    for adapter in simulated:
+        if with_posts:
+            reason = "live sources returned posts"
+        elif answered and not simulate_when_empty:
+            reason = f"{answered[0].name} answered with 0 posts"
+        else:
+            sim_runs.append(await fetch_source(adapter, query, window, limit, None, deadline, breaker, **options))
+            continue
+        sim_runs.append(SourceRun(adapter, _attempt(adapter.name, "skipped", reason)))
+    runs = [*live_runs, *sim_runs]
+    # Live and simulated never mix: simulated runs only when no live source returned a post.
+    producing = with_posts or [run for run in sim_runs if run.result is not None and run.result.posts]
+    posts = merge_posts([run.result.posts for run in producing])
+    kept: dict[str, int] = {}
+    for post in posts:
+        kept[post.provider] = kept.get(post.provider, 0) + 1
+
+    rows: list[dict] = []
+    estimates: list[dict] = []
+    for run in runs:
+        estimate = cov.source_estimate(run.result, window, limit) if run.result is not None else {}
+        fetched = len(run.result.posts) if run.result is not None else 0
+        in_result = run in producing
+        rows.append(
+            cov.row(
+                run.name, run.attempt["outcome"], ms=run.ms, cost=run.cost, reason=run.attempt["reason"],
+                estimate=estimate, posts=kept.get(run.name, 0) if in_result else 0, fetched=fetched, result=run.result,
+            )
+        )  # fmt: skip
+        estimates.append(estimate)
+    coverage, volume = cov.summarize(rows, estimates, len(posts), window)
+
+    names = [run.name for run in producing] or [run.name for run in answered]
+    is_simulated = any(run.adapter.simulated for run in producing) or any(p.provider == "simulated" for p in posts)
+    source = {
+        "provider": ",".join(names) if names else "none",
+        "simulated": is_simulated,
+        "attempts": [run.attempt for run in runs],
+        "providers": rows,
+        "fetched_at": isoformat_z(datetime.now(UTC)),
+        "cost_estimate_usd": round(sum(run.cost for run in runs), 6),
+    }
+    new_cursors = {run.name: dict(run.result.cursor) for run in answered if run.result.cursor}
+    by_source = {run.name: run.result.posts for run in answered}
+    return FanoutOutcome(
+        posts=posts, source=source, cursors=new_cursors, coverage=coverage, volume=volume, by_source=by_source
+    )
