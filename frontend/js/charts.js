@@ -194,7 +194,7 @@ export function timelineChart(result) {
   });
   const legend = document.getElementById("timeline-uncovered");
   const uncovered = flags.filter(Boolean).length;
-  const unit = byDay ? "days" : "hours";
+  const unit = byDay ? "daily buckets" : "hourly buckets";
   if (legend) {
     legend.hidden = !uncovered;
     document.getElementById("timeline-uncovered-text").textContent = uncovered

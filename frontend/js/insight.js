@@ -24,7 +24,8 @@ export function fmtDuration(millis) {
   if (minutes < 90) return `${Math.round(minutes)} minutes`;
   const hours = minutes / 60;
   if (hours < 72) {
-    const v = hours < 10 ? Math.round(hours * 10) / 10 : Math.round(hours);
+    const whole = Math.abs(hours - Math.round(hours)) < 0.05;
+    const v = whole ? Math.round(hours) : Math.round(hours * 10) / 10;
     return `${v} ${v === 1 ? "hour" : "hours"}`;
   }
   const days = Math.round((hours / 24) * 10) / 10;
@@ -96,7 +97,8 @@ export function coverageSentence(result) {
   } else if (!cov.complete && observed) {
     tail = "; the volume beyond the limit is not estimated in this result";
   }
-  return { basis, text: `${head}${tail}.` };
+  const sim = result.source?.simulated ? "Simulated posts: " : "";
+  return { basis, text: `${sim}${head}${tail}.` };
 }
 
 export function renderCoverage(el, result) {
@@ -147,16 +149,25 @@ export function renderSources(tbody, note, result) {
       h(
         "tr",
         { dataset: { provider: r.provider || "", outcome } },
-        h("th", { scope: "row" }, r.provider || "?"),
+        h("th", { scope: "row" }, r.provider || "?", r.account ? h("span", { class: "cell-sub" }, ` as ${r.account}`) : null),
         h("td", {}, h("span", { class: `outcome outcome-${outcome}` }, outcome)),
-        h("td", { class: "num", dataset: { col: "posts" } }, fmtInt(r.posts)),
+        h(
+          "td",
+          { class: "num", dataset: { col: "posts" }, title: r.duplicates ? `${fmtInt(r.fetched)} fetched, ${fmtInt(r.duplicates)} duplicates of other sources' posts dropped` : null },
+          fmtInt(r.posts),
+          r.duplicates ? h("span", { class: "cell-sub" }, ` (${fmtInt(r.duplicates)} dup.)`) : null,
+        ),
         h("td", { class: "num", dataset: { col: "share" } }, total ? fmtPct((Number(r.posts) || 0) / total) : "—"),
         h("td", { class: "num" }, pct("positive")),
         h("td", { class: "num" }, pct("neutral")),
         h("td", { class: "num" }, pct("negative")),
         h("td", { class: "num" }, scored && typeof s.mean_compound === "number" ? fmtSigned(s.mean_compound) : "—"),
         h("td", { class: "span-cell" }, spanText(r)),
-        h("td", { class: "num" }, typeof r.posts_per_hour === "number" ? fmtApprox(r.posts_per_hour) : "—"),
+        h(
+          "td",
+          { class: "num", dataset: { col: "rate" } },
+          r.outcome === "ok" && typeof r.posts_per_hour === "number" ? `${fmtApprox(r.posts_per_hour)}${r.basis ? ` (${r.basis})` : ""}` : "—",
+        ),
         h("td", { class: "num" }, fetchBits.join(" · ") || "—"),
         h("td", { class: "reason" }, r.reason || (outcome === "ok" ? "" : "—")),
       ),
