@@ -4,8 +4,15 @@ Pure Python, no AWS: the worker, the scoring command and the benchmarks all call
 
 Decisions (see docs/ANALYTICS.md for the measurements behind them):
 
-* Sentiment is VADER on the raw text with the gap fixes in ``sentiment.py``; labels at compound >= 0.05
-  (positive) and <= -0.05 (negative).
+* Sentiment is the calibrated score of ``calibration.py`` (a fitted combination of VADER's lexicon features, on
+  the compound's -1..1 scale; ``vader_compound`` keeps VADER's own) with labels at +-0.02 on it (VADER's dead
+  zone translated to that scale).
+* Language per post (``languages.py``): posts in languages the scorer does not read are counted in
+  ``languages`` and ``sentiment.unscored``, kept in volume, terms, timeline post counts and samples, and left out
+  of label counts, means, intervals and term sentiment. ``languages`` (a list of codes) keeps only those posts.
+* ``sentiment.intervals``: 95 % Wilson intervals of the label shares over the scored posts (``intervals.py``).
+* ``top_terms[i].trend_score`` / ``trend_direction`` / ``significant`` and ``emerging_terms``: G-squared against
+  the previous result or the earlier half of the window (``trending.py``).
 * Identical texts (exact string equality: copies, reposts without an added comment) are scored and tokenized
   once; every post still counts (``posts_analyzed``, label counts, term counts and the timeline count each copy).
   ``duplicates_collapsed`` is the number of posts that reused another post's score.
@@ -26,13 +33,11 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from social_analytics.models import Post, TimeWindow, isoformat_z
-from social_analytics.service.sentiment import (
-    NEGATIVE_THRESHOLD,
-    POSITIVE_THRESHOLD,
-    label_for,
-    score_texts,
-)
-from social_analytics.service.sentiment import score_text as _score_text
+from social_analytics.service import trending
+from social_analytics.service.calibration import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, label_for, score_texts
+from social_analytics.service.calibration import score_text as _score_text
+from social_analytics.service.intervals import share_intervals
+from social_analytics.service.languages import is_scored, languages_of
 from social_analytics.service.terms import STOPWORDS, keyword_exclusions, tokenize
 
 __all__ = [
@@ -56,7 +61,7 @@ TOP_EXAMPLES = 5
 
 
 def score_text(text: str) -> dict:
-    """VADER scores of the raw text (never lowercased): ``{"neg", "neu", "pos", "compound", "label"}``."""
+    """Scores of the raw text (never lowercased): ``{"compound", "vader_compound", "pos", "neu", "neg", "label"}``."""
     return _score_text(text)
 
 
@@ -96,13 +101,22 @@ def analyze(
     window: TimeWindow,
     previous_result: dict | None = None,
     covered_from: datetime | None = None,
+    languages: list[str] | tuple[str, ...] | None = None,
 ) -> dict:
     """The result fields computed from posts (the job runner adds keyword, source, window and analyzed_at).
 
-    ``previous_result`` is the keyword's previous result, used only for ``top_terms[i].trend``.
+    ``previous_result`` is the keyword's previous result, used for ``top_terms[i].trend`` and the trend baseline.
+    ``languages`` (codes such as ``"en"``) keeps only posts in those languages; ``None`` keeps every post.
     """
     exclude = keyword_exclusions(keyword)
-    scores = score_texts(post.text for post in posts)  # one VADER call per distinct text
+    text_lang = languages_of(posts)
+    filtered_out = 0
+    if languages:
+        wanted = set(languages)
+        kept = [post for post in posts if text_lang[post.text] in wanted]
+        filtered_out, posts = len(posts) - len(kept), kept
+    scored_texts = {text for text, lang in text_lang.items() if is_scored(lang)}
+    scores = score_texts(post.text for post in posts)  # one scorer call per distinct text
 
     # Token lists are concatenated and counted once at the end (one C-level count instead of a call per text).
     words: list[str] = []
@@ -111,7 +125,8 @@ def analyze(
     cashtags: list[str] = []
     emoji: list[str] = []
     copies: Counter[str] = Counter(post.text for post in posts)
-    term_sets: list[tuple[frozenset[str], float, int]] = []  # (terms, compound, copies) per distinct text
+    term_sets: list[tuple[frozenset[str], float, int]] = []  # (terms, compound, copies) per scored distinct text
+    words_of: dict[str, list[str]] = {}
     text_tags: dict[str, list[str]] = {}  # hashtags found in each distinct text
     for text, n in copies.items():
         tokens = tokenize(text, exclude)
@@ -125,11 +140,14 @@ def analyze(
             emoji += tokens.emoji * n
         if tokens.hashtags:
             text_tags[text] = tokens.hashtags
-        term_sets.append((frozenset(tokens.words), scores[text]["compound"], n))
+        words_of[text] = tokens.words
+        if text in scored_texts:
+            term_sets.append((frozenset(tokens.words), scores[text]["compound"], n))
 
     step = 86400 if window.hours > 72 else 3600  # daily buckets for windows over three days, else hourly
     buckets: dict[int, list] = {}  # UTC epoch // step -> [posts, positive, neutral, negative, compound_sum]
     labels = {"positive": 0, "neutral": 0, "negative": 0}
+    per_lang: dict[str, list[int]] = {}  # lang -> [posts, scored]
     label_index = {"positive": 1, "neutral": 2, "negative": 3}
     hashtags: list[str] = []
     compound_sum = weighted_sum = weight_total = 0.0
@@ -137,11 +155,18 @@ def analyze(
     for post in posts:
         post_scores = scores[post.text]
         compound, label = post_scores["compound"], post_scores["label"]
-        labels[label] += 1
-        compound_sum += compound
-        weight = 1.0 + log1p(max(post.likes + post.reposts, 0))  # engagement_weight, inlined
-        weighted_sum += weight * compound
-        weight_total += weight
+        lang_count = per_lang.get(text_lang[post.text])
+        if lang_count is None:
+            lang_count = per_lang[text_lang[post.text]] = [0, 0]
+        lang_count[0] += 1
+        scored = post.text in scored_texts
+        if scored:
+            lang_count[1] += 1
+            labels[label] += 1
+            compound_sum += compound
+            weight = 1.0 + log1p(max(post.likes + post.reposts, 0))  # engagement_weight, inlined
+            weighted_sum += weight * compound
+            weight_total += weight
         if post.hashtags:
             hashtags += [t.casefold().lstrip("#") for t in post.hashtags]
         elif post.text in text_tags:
@@ -151,13 +176,18 @@ def analyze(
         if bucket is None:
             bucket = buckets[key] = [0, 0, 0, 0, 0.0]
         bucket[0] += 1
-        bucket[label_index[label]] += 1
-        bucket[4] += compound
+        if scored:
+            bucket[label_index[label]] += 1
+            bucket[4] += compound
 
     count = len(posts)
-    top_terms = _top_terms(Counter(words), term_sets, count, _previous_shares(previous_result))
+    scored_count = sum(labels.values())
+    word_counts = Counter(words)
+    top_terms = _top_terms(word_counts, term_sets, count, _previous_shares(previous_result))
+    emerging_terms, trend_baseline = _trends(top_terms, word_counts, len(words), posts, words_of, previous_result)
     newest_first = sorted(posts, key=lambda p: p.created_at, reverse=True)
-    top_positive, top_negative = _extremes(posts, scores)
+    top_positive, top_negative = _extremes([p for p in posts if p.text in scored_texts], scores)
+    views = {p.id: p for p in newest_first[:SAMPLE_SIZE]}
     return {
         "posts_analyzed": count,
         "distinct_texts": len(copies),
@@ -166,20 +196,63 @@ def analyze(
             "positive": labels["positive"],
             "neutral": labels["neutral"],
             "negative": labels["negative"],
-            "mean_compound": round(compound_sum / count, 4) if count else 0.0,
-            "weighted_mean_compound": round(weighted_sum / weight_total, 4) if count else 0.0,
+            "mean_compound": round(compound_sum / scored_count, 4) if scored_count else 0.0,
+            "weighted_mean_compound": round(weighted_sum / weight_total, 4) if scored_count else 0.0,
+            "scored": scored_count,
+            "unscored": count - scored_count,
+            "intervals": share_intervals(labels["positive"], labels["neutral"], labels["negative"]),
         },
+        "languages": [
+            {"lang": lang, "posts": n, "scored": scored}
+            for lang, (n, scored) in sorted(per_lang.items(), key=lambda item: (-item[1][0], item[0]))
+        ],
+        "language_filter": {"languages": sorted(set(languages)), "posts_left_out": filtered_out} if languages else None,
         "top_terms": top_terms,
+        "emerging_terms": emerging_terms,
+        "trend_baseline": trend_baseline,
+        "term_counts": _counted(word_counts, trending.TERM_COUNTS),
+        "term_tokens": len(words),
         "bigrams": _counted(Counter(bigrams), TOP_BIGRAMS),
         "hashtags": _counted(Counter(hashtags)),
         "mentions": _counted(Counter(mentions)),
         "cashtags": _counted(Counter(cashtags)),
         "emoji": _counted(Counter(emoji)),
         "timeline": _timeline(buckets, window, step, covered_from),
-        "top_positive": [post_view(p, scores[p.text]) for p in top_positive],
-        "top_negative": [post_view(p, scores[p.text]) for p in top_negative],
-        "posts": [post_view(p, scores[p.text]) for p in newest_first[:SAMPLE_SIZE]],
+        "top_positive": [_view(p, scores, text_lang, scored_texts) for p in top_positive],
+        "top_negative": [_view(p, scores, text_lang, scored_texts) for p in top_negative],
+        "posts": [_view(p, scores, text_lang, scored_texts) for p in views.values()],
     }
+
+
+def _view(post: Post, scores: dict[str, dict], text_lang: dict[str, str], scored_texts: set[str]) -> dict:
+    view = post_view(post, scores[post.text])
+    view["lang"] = text_lang[post.text]
+    view["scored"] = post.text in scored_texts
+    return view
+
+
+def _trends(
+    top_terms: list[dict],
+    words: Counter[str],
+    tokens: int,
+    posts: list[Post],
+    words_of: dict[str, list[str]],
+    previous_result: dict | None,
+) -> tuple[list[dict], str | None]:
+    """Adds the G-squared trend fields to ``top_terms``; returns ``(emerging_terms, trend_baseline)``."""
+    history = trending.baseline_from_history(previous_result, tokens / len(posts) if posts else 0.0)
+    if history is not None:
+        counts, baseline_tokens, floor = history
+        _, emerging = trending.annotate(top_terms, words, tokens, counts, baseline_tokens, floor)
+        return emerging, "history"
+    halves = trending.window_halves(posts, words_of)
+    if halves is not None:
+        late, late_tokens, early, early_tokens = halves
+        _, emerging = trending.annotate(top_terms, late, late_tokens, early, early_tokens)
+        return emerging, "window"
+    for item in top_terms:
+        item.update(trend_score=0.0, trend_direction="flat", significant=False)
+    return [], None
 
 
 def _top_terms(
@@ -256,7 +329,7 @@ def _timeline(
                 "positive": positive,
                 "neutral": neutral,
                 "negative": negative,
-                "mean_compound": round(compound_sum / posts, 4) if posts else 0.0,
+                "mean_compound": round(compound_sum / scored, 4) if (scored := positive + neutral + negative) else 0.0,
                 "covered": covered_epoch is None or (key + 1) * step > covered_epoch,
             }
         )

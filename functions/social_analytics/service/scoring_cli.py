@@ -1,8 +1,11 @@
-"""Score your own texts: JSON Lines ``{"id", "text"}`` on stdin -> ``{"id", "compound", "pos", "neu", "neg", "label"}``.
+"""Score your own texts: JSON Lines ``{"id", "text"}`` on stdin -> ``{"id", "compound", "vader_compound", "pos", "neu",
+"neg", "label", "lang"}``.
 
 Run: ``make -s score < texts.jsonl`` (or ``PYTHONPATH=functions .venv/bin/python -m
 social_analytics.service.scoring_cli``). Scores come from the same code the worker runs
-(``sentiment.score_texts``: VADER plus the emoji/entity/long-text fixes), identical texts scored once.
+(``calibration.score_texts``: the calibrated score over VADER with its emoji/entity/long-text fixes), identical
+texts scored once. ``lang`` is the detected language (``languages.detect``); every line is scored whatever its
+language (the worker leaves unsupported languages out of its shares; here you see the score and decide).
 A line that is not a JSON object, or has no non-empty string ``text``, is reported on stderr with its line
 number and skipped; the other lines are still scored, in input order. Blank lines are ignored.
 Exit status: 0 when every line was scored, 1 when some were skipped.
@@ -14,9 +17,10 @@ import json
 import sys
 from typing import TextIO
 
-from social_analytics.service.sentiment import score_texts
+from social_analytics.service.calibration import score_texts
+from social_analytics.service.languages import detect
 
-FIELDS = ("compound", "pos", "neu", "neg", "label")
+FIELDS = ("compound", "vader_compound", "pos", "neu", "neg", "label")
 
 
 def run(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -42,9 +46,11 @@ def run(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             continue
         items.append((record.get("id", number), text))
     scores = score_texts(text for _, text in items)
+    langs = {text: detect(text) for text in scores}
     for item_id, text in items:
         scored = scores[text]
-        stdout.write(json.dumps({"id": item_id, **{k: scored[k] for k in FIELDS}}, ensure_ascii=False) + "\n")
+        line = {"id": item_id, **{k: scored[k] for k in FIELDS}, "lang": langs[text]}
+        stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     stdout.flush()
     return 1 if errors else 0
 

@@ -143,6 +143,10 @@ def analyzer():
             has already replaced every emoji, so we go straight to the scoring. The word list carries its
             lowercase form (``_Words``) so the negation and idiom checks need not rebuild it for every word.
             """
+            return self.score_valence(self.valences(text)[0], text)
+
+        def valences(self, text: str) -> tuple[list, list[str]]:
+            """VADER's per-word valences of a prepared text (after its "but" rule), and the words they belong to."""
             sentitext = vs.SentiText(text)
             words = sentitext.words_and_emoticons = _Words(sentitext.words_and_emoticons)
             lowered = words.lowered
@@ -154,8 +158,22 @@ def analyzer():
                     sentiments.append(0)
                     continue
                 sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
-            sentiments = self._but_check(words, sentiments)
-            return self.score_valence(sentiments, text)
+            return self._but_check(words, sentiments), words
+
+        def scored_parts(self, text: str) -> list[tuple[dict, list, list[str], str]]:
+            """``(scores, valences, words, part)`` per part VADER scores: the whole text, or each sentence of a long
+            text (as ``polarity_scores`` splits it). The calibrated scorer reads its features from these."""
+            text = self.prepare(text)
+            parts = [text]
+            if LONG_TEXT_WORDS and text.count(" ") >= LONG_TEXT_WORDS:
+                sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+                if len(sentences) > 1:
+                    parts = sentences
+            out = []
+            for part in parts:
+                valences, words = self.valences(part)
+                out.append((self.score_valence(valences, part), valences, words, part))
+            return out
 
         # The methods below are the package's (3.3.2, MIT licence) with the same logic, reading the
         # precomputed lowercase words instead of lowercasing words (or the whole text) again on every call.

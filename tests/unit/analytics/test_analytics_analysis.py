@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from social_analytics.models import Post, TimeWindow
-from social_analytics.service import analysis, sentiment
+from social_analytics.service import analysis, calibration, sentiment
 
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
 WINDOW = TimeWindow.last_hours(6, NOW)
@@ -39,7 +39,11 @@ def test_keeps_every_contract_key_and_adds_the_new_ones():
 
     assert {"posts_analyzed", "sentiment", "top_terms", "hashtags", "timeline", "posts"} <= set(result)
     assert {"positive", "neutral", "negative", "mean_compound", "weighted_mean_compound"} <= set(result["sentiment"])
-    assert {"term", "count", "share", "sentiment", "trend"} == set(result["top_terms"][0])
+    assert {"term", "count", "share", "sentiment", "trend", "trend_score", "trend_direction", "significant"} == set(
+        result["top_terms"][0]
+    )
+    assert {"languages", "emerging_terms", "trend_baseline"} <= set(result)
+    assert {"unscored", "intervals"} <= set(result["sentiment"])
     assert {"bigrams", "mentions", "cashtags", "top_positive", "top_negative", "duplicates_collapsed"} <= set(result)
     sample = result["posts"][0]
     assert {"id", "text", "author", "created_at", "url", "compound", "label", "likes", "reposts"} <= set(sample)
@@ -48,8 +52,8 @@ def test_keeps_every_contract_key_and_adds_the_new_ones():
 
 def test_copies_are_scored_once_but_every_post_counts(monkeypatch):
     calls = []
-    original = sentiment.analyzer().polarity_scores
-    monkeypatch.setattr(sentiment.analyzer(), "polarity_scores", lambda t: calls.append(t) or original(t))
+    original = sentiment.analyzer().scored_parts
+    monkeypatch.setattr(sentiment.analyzer(), "scored_parts", lambda t: calls.append(t) or original(t))
 
     result = analysis.analyze(POSTS, "serverless", WINDOW)
 
@@ -66,7 +70,7 @@ def test_copies_are_scored_once_but_every_post_counts(monkeypatch):
 
 def test_mean_and_engagement_weighted_mean():
     result = analysis.analyze(POSTS, "serverless", WINDOW)
-    compounds = [sentiment.score_text(p.text)["compound"] for p in POSTS]
+    compounds = [calibration.score_text(p.text)["compound"] for p in POSTS]
     weights = [1 + math.log1p(p.likes + p.reposts) for p in POSTS]
 
     assert result["sentiment"]["mean_compound"] == pytest.approx(sum(compounds) / 5, abs=1e-4)
@@ -82,7 +86,7 @@ def test_terms_carry_share_sentiment_and_no_keyword():
     assert "serverless" not in terms
     assert terms["cold"]["count"] == 2
     assert terms["cold"]["share"] == pytest.approx(0.4)
-    negative = [sentiment.score_text(POSTS[i].text)["compound"] for i in (2, 4)]
+    negative = [calibration.score_text(POSTS[i].text)["compound"] for i in (2, 4)]
     assert terms["cold"]["sentiment"] == pytest.approx(sum(negative) / 2, abs=1e-4)
     assert terms["love"]["sentiment"] > 0.5
     assert terms["cold"]["trend"] is None  # no previous result

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from social_analytics.service import scoring_cli
-from social_analytics.service.sentiment import score_text
+from social_analytics.service.calibration import score_text
+from social_analytics.service.sentiment import score_text as vader_score_text
 
 REPO = Path(__file__).resolve().parents[3]
 INPUT = '{"id": 1, "text": "I love it ❤️"}\nnot json\n\n{"id": 3}\n[1, 2]\n{"id": "b", "text": "awful &amp; slow"}\n'
@@ -23,8 +24,10 @@ def test_scores_good_lines_and_reports_bad_ones():
 
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["id"] for line in lines] == [1, "b"]
-    assert set(lines[0]) == {"id", "compound", "pos", "neu", "neg", "label"}
-    assert lines[0]["compound"] == score_text("I love it ❤️")["compound"] == 0.8555
+    assert set(lines[0]) == {"id", "compound", "vader_compound", "pos", "neu", "neg", "label", "lang"}
+    assert lines[0]["compound"] == score_text("I love it ❤️")["compound"]  # the calibrated score
+    assert lines[0]["vader_compound"] == vader_score_text("I love it ❤️")["compound"] == 0.8555
+    assert lines[0]["lang"] == "en"
     assert lines[1]["label"] == "negative"
     assert err.getvalue().splitlines() == [
         "line 2: not JSON (Expecting value)",
@@ -47,5 +50,16 @@ def test_runs_as_a_module_like_the_make_target():
     )
 
     assert done.returncode == 0, done.stderr
-    expected = {k: score_text("great")[k] for k in ("compound", "pos", "neu", "neg", "label")}
-    assert json.loads(done.stdout) == {"id": "x", **expected}
+    expected = {k: score_text("great")[k] for k in ("compound", "vader_compound", "pos", "neu", "neg", "label")}
+    assert json.loads(done.stdout) == {"id": "x", **expected, "lang": "en"}
+
+
+def test_scores_every_line_and_tags_its_language():
+    out, err = io.StringIO(), io.StringIO()
+    lines = ['{"id": 1, "text": "Das ist wirklich nicht gut, ich bin enttäuscht"}', '{"id": 2, "text": "so good"}']
+
+    status = scoring_cli.run(io.StringIO("\n".join(lines) + "\n"), out, err)
+
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["id"], r["lang"]) for r in rows] == [(1, "de"), (2, "en")]
+    assert status == 0

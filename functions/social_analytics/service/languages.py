@@ -1,0 +1,115 @@
+"""The language of each post: the provider's tag when it sent one, else an offline detector.
+
+* **Provider first.** X, Bluesky, Mastodon and Lemmy tag posts (``lang``, ``langs``, ``language``); the adapters put
+  it in ``Post.language``. A tag is reduced to its primary subtag, lowercase (``en-US`` -> ``en``).
+* **English fast path.** Detectors read character n-grams and are unreliable on a handful of words ("Bad santa
+  BAD" comes out Somali). A text whose letters are ASCII and at least ``ENGLISH_SHARE`` of whose words are English
+  function words or VADER lexicon words is English without asking the detector. This also keeps detection cheap:
+  most English posts never reach it.
+* **Detector: py3langid** (BSD-3-Clause, its model ships inside the wheel: no download at run time; numpy is its
+  only dependency). Loaded lazily on the first text that needs it (about 0.5 s, once per worker container; the API
+  function never imports it). Its normalized probability must reach ``MIN_CONFIDENCE``, else the post is ``und``.
+* **No letters at all** (emoji, links, numbers only): ``und`` as well.
+
+Scored languages: VADER reads English, and emoji and emoticons in any text; ``und`` posts carry no other
+language's words, so they are scored too (an emoji-only post is often the clearest sentiment there is). Every other
+language is counted but not scored. See docs/ANALYTICS.md for the measured rates.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import cache
+
+UNDETERMINED = "und"
+SCORED_LANGUAGES = frozenset({"en", UNDETERMINED})
+ENGLISH_SHARE = 0.5
+MIN_CONFIDENCE = 0.5
+
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|[@#$]\w+|&\w+;", re.IGNORECASE)
+_LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_].*)?$")
+_lock = threading.Lock()
+
+
+def normalize_tag(value: object) -> str | None:
+    """``"en-US"`` -> ``"en"``; a list (Bluesky ``langs``) gives its first valid tag; anything else ``None``."""
+    if isinstance(value, list | tuple):
+        for item in value:
+            tag = normalize_tag(item)
+            if tag:
+                return tag
+        return None
+    if not isinstance(value, str) or not _LANG_TAG.match(value.strip()):
+        return None
+    return re.split(r"[-_]", value.strip(), maxsplit=1)[0].lower()
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    from social_analytics.service.sentiment import raw_analyzer
+    from social_analytics.service.terms import STOPWORDS
+
+    lexicon = {w for w in raw_analyzer().lexicon if w.isalpha()}
+    return frozenset(STOPWORDS | lexicon | _COMMON_ENGLISH)
+
+
+@cache
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect(text: str) -> str:
+    """The language code of one text (ISO 639-1 where it has one), or ``"und"``."""
+    cleaned = _NOISE.sub(" ", text)
+    words = _WORDS.findall(cleaned.lower())
+    if not words:
+        return UNDETERMINED
+    if cleaned.isascii():
+        english = _english_words()
+        if sum(w in english for w in words) >= ENGLISH_SHARE * len(words):
+            return "en"
+    with _lock:  # the identifier reuses numpy buffers; the worker may call from several threads
+        lang, confidence = _identifier().classify(cleaned)
+    return lang if confidence >= MIN_CONFIDENCE else UNDETERMINED
+
+
+def languages_of(posts: Iterable) -> dict[str, str]:
+    """Language per distinct text: the first provider tag seen for that text, else ``detect``."""
+    found: dict[str, str] = {}
+    pending: list[str] = []
+    for post in posts:
+        if post.text in found:
+            continue
+        tag = normalize_tag(getattr(post, "language", None))
+        if tag:
+            found[post.text] = tag
+        else:
+            pending.append(post.text)
+    for text in pending:
+        if text not in found:
+            found[text] = detect(text)
+    return found
+
+
+def is_scored(lang: str) -> bool:
+    return lang in SCORED_LANGUAGES
+
+
+# Frequent English words that are neither stopwords nor VADER lexicon entries.
+_COMMON_ENGLISH_TEXT = """
+    time day year today tomorrow tonight night morning week weekend people man woman men women guy guys girl girls
+    boy kid kids baby mom dad family friend friends home house work job school class game team show movie film
+    music song video phone car money world life way thing things something nothing everything everyone anyone
+    someone lol omg new old first last next back right left little big long good make made know think see look
+    want go going come came take said say tell told feel felt need show watch watching play playing read reading
+    call wait try trying start end keep let put give gave use using find found live living love ever never now
+    well yes yeah hey hi hello oh ok okay please thanks thank name place part story book news city country state
+    water food coffee lunch dinner breakfast hour hours minute minutes second seconds month months years days
+    weeks tweet twitter post follow followers watch episode season character characters director actor actors
+    performance plot script scene scenes picture pictures cast audience screen comedy drama thriller series"""
+_COMMON_ENGLISH = frozenset(_COMMON_ENGLISH_TEXT.split())
