@@ -185,8 +185,9 @@ let languageNames = null;
 function languageName(code) {
   try {
     languageNames ??= new Intl.DisplayNames(undefined, { type: "language" });
-    const name = code && code !== "und" ? languageNames.of(code) : null;
-    return name && name !== code ? name : code === "und" || !code ? "unknown language" : code;
+    if (!code || code === "und") return "undetermined (no words to tell)";
+    const name = languageNames.of(code);
+    return name && name !== code ? name : code;
   } catch {
     return code || "unknown language";
   }

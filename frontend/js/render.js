@@ -209,7 +209,9 @@ export function renderTrendExtras(note, wrap, ul, result) {
           ? "the earlier part of this window (no history yet)"
           : "no baseline (nothing to compare with)";
     const movers = terms.filter((t) => t.significant).length;
-    note.textContent = `Trend: each term's rate against ${against}, log-likelihood G²; ▲/▼ marks only the ${movers} significant ${movers === 1 ? "mover" : "movers"}, other terms show their G² without a flag.`;
+    note.textContent =
+      `Trend: each term's rate against ${against}, log-likelihood G² (significant: G² ≥ 3.84, p < 0.05, and at least 5 mentions); ` +
+      `▲/▼ marks only the ${movers} significant ${movers === 1 ? "mover" : "movers"}, other terms show their G² without a flag.`;
   } else if (terms.some((t) => typeof t.trend === "number")) {
     note.textContent = "Trend: share change against the previous result, untested (this result has no significance test).";
   } else {
