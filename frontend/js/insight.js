@@ -98,7 +98,10 @@ export function coverageSentence(result) {
     tail = "; the volume beyond the limit is not estimated in this result";
   }
   const sim = result.source?.simulated ? "Simulated posts: " : "";
-  return { basis, text: `${sim}${head}${tail}.` };
+  const missing = Array.isArray(vol?.sources_missing) && vol.sources_missing.length
+    ? ` Not counted: ${vol.sources_missing.join(", ")} (failed or skipped, see Sources).`
+    : "";
+  return { basis, text: `${sim}${head}${tail}.${missing}` };
 }
 
 export function renderCoverage(el, result) {
