@@ -61,6 +61,9 @@ export function coverageSentence(result) {
   const windowMs = windowMillis(result);
   const windowText = fmtDuration(windowMs);
   const posts = `${fmtInt(observed)} ${observed === 1 ? "post" : "posts"}`;
+  if (!cov && result.source?.provider === "import") {
+    return { basis: "", text: `${posts} imported from an upload, spanning ${windowText} (the times of the posts in the file).` };
+  }
   if (!cov) {
     return {
       basis: "",
@@ -177,7 +180,9 @@ export function renderSources(tbody, note, result) {
     );
   }
   const ok = rows.filter((r) => r.outcome === "ok").length;
-  note.textContent = derived
+  note.textContent = derived && result.source?.provider === "import"
+    ? "Imported posts: one source, the uploaded file."
+    : derived
     ? `This result came from one source (${result.source?.provider || "unknown"}); it predates the per-source breakdown, so only the sources tried are listed.`
     : `${ok} of ${rows.length} sources answered · shares are of the ${fmtInt(total)} posts in this result · sentiment shares are of each source's scored posts.`;
 }

@@ -245,9 +245,12 @@ export function renderTags(ul, items, prefix = "") {
   }
 }
 
+/** A post in a language the scorer does not read has no sentiment label (it is not neutral). */
+const postLabel = (p) => (p.scored === false ? "unscored" : p.label || labelOf(Number(p.compound || 0)));
+
 export function postItem(post, { compact = false } = {}) {
   const compound = Number(post.compound || 0);
-  const label = post.label || labelOf(compound);
+  const label = postLabel(post);
   const url = safeUrl(post.url);
   const meta = h(
     "div",
@@ -255,19 +258,22 @@ export function postItem(post, { compact = false } = {}) {
     h("span", { class: "post-author" }, post.author || "unknown"),
     h("time", { datetime: post.created_at || "", title: fmtTime(post.created_at) }, relTime(post.created_at)),
     compact ? null : h("span", { class: "post-eng", title: "Likes and reposts" }, `♥ ${fmtInt(post.likes)} · ⟲ ${fmtInt(post.reposts)}`),
+    post.lang && post.lang !== "en" ? h("span", { class: "post-lang", title: "Language of the post" }, post.lang) : null,
     url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer nofollow", class: "post-link" }, "Open original", h("span", { class: "sr-only" }, ` post by ${post.author || "unknown"}`)) : null,
   );
   return h(
     "li",
     { class: `post post-${label}`, dataset: { label, postId: post.id || "" } },
-    h("span", { class: `score score-${label}`, title: `Compound ${fmtSigned(compound)} (${label})` }, fmtSigned(compound), h("span", { class: "sr-only" }, ` ${label}`)),
+    label === "unscored"
+      ? h("span", { class: "score score-unscored", title: `Not scored: the scorer does not read this language (${post.lang || "unknown"})` }, "n/s", h("span", { class: "sr-only" }, " not scored"))
+      : h("span", { class: `score score-${label}`, title: `Compound ${fmtSigned(compound)} (${label})` }, fmtSigned(compound), h("span", { class: "sr-only" }, ` ${label}`)),
     h("div", { class: "post-body" }, h("p", { class: "post-text" }, post.text || ""), meta),
   );
 }
 
 export function renderPosts(ol, posts, { filter = "all", compact = false, emptyText = "No posts." } = {}) {
   clear(ol);
-  const list = (posts || []).filter((p) => filter === "all" || (p.label || labelOf(p.compound)) === filter);
+  const list = (posts || []).filter((p) => filter === "all" || postLabel(p) === filter);
   if (!list.length) {
     ol.append(h("li", { class: "muted empty-inline" }, emptyText));
     return;

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from dashboard_helpers import poll
+from dashboard_helpers import poll, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +92,15 @@ def test_unscored_languages_and_intervals(page, dashboard_url):
         assert li.get_attribute("data-scored") == str(item["scored"])
     assert f"{scored} scored, {s['unscored']} not scored" in page.locator("[data-kpi=posts] .kpi-sub").inner_text()
 
+    # Unscored posts stay in the sample, marked as not scored (not neutral).
+    unscored = page.locator("#posts > li.post[data-label=unscored]")
+    assert unscored.count() == len(GERMAN) + len(JAPANESE) == sum(p.get("scored") is False for p in result["posts"])
+    assert unscored.first.locator(".score").inner_text().startswith("n/s")
+    page.click(".filter .seg[data-filter=neutral]")
+    assert page.locator("#posts > li.post[data-label=unscored]").count() == 0
+    page.click(".filter .seg[data-filter=all]")
+    assert run_axe(page, dashboard_url) == []  # language list, interval ranges, unscored badges
+
     # Shares are of the scored posts, each with its 95 % interval as text and as a range.
     intervals = s["intervals"]
     assert intervals["n"] == scored
@@ -159,3 +168,4 @@ def test_terms_sort_and_flag_only_significant_movers(page, dashboard_url):
     emerging = page.locator("#emerging li")
     assert page.locator("#emerging-wrap").is_visible()
     assert [e.get_attribute("data-term") for e in emerging.all()] == [e["term"] for e in result["emerging_terms"]]
+    assert run_axe(page, dashboard_url) == []  # sort buttons, flags, emerging list
