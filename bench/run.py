@@ -373,6 +373,24 @@ def fetch_rows(table: Table) -> None:
             table.add("fetch", metric.replace("_", " "), value, "")
 
 
+def fanout_rows(table: Table, quick: bool) -> None:
+    print("fan-out bench (bench/fanout_bench.py)", flush=True)
+    try:
+        from bench import fanout_bench
+
+        rows = fanout_bench.main(runs=3 if quick else fanout_bench.RUNS)
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("fan-out", "fan-out bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        metric, value = row["metric"], row["value"]
+        if metric == "five_over_one_ratio":
+            ok = value <= fanout_bench.TARGET
+            table.add("fan-out", "submit-to-done 5 sources / 1 (300 ms/page)", value, "ratio", "<= 1.3", "", ok)
+        else:
+            table.add("fan-out", metric.replace("_", " "), value, "s")
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -398,6 +416,7 @@ def main() -> None:
         stack_figures(table, args.quick, log)
     analytics_rows(table)
     fetch_rows(table)
+    fanout_rows(table, args.quick)
     table.print()
     (ARTIFACTS / "bench.json").write_text(
         json.dumps({"machine": machine(), "at": time.time(), "rows": table.rows}, indent=1)

@@ -46,6 +46,8 @@ def test_an_uploaded_jsonl_file_is_queued_and_analyzed(aws, call_api, queue_mess
     _, job = call_api("GET", created["status_url"])
     assert job["status"] == "done" and job["result"]["posts_analyzed"] == 30
     assert job["result"]["import"]["rejected"] == 1 and job["result"]["source"]["provider"] == "import"
+    assert job["result"]["volume"]["basis"] == "complete" and job["result"]["volume"]["estimated_posts_in_window"] == 30
+    assert all(bucket["covered"] for bucket in job["result"]["timeline"])
 
 
 def test_an_upload_over_the_cap_fails_the_job(aws, call_api, queue_messages, lambda_context, monkeypatch):

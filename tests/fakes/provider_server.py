@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 (port 0) serving SocialData-, X-, Bluesky- and Mastodon-shaped endpoints.
+"""A real HTTP server on 127.0.0.1 (port 0) serving SocialData-, X-, Bluesky-, Mastodon-, Hacker News (Algolia) and
+Lemmy-shaped endpoints.
 
     with FakeProviderServer(page_delay=0.2) as fake:
         env = fake.env()                       # SOCIALDATA_BASE_URL, X_API_BASE_URL, ..., credentials
@@ -7,12 +8,16 @@
         fake.requests["socialdata"]            # how many requests each route received
 
 Routes (names used by ``script`` and ``requests``): ``socialdata``, ``x``, ``bluesky.createSession``,
-``bluesky.refreshSession``, ``bluesky.search``, ``mastodon``. Scripted replies are served first, in order, then the
-route's normal behaviour. A ``Reply`` may be a status with a JSON or raw body, headers, a delay, or ``hang=True``
-(never answers until the server stops). ``page_delay`` is added to every search page.
+``bluesky.refreshSession``, ``bluesky.search``, ``mastodon``, ``mastodon.search`` (``/api/v2/search``, needs
+``MASTODON_TOKEN``), ``mastodon.trends`` (``/api/v1/trends/tags``; ``trending`` maps a tag to its per-day uses),
+``hackernews`` (``/api/v1/search_by_date``), ``lemmy`` (``/lemmy/<name>/api/v3/search``). Scripted replies are
+served first, in order, then the route's normal behaviour. A ``Reply`` may be a status with a JSON or raw body,
+headers, a delay, or ``hang=True`` (never answers until the server stops). ``page_delay`` is added to every search
+page.
 
-Data: ``posts`` generated posts per provider, newest first, one a minute back from start. Mastodon instances are
-served under ``/mastodon/<name>`` and overlap by half (same ``uri``), to exercise deduplication.
+Data: ``posts`` generated posts per provider, newest first, one every ``minutes_between`` minutes back from start.
+Mastodon instances are served under ``/mastodon/<name>`` and Lemmy instances under ``/lemmy/<name>``; neighbours
+overlap by half (same ``uri`` / ``ap_id``), to exercise deduplication.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ SOCIALDATA_KEY = "sd-test-key"
 X_TOKEN = "x-test-token"
 BLUESKY_HANDLE = "tester.bsky.social"
 BLUESKY_PASSWORD = "app-pass-1234"
+MASTODON_TOKEN = "masto-user-token"
 WORDS = ["great", "awful", "love", "hate", "fine", "launch", "bug", "fast", "slow", "happy"]
 
 
@@ -63,8 +69,13 @@ class FakeProviderServer:
         page_delay: float = 0.0,
         mastodon_instances: tuple[str, ...] = ("alpha", "beta"),
         keyword: str = "serverless",
+        minutes_between: float = 1.0,
+        lemmy_instances: tuple[str, ...] = ("one", "two"),
     ) -> None:
         self.page_delay = page_delay
+        self.minutes_between = minutes_between
+        self.lemmy_instances = lemmy_instances
+        self.trending: dict[str, list[int]] = {}  # tag -> uses per day, today first (Mastodon trends)
         self.keyword = keyword
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.count = posts
@@ -128,6 +139,9 @@ class FakeProviderServer:
     def mastodon_url(self, name: str) -> str:
         return f"{self.base_url}/mastodon/{name}"
 
+    def lemmy_url(self, name: str) -> str:
+        return f"{self.base_url}/lemmy/{name}"
+
     def env(self) -> dict[str, str]:
         """Environment pointing every provider at this server, with working credentials."""
         return {
@@ -135,6 +149,8 @@ class FakeProviderServer:
             "X_API_BASE_URL": self.base_url,
             "BLUESKY_BASE_URL": self.base_url,
             "MASTODON_INSTANCES": ",".join(self.mastodon_url(n) for n in self.mastodon_instances),
+            "HACKERNEWS_BASE_URL": self.base_url,
+            "LEMMY_INSTANCES": ",".join(self.lemmy_url(n) for n in self.lemmy_instances),
             "SOCIALDATA_API_KEY": SOCIALDATA_KEY,
             "X_BEARER_TOKEN": X_TOKEN,
             "BLUESKY_HANDLE": BLUESKY_HANDLE,
@@ -153,7 +169,7 @@ class FakeProviderServer:
 
     # ------------------------------------------------------------------ data
     def _created(self, n: int) -> datetime:
-        return self.now - timedelta(minutes=n + 1)
+        return self.now - timedelta(minutes=(n + 1) * self.minutes_between)
 
     def _text(self, n: int) -> str:
         first, second = WORDS[n % len(WORDS)], WORDS[(n * 7) % len(WORDS)]
@@ -176,6 +192,14 @@ class FakeProviderServer:
             return "bluesky.search"
         if method == "GET" and re.fullmatch(r"/mastodon/[^/]+/api/v1/timelines/tag/[^/]+", path):
             return "mastodon"
+        if method == "GET" and re.fullmatch(r"/mastodon/[^/]+/api/v2/search", path):
+            return "mastodon.search"
+        if method == "GET" and re.fullmatch(r"/mastodon/[^/]+/api/v1/trends/tags", path):
+            return "mastodon.trends"
+        if method == "GET" and path == "/api/v1/search_by_date":
+            return "hackernews"
+        if method == "GET" and re.fullmatch(r"/lemmy/[^/]+/api/v3/search", path):
+            return "lemmy"
         return None
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -225,6 +249,14 @@ class FakeProviderServer:
             return self._x(query, auth)
         if route.startswith("bluesky."):
             return self._bluesky(route, query, auth, body)
+        if route == "mastodon.search":
+            return self._mastodon_search(path, query, auth)
+        if route == "mastodon.trends":
+            return self._mastodon_trends()
+        if route == "hackernews":
+            return self._hackernews(query)
+        if route == "lemmy":
+            return self._lemmy(path, query)
         return self._mastodon(path, query)
 
     # SocialData: {next_cursor, tweets}
@@ -392,3 +424,119 @@ class FakeProviderServer:
             for n in page
         ]
         return Reply(200, statuses)
+
+    def _status(self, n: int, index: int = 0) -> dict:
+        return {
+            "id": str(10_000_000 - n),
+            "uri": f"https://origin.example/users/u{n % 9}/statuses/{n}",
+            "url": f"https://origin.example/@u{n % 9}/{n}",
+            "created_at": _iso(self._created(n)),
+            "content": self._html(n),
+            "spoiler_text": "",
+            "language": "en",
+            "visibility": "public",
+            "sensitive": False,
+            "account": {"id": str(n % 9), "username": f"u{n % 9}", "acct": f"u{n % 9}@origin.example"},
+            "replies_count": n % 2,
+            "reblogs_count": n % 3,
+            "favourites_count": n % 11 + index,
+            "tags": [{"name": self.keyword, "url": "https://origin.example/tags/x"}],
+            "reblog": None,
+        }
+
+    # Mastodon full-text search: {accounts, statuses, hashtags}, user token required for statuses
+    def _mastodon_search(self, path: str, query: dict, auth: str) -> Reply:
+        if auth != f"Bearer {MASTODON_TOKEN}":
+            return Reply(200, {"accounts": [], "statuses": [], "hashtags": []})  # anonymous: no statuses
+        limit = min(40, int(query.get("limit", ["20"])[0]))
+        offset = int(query.get("offset", ["0"])[0])
+        # Search finds posts without the hashtag too: global posts beyond the hashtag timelines' range.
+        ns = list(range(self.count * 10, self.count * 10 + self.count))[offset : offset + limit]
+        statuses = [dict(self._status(n), tags=[]) for n in ns]
+        return Reply(200, {"accounts": [], "statuses": statuses, "hashtags": []})
+
+    # Mastodon trends: [Tag{name, url, history[{day, uses, accounts}]}]
+    def _mastodon_trends(self) -> Reply:
+        midnight = self.now.replace(hour=0, minute=0, second=0)
+        tags = [
+            {
+                "name": tag,
+                "url": f"https://origin.example/tags/{tag}",
+                "history": [
+                    {"day": str(int((midnight - timedelta(days=d)).timestamp())), "uses": str(u), "accounts": "1"}
+                    for d, u in enumerate(uses)
+                ],
+            }
+            for tag, uses in self.trending.items()
+        ]
+        return Reply(200, tags)
+
+    # Hacker News (Algolia search_by_date): {hits, nbHits, page, nbPages, hitsPerPage}
+    def _hackernews(self, query: dict) -> Reply:
+        filters = query.get("numericFilters", [""])[0]
+        bounds = re.findall(r"created_at_i(>=|>|<=|<)(\d+)", filters)
+        per_page = min(1000, int(query.get("hitsPerPage", ["20"])[0]))
+        page = int(query.get("page", ["0"])[0])
+
+        compare = {">=": int.__ge__, ">": int.__gt__, "<=": int.__le__, "<": int.__lt__}
+
+        def keep(n: int) -> bool:
+            at = int(self._created(n).timestamp())
+            return all(compare[op](at, int(value)) for op, value in bounds)
+
+        ns = [n for n in range(self.count) if keep(n)]
+        reachable = ns[:1000]  # Algolia serves about 1,000 hits per query
+        hits = []
+        for n in reachable[page * per_page : (page + 1) * per_page]:
+            created = self._created(n)
+            hit = {
+                "objectID": str(40_000_000 - n),
+                "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created_at_i": int(created.timestamp()),
+                "author": f"hn{n}",
+                "points": n % 7 if n % 3 == 0 else None,
+                "num_comments": n % 4 if n % 3 == 0 else None,
+                "_tags": ["story" if n % 3 == 0 else "comment", f"author_hn{n}"],
+            }
+            if n % 3 == 0:
+                hit.update(title=self._text(n), url=f"https://blog.example/{n}", story_text=None)
+            else:
+                hit.update(comment_text=f"<p>{self._text(n)}</p><p>&gt; quoted</p>", story_id=1, parent_id=1)
+            hits.append(hit)
+        pages = -(-len(reachable) // per_page) if per_page else 0
+        return Reply(200, {"hits": hits, "nbHits": len(ns), "page": page, "nbPages": pages, "hitsPerPage": per_page,
+                           "processingTimeMS": 1, "query": query.get("query", [""])[0]})  # fmt: skip
+
+    # Lemmy search: {type_, posts: [PostView], comments: [CommentView], communities, users}
+    def _lemmy(self, path: str, query: dict) -> Reply:
+        instance = path.split("/")[2]
+        if instance not in self.lemmy_instances:
+            return Reply(404, {"error": "not_found"})
+        index = self.lemmy_instances.index(instance)
+        first = index * self.count // 2
+        ns = list(range(first, first + self.count))
+        limit = min(50, int(query.get("limit", ["10"])[0]))
+        page = max(1, int(query.get("page", ["1"])[0]))
+        chunk = ns[(page - 1) * limit : page * limit]
+        posts, comments = [], []
+        for n in chunk:
+            created = self._created(n)
+            # Older Lemmy versions send `published` without a zone (UTC).
+            published = created.strftime("%Y-%m-%dT%H:%M:%S.000000") if n % 4 == 0 else _iso(created)
+            creator = {"id": n, "name": f"lemmer{n}", "actor_id": f"https://lemmy.example/u/lemmer{n}"}
+            if n % 2 == 0:
+                posts.append({
+                    "post": {"id": n, "name": self._text(n), "body": "details", "published": published,
+                             "ap_id": f"https://lemmy.example/post/{n}", "nsfw": False},
+                    "creator": creator, "community": {"name": "tech"},
+                    "counts": {"score": n % 9, "upvotes": n % 9, "downvotes": 0, "comments": n % 4,
+                               "published": published},
+                })  # fmt: skip
+            else:
+                comments.append({
+                    "comment": {"id": n, "content": self._text(n), "published": published,
+                                "ap_id": f"https://lemmy.example/comment/{n}"},
+                    "creator": creator, "post": {"id": 1, "name": "thread"},
+                    "counts": {"score": n % 5, "upvotes": n % 5, "downvotes": 0},
+                })  # fmt: skip
+        return Reply(200, {"type_": "All", "posts": posts, "comments": comments, "communities": [], "users": []})

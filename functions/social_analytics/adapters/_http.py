@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from social_analytics.adapters.base import (
     ProviderRateLimited,
     ProviderTimeout,
     ProviderUnavailable,
+    ProviderUnreachable,
 )
 from social_analytics.models import Post, TimeWindow
 
@@ -216,6 +218,8 @@ async def request_json(
             except httpx.TimeoutException as exc:
                 raise ProviderTimeout(f"{provider}: request timed out ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
+                if _name_not_resolved(exc):
+                    raise ProviderUnreachable(f"{provider}: host name does not resolve (no network?)") from None
                 raise ProviderUnavailable(f"{provider}: connection failed ({type(exc).__name__})") from None
             if response.status_code in ok_statuses:
                 return None, response
@@ -238,6 +242,18 @@ async def request_json(
             budget.retries += 1
             budget.retry_reasons.append(exc.code)
             await budget.sleep(wait)
+
+
+def _name_not_resolved(exc: BaseException) -> bool:
+    """True when a transport error comes from a DNS lookup failure (``socket.gaierror`` in its chain)."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @dataclass

@@ -141,6 +141,13 @@ class ProviderUnavailable(ProviderError):
     retryable = True
 
 
+class ProviderUnreachable(ProviderUnavailable):
+    """The host name does not resolve (no network, a wrong base URL): retrying within a job cannot help."""
+
+    code = "unreachable"
+    retryable = False
+
+
 class ProviderTimeout(ProviderError):
     code = "timeout"
     retryable = True

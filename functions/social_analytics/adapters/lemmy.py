@@ -129,6 +129,7 @@ class LemmyAdapter:
             views = [*(body.get("posts") or []), *(body.get("comments") or [])]
             if not views:
                 return posts, items, True, ""
+            last_page = len(body.get("posts") or []) < PAGE_SIZE and len(body.get("comments") or []) < PAGE_SIZE
             items += len(views)
             oldest = None
             for view in views:
@@ -138,10 +139,10 @@ class LemmyAdapter:
                 oldest = post.created_at if oldest is None else min(oldest, post.created_at)
                 if lower <= post.created_at < window.end and (post.created_at > lower or lower == window.start):
                     posts.append(post)
-            if oldest is not None and oldest < lower:
-                return posts, items, True, ""
             if len(posts) >= limit:
                 return posts, items, False, ""
+            if last_page or (oldest is not None and oldest < lower):
+                return posts, items, True, ""
         return posts, items, False, f"stopped at the {MAX_PAGES}-page cap"
 
     def _to_post(self, view: Any) -> Post | None:

@@ -228,14 +228,24 @@ class MastodonAdapter:
         """Where the hashtag trends, its per-day ``uses`` (``/api/v1/trends/tags``) prorated over the window: the
         largest instance figure (each instance counts the posts it knows, and they overlap). None elsewhere."""
         best: tuple[int, str] | None = None
-        for instance in self._instances:
-            try:
-                body, _ = await request_json(
-                    self._client, "GET", f"{instance}/api/v1/trends/tags", provider=f"mastodon {_host(instance)}",
-                    budget=budget, params={"limit": "20"},
-                )  # fmt: skip
-            except ProviderError:
+        calls = [
+            request_json(
+                self._client,
+                "GET",
+                f"{instance}/api/v1/trends/tags",
+                provider=f"mastodon {_host(instance)}",
+                budget=budget,
+                params={"limit": "20"},
+            )
+            for instance in self._instances
+        ]
+        answers = await asyncio.gather(*calls, return_exceptions=True)
+        for instance, answer in zip(self._instances, answers, strict=True):
+            if isinstance(answer, ProviderError):
                 continue
+            if isinstance(answer, BaseException):
+                raise answer
+            body = answer[0]
             for entry in body if isinstance(body, list) else []:
                 if not isinstance(entry, dict) or str(entry.get("name") or "").casefold() != tag:
                     continue

@@ -204,9 +204,9 @@ async def fetch_fanout(
     with_posts = [run for run in answered if run.result.posts]
     sim_runs: list[SourceRun] = []
     for adapter in simulated:
-        if with_posts:
-            reason = "live sources returned posts"
-        elif answered and not simulate_when_empty:
+        if with_posts:  # not tried at all (as in a chain that stopped at its first answer): no attempt recorded
+            continue
+        if answered and not simulate_when_empty:
             reason = f"{answered[0].name} answered with 0 posts"
         else:
             sim_runs.append(await fetch_source(adapter, query, window, limit, None, deadline, breaker, **options))

@@ -326,8 +326,9 @@ def build_adapters(
     *,
     session_store: Any = None,
 ) -> list[SocialMediaAdapter]:
-    """The chain for a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
-    default order. A named provider without credentials becomes an ``UnconfiguredAdapter`` (recorded as skipped).
+    """The sources of a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
+    default set. A named provider without credentials, or outside an explicit ``PROVIDERS``, becomes an
+    ``UnconfiguredAdapter`` (recorded as skipped).
     The Bluesky session manager is cached per (client, base URL, handle, store), so jobs share one login.
 
     Raises ``ValueError`` for an unknown provider name.
@@ -339,7 +340,10 @@ def build_adapters(
     creds = config.credentials
     chain: list[SocialMediaAdapter] = []
     for name in dict.fromkeys(names):
-        if name == "socialdata":
+        if provider_names and config.providers and name not in config.providers:
+            # PROVIDERS set explicitly is the deployment's allow-list: a job may choose among it, never beyond.
+            chain.append(UnconfiguredAdapter(name, f"{name}: not enabled here (PROVIDERS)"))
+        elif name == "socialdata":
             from social_analytics.adapters.socialdata import SocialDataAdapter
 
             chain.append(

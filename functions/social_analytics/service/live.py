@@ -182,8 +182,23 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     report["analyzed"] = min(len(in_span), job.limit)
 
     outcome = await fetch_with_fallback([ImportAdapter(in_span)], job.keyword, window, job.limit, 5.0)
+    analyzed = len(outcome.posts)
     extra = {
         "import": report,
+        # The upload is everything there is: its span is covered and its count exact.
+        "coverage": {
+            "window_from": isoformat_z(window.start),
+            "window_to": isoformat_z(window.end),
+            "covered_from": isoformat_z(window.start),
+            "covered_to": isoformat_z(window.end),
+            "complete": analyzed == len(in_span),
+        },
+        "volume": {
+            "observed_posts": analyzed,
+            "posts_per_hour": round(len(in_span) / max(window.hours, 1.0), 3),
+            "estimated_posts_in_window": len(in_span),
+            "basis": "complete",
+        },
         "window": {
             "start": isoformat_z(window.start),
             "end": isoformat_z(window.end),
