@@ -97,6 +97,7 @@ def _row_to_post(row: dict[str, Any], line: int, uploaded_at: datetime, id_prefi
         url=url,
         likes=_count(row.get("likes"), "likes"),
         reposts=_count(row.get("reposts"), "reposts"),
+        language=str(row.get("lang") or row.get("language") or "").strip() or None,
     )
 
 
