@@ -77,7 +77,7 @@ export function coverageSentence(result) {
   if (!observed || from === null || to === null) {
     head = `No posts in the last ${windowText}${cov.complete ? " (every source answered in full)" : ""}`;
   } else if (cov.complete) {
-    head = `${posts}: every post in the last ${windowText} (complete)`;
+    head = `${posts}: every post in the last ${windowText} (${BASIS_TEXT.complete})`;
   } else if (to - from < 60_000) {
     head = `${posts} at ${fmtTime(cov.covered_from)} of the last ${windowText}; the sources stopped at their limit`;
   } else if (windowTo - to <= Math.max(10 * 60_000, windowMs * 0.02)) {
@@ -90,7 +90,7 @@ export function coverageSentence(result) {
   let tail = "";
   if (vol && Number.isFinite(estimate) && observed) {
     const basisText = BASIS_TEXT[basis] || `basis: ${basis || "unknown"}`;
-    if (basis === "complete") tail = `; ${fmtInt(estimate)} posts in the window (${basisText})`;
+    if (basis === "complete") tail = cov.complete ? "" : `; ${fmtInt(estimate)} posts in the window (${basisText})`;
     else if (Math.abs(windowMs - 24 * HOUR) < 60_000) tail = `; about ${fmtApprox(estimate)} posts a day (${basisText})`;
     else {
       const perDay = Number(vol.posts_per_hour) * 24;

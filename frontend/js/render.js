@@ -156,10 +156,11 @@ function trendCell(t) {
         "span",
         { class: `trend trend-${t.trend_direction} trend-significant`, dataset: { significant: "true" }, title: "Rate changed against the baseline by more than chance (log-likelihood G²)" },
         h("span", { "aria-hidden": "true" }, up ? "▲ " : "▼ "),
-        `${up ? "rising" : "falling"} · ${score}`,
+        `${up ? "rising" : "falling"}`,
+        h("span", { class: "trend-score" }, ` · ${score}`),
       );
     }
-    return h("span", { class: "trend trend-flat", dataset: { significant: "false" }, title: "No change beyond chance against the baseline" }, `not significant · ${score}`);
+    return h("span", { class: "trend trend-flat", dataset: { significant: "false" }, title: "No change beyond chance against the baseline" }, "not significant", h("span", { class: "trend-score" }, ` · ${score}`));
   }
   if (typeof t.trend === "number") {
     const dir = t.trend > 0.0005 ? "up" : t.trend < -0.0005 ? "down" : "flat";
@@ -188,8 +189,8 @@ export function renderTerms(tbody, result, { sortBy = "count" } = {}) {
         { dataset: { term: t.term, significant: String(Boolean(t.significant)) } },
         h("th", { scope: "row", class: "term" }, t.term),
         h("td", { class: "num" }, fmtInt(t.count)),
-        h("td", { class: "num" }, fmtPct(share)),
-        h("td", {}, typeof t.sentiment === "number" ? sentimentBar(t.sentiment) : h("span", { class: "muted" }, "n/a")),
+        h("td", { class: "num hide-narrow" }, fmtPct(share)),
+        h("td", { class: "hide-narrow" }, typeof t.sentiment === "number" ? sentimentBar(t.sentiment) : h("span", { class: "muted" }, "n/a")),
         h("td", { class: "num" }, trendCell(t)),
       ),
     );
