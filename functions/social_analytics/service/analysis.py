@@ -109,7 +109,8 @@ def analyze(
     ``languages`` (codes such as ``"en"``) keeps only posts in those languages; ``None`` keeps every post.
     """
     exclude = keyword_exclusions(keyword)
-    text_lang = languages_of(posts)
+    tokens_of = {text: tokenize(text, exclude) for text in {post.text for post in posts}}
+    text_lang = languages_of(posts, {text: tokens.all_words for text, tokens in tokens_of.items()})
     filtered_out = 0
     if languages:
         wanted = set(languages)
@@ -129,7 +130,7 @@ def analyze(
     words_of: dict[str, list[str]] = {}
     text_tags: dict[str, list[str]] = {}  # hashtags found in each distinct text
     for text, n in copies.items():
-        tokens = tokenize(text, exclude)
+        tokens = tokens_of[text]
         words += tokens.words if n == 1 else tokens.words * n
         bigrams += tokens.bigrams if n == 1 else tokens.bigrams * n
         if tokens.mentions:

@@ -3,9 +3,11 @@
 * **Provider first.** X, Bluesky, Mastodon and Lemmy tag posts (``lang``, ``langs``, ``language``); the adapters put
   it in ``Post.language``. A tag is reduced to its primary subtag, lowercase (``en-US`` -> ``en``).
 * **English fast path.** Detectors read character n-grams and are unreliable on a handful of words ("Bad santa
-  BAD" comes out Somali). A text whose letters are ASCII and at least ``ENGLISH_SHARE`` of whose words are English
-  function words or VADER lexicon words is English without asking the detector. This also keeps detection cheap:
-  most English posts never reach it.
+  BAD" comes out Somali). A text whose letters are ASCII is English without asking the detector when at least
+  ``ENGLISH_SHARE`` of its words are English stopwords, VADER lexicon words or common English words, or when it
+  has two function words that only English uses (``_ENGLISH_ONLY``: "the", "with", "would"; not "no", "me", "a",
+  "in", "is" that Spanish, Italian, Dutch or German share), or one of them and ``LOOSE_ENGLISH_SHARE`` English
+  words. This also keeps detection cheap: most English posts never reach the detector.
 * **Detector: py3langid** (BSD-3-Clause, its model ships inside the wheel: no download at run time; numpy is its
   only dependency). Loaded lazily on the first text that needs it (about 0.5 s, once per worker container; the API
   function never imports it). Its normalized probability must reach ``MIN_CONFIDENCE``, else the post is ``und``.
@@ -26,10 +28,12 @@ from functools import cache
 UNDETERMINED = "und"
 SCORED_LANGUAGES = frozenset({"en", UNDETERMINED})
 ENGLISH_SHARE = 0.5
+LOOSE_ENGLISH_SHARE = 0.34  # with one English-only function word
 MIN_CONFIDENCE = 0.5
 
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#$]\w+|&\w+;", re.IGNORECASE)
+_MAYBE_NOISE = re.compile(r"[@#$&]|http|www|HTTP|WWW")
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_].*)?$")
 _lock = threading.Lock()
 
@@ -63,42 +67,61 @@ def _identifier():
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def detect(text: str) -> str:
-    """The language code of one text (ISO 639-1 where it has one), or ``"und"``."""
-    cleaned = _NOISE.sub(" ", text)
-    words = _WORDS.findall(cleaned.lower())
+def detect(text: str, words: list[str] | None = None) -> str:
+    """The language code of one text (ISO 639-1 where it has one), or ``"und"``.
+
+    ``words``: the text's casefolded words without URLs, mentions, hashtags and cashtags, when the caller has them
+    already (``terms.tokenize(text).all_words``); otherwise they are extracted here."""
+    cleaned = None
+    if words is None:
+        cleaned = _NOISE.sub(" ", text) if _MAYBE_NOISE.search(text) else text
+        words = _WORDS.findall(cleaned.lower())
     if not words:
         return UNDETERMINED
-    if cleaned.isascii():
-        english = _english_words()
-        if sum(w in english for w in words) >= ENGLISH_SHARE * len(words):
+    if "".join(words).isascii():
+        vocabulary = _english_words()
+        english = len([w for w in words if w in vocabulary])
+        if english >= ENGLISH_SHARE * len(words):
             return "en"
+        function_words = len([w for w in words if w in _ENGLISH_ONLY])
+        if function_words >= 2 or (function_words and english >= LOOSE_ENGLISH_SHARE * len(words)):
+            return "en"
+    if cleaned is None:
+        cleaned = _NOISE.sub(" ", text) if _MAYBE_NOISE.search(text) else text
     with _lock:  # the identifier reuses numpy buffers; the worker may call from several threads
         lang, confidence = _identifier().classify(cleaned)
     return lang if confidence >= MIN_CONFIDENCE else UNDETERMINED
 
 
-def languages_of(posts: Iterable) -> dict[str, str]:
-    """Language per distinct text: the first provider tag seen for that text, else ``detect``."""
+def languages_of(posts: Iterable, words_of: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """Language per distinct text: the first provider tag seen for that text, else ``detect`` (with the text's
+    words from ``words_of`` when given)."""
     found: dict[str, str] = {}
     pending: list[str] = []
     for post in posts:
         if post.text in found:
             continue
-        tag = normalize_tag(getattr(post, "language", None))
+        tag = normalize_tag(post.language) if post.language else None
         if tag:
             found[post.text] = tag
         else:
+            found[post.text] = ""
             pending.append(post.text)
+    words_of = words_of or {}
     for text in pending:
-        if text not in found:
-            found[text] = detect(text)
+        found[text] = detect(text, words_of.get(text))
     return found
 
 
 def is_scored(lang: str) -> bool:
     return lang in SCORED_LANGUAGES
 
+
+# Function words no other major Latin-script language spells the same way.
+_ENGLISH_ONLY_TEXT = """the and this that with you your they them their was were have has had what which would could
+    should from been it's i'm don't can't just about because really very there here when where who how why than then
+    these those will not but for are"""
+_ENGLISH_ONLY = frozenset(_ENGLISH_ONLY_TEXT.split())
 
 # Frequent English words that are neither stopwords nor VADER lexicon entries.
 _COMMON_ENGLISH_TEXT = """

@@ -56,6 +56,7 @@ class Tokens(NamedTuple):
     mentions: list[str]  # casefolded, without "@"
     cashtags: list[str]  # upper case, without "$"
     emoji: list[str]  # variation selectors removed
+    all_words: list[str]  # every casefolded word, stopwords and keyword included (language evidence)
 
 
 _NOTHING: list[str] = []
@@ -78,7 +79,7 @@ def tokenize(text: str, exclude: frozenset[str] = frozenset()) -> Tokens:
     skip = _skip_set(exclude) if exclude else _SKIP
     words = [w for w in tokens if w not in skip]
     bigrams = [f"{a} {b}" for a, b in pairwise(tokens) if a not in skip and b not in skip]
-    return Tokens(words, bigrams, hashtags, mentions, cashtags, emoji)
+    return Tokens(words, bigrams, hashtags, mentions, cashtags, emoji, [t for t in tokens if t not in _BREAKS])
 
 
 @lru_cache(maxsize=64)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from social_analytics.service import sentiment
+from social_analytics.service import calibration, sentiment
 
 from bench.analytics_bench import FILES, evaluate
 
@@ -45,3 +45,13 @@ def test_texts_untouched_by_the_fixes_score_exactly_as_with_the_package(groundtr
     ours = sentiment.score_texts(texts)
     mismatches = [t for t in texts if {k: v for k, v in ours[t].items() if k != "label"} != raw.polarity_scores(t)]
     assert mismatches == []
+
+
+def test_the_fast_calibrated_path_equals_the_fitted_formula(groundtruth):
+    # GIVEN the features the fitting script reads and the one-pass version the worker runs
+    analyzer = sentiment.analyzer()
+    for _, _, text in groundtruth["tweets_dev.tsv"][:500]:
+        for part in analyzer.scored_parts(text):
+            # THEN both give the same calibrated score
+            expected = calibration.calibrated(calibration.features(*part), any(part[1]))
+            assert calibration._calibrated_part(*part) == pytest.approx(expected, abs=1e-12)
