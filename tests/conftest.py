@@ -72,7 +72,7 @@ def aws(monkeypatch):
 
 
 def _reset_package_state() -> None:
-    from social_analytics.service import submissions
+    from social_analytics.service import admin, submissions
     from social_analytics.settings import get_settings
     from social_analytics.storage import clients, imports
 
@@ -80,6 +80,7 @@ def _reset_package_state() -> None:
     clients.reset_clients()
     imports.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
     submissions.hot_results.clear()
+    admin.forget_missing()
 
 
 def apigw_event(method: str, path: str, body=None, headers: dict | None = None, query: dict | None = None) -> dict:

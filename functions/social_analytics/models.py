@@ -63,6 +63,7 @@ class AnalysisJob:
     kind: str = "analysis"  # "analysis" | "scan" (scheduled refresh) | "import"
     providers: tuple[str, ...] | None = None
     import_object: str | None = None  # S3 key of an uploaded import, for kind == "import"
+    paid_allowed: bool = False  # may use paid providers (API key, admin, scheduled scan; see service.spend)
 
     def to_message(self) -> dict:
         body = {
@@ -73,6 +74,7 @@ class AnalysisJob:
             "window_hours": self.window_hours,
             "submitted_at": self.submitted_at,
             "kind": self.kind,
+            "paid_allowed": self.paid_allowed,
         }
         if self.providers is not None:
             body["providers"] = list(self.providers)
@@ -93,6 +95,7 @@ class AnalysisJob:
             kind=str(body.get("kind", "analysis")),
             providers=tuple(providers) if providers is not None else None,
             import_object=body.get("import_object"),
+            paid_allowed=body.get("paid_allowed") is True,
         )
 
 

@@ -46,12 +46,15 @@ class AnalysisRequest(BaseModel):
         return validate_providers(value)
 
 
+# The provider names the worker knows (service.fetching.KNOWN_PROVIDERS; kept here so the API does not import the
+# adapters - a unit test checks that they agree).
+KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
+
+
 def validate_providers(value: list[str] | None) -> list[str] | None:
     """Known source names, lowercased, without repeats; an empty list means the default."""
     if not value:
         return None
-    from social_analytics.service.fetching import KNOWN_PROVIDERS
-
     names = list(dict.fromkeys(name.strip().lower() for name in value))
     unknown = [name for name in names if name not in KNOWN_PROVIDERS]
     if unknown:
@@ -178,6 +181,18 @@ class Percentiles(BaseModel):
     samples: int
 
 
+class ProviderSpend(BaseModel):
+    spent_usd: float = Field(description="Reserved and settled spend today (UTC), USD.")
+    budget_usd: float = Field(description="The provider's daily budget, USD (PAID_DAILY_BUDGET_USD).")
+    exhausted: bool = Field(description="Not even a one-post call fits in what is left today.")
+
+
+class Spend(BaseModel):
+    day: str = Field(description="The UTC day counted, YYYY-MM-DD.")
+    budget_usd_per_provider: float
+    providers: dict[str, ProviderSpend] = Field(description="Per paid provider (socialdata, x).")
+
+
 class MetricsBody(BaseModel):
     model_config = ConfigDict(extra="allow")
     cache_hits: int
@@ -186,6 +201,7 @@ class MetricsBody(BaseModel):
     batches_processed: int
     avg_batch_size: float
     latency_ms: dict[str, Percentiles]
+    spend: Spend | None = None
 
 
 class Health(BaseModel):

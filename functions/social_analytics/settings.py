@@ -17,6 +17,11 @@ def _float(name: str, default: float) -> float:
     return float(value) if value.strip() else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return value in ("1", "true", "yes", "on") if value else default
+
+
 @dataclass(frozen=True)
 class Settings:
     table_name: str
@@ -32,6 +37,9 @@ class Settings:
     fetch_budget_seconds: float
     metrics_flush_seconds: float
     default_window_hours: int
+    paid_daily_budget_usd: float = 0.0
+    paid_for_anonymous: bool = False
+    paid_fallback: bool = False
 
 
 @cache
@@ -55,4 +63,10 @@ def get_settings() -> Settings:
         fetch_budget_seconds=_float("FETCH_BUDGET_SECONDS", 20.0),
         metrics_flush_seconds=_float("METRICS_FLUSH_SECONDS", 0.25),
         default_window_hours=_int("DEFAULT_WINDOW_HOURS", 24),
+        # Spend control (docs/RELIABILITY.md): what each paid provider may cost per UTC day (0 = no paid calls),
+        # whether anonymous searches may use paid providers, and whether a failing paid provider may hand the
+        # job to a more expensive one.
+        paid_daily_budget_usd=max(0.0, _float("PAID_DAILY_BUDGET_USD", 1.0)),
+        paid_for_anonymous=_bool("PAID_FOR_ANONYMOUS", False),
+        paid_fallback=_bool("PAID_FALLBACK", False),
     )

@@ -20,7 +20,9 @@ def use_fake(monkeypatch):
         fake = FakeProviderServer(**options)
         fake.start()
         started.append(fake)
-        for name, value in {**fake.env(), "PROVIDERS": providers, "MASTODON_TRENDS": "false"}.items():
+        # Anonymous searches may use the paid fake too (spend control would skip SocialData otherwise).
+        environment = {**fake.env(), "PROVIDERS": providers, "MASTODON_TRENDS": "false", "PAID_FOR_ANONYMOUS": "true"}
+        for name, value in environment.items():
             monkeypatch.setenv(name, value)
         return fake
 

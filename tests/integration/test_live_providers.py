@@ -30,7 +30,14 @@ def fake():
 def stack(fake):
     ARTIFACTS.mkdir(exist_ok=True)
     with (ARTIFACTS / "local-stack-live.log").open("w") as log:
-        environment = {**fake.env(), "PROVIDERS": "socialdata,simulated", "FETCH_BUDGET_SECONDS": str(BUDGET_SECONDS)}
+        environment = {
+            **fake.env(),
+            "PROVIDERS": "socialdata,simulated",
+            "FETCH_BUDGET_SECONDS": str(BUDGET_SECONDS),
+            # anonymous searches against the paid fake (tests/integration/test_spend.py covers the default)
+            "PAID_FOR_ANONYMOUS": "true",
+            "PAID_DAILY_BUDGET_USD": "1000",
+        }
         # A long visibility timeout, as in AWS: a job slower than 2 s (a Retry-After wait) must not be delivered
         # to a second worker while it runs, or that duplicate fetch would consume the next test's scripted reply.
         with LocalStack(port=0, environment=environment, log=log, visibility_timeout=60) as running:
@@ -127,6 +134,7 @@ def test_a_402_falls_back_with_the_reason_in_attempts(api, fake):
 
     socialdata, simulated = result["source"]["attempts"]
     assert socialdata["outcome"] == "failed" and socialdata["reason"].startswith("payment_required")
+    assert "Insufficient balance" not in str(result["source"])  # the provider's own words stay in the logs
     assert simulated["outcome"] == "ok"
     assert result["source"]["provider"] == "simulated" and result["source"]["simulated"] is True
     assert all(p["id"].startswith("simulated:") for p in result["posts"])

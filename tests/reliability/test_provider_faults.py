@@ -53,6 +53,9 @@ def faults(tmp_path_factory):
         environment = {
             **fake.env(),
             "PROVIDERS": "socialdata,simulated",
+            # these jobs are anonymous searches: let them use the paid fake, with room for all of them
+            "PAID_FOR_ANONYMOUS": "true",
+            "PAID_DAILY_BUDGET_USD": "1000",
             "FETCH_BUDGET_SECONDS": "4",
             "CIRCUIT_RESET_SECONDS": str(CIRCUIT_RESET_SECONDS),
         }

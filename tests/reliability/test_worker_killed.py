@@ -26,6 +26,9 @@ def slow_provider_stack(tmp_path_factory):
         environment = {
             **fake.env(),
             "PROVIDERS": "socialdata,simulated",
+            # these jobs are anonymous searches: let them use the paid fake, with room for all of them
+            "PAID_FOR_ANONYMOUS": "true",
+            "PAID_DAILY_BUDGET_USD": "1000",
             "FETCH_BUDGET_SECONDS": "5",
             # the job lease lasts one worker timeout, as in the template (the local stack would make it the
             # visibility timeout, so a message reappearing right at its end could still find its killed attempt's

@@ -166,20 +166,22 @@ def _message(response: httpx.Response) -> str:
 def error_for(response: httpx.Response, provider: str) -> ProviderError:
     """The typed error for a non-2xx response."""
     status = response.status_code
-    message = _message(response)
-    detail = f"{provider}: HTTP {status}" + (f" {message}" if message else "")
+    reason = f"{provider}: HTTP {status}"  # the provider's own message stays in ``detail``, for the logs
     hint = retry_after_seconds(response.headers)
     if status == 401:
-        return ProviderAuthError(detail, status=status)
-    if status == 402:
-        return ProviderPaymentRequired(detail, status=status)
-    if status == 403:
-        return ProviderForbidden(detail, status=status)
-    if status == 429:
-        return ProviderRateLimited(detail, retry_after_seconds=hint)
-    if status >= 500:
-        return ProviderUnavailable(detail, status=status, retry_after_seconds=hint)
-    return ProviderBadResponse(detail, status=status)
+        error: ProviderError = ProviderAuthError(reason, status=status)
+    elif status == 402:
+        error = ProviderPaymentRequired(reason, status=status)
+    elif status == 403:
+        error = ProviderForbidden(reason, status=status)
+    elif status == 429:
+        error = ProviderRateLimited(reason, retry_after_seconds=hint)
+    elif status >= 500:
+        error = ProviderUnavailable(reason, status=status, retry_after_seconds=hint)
+    else:
+        error = ProviderBadResponse(reason, status=status)
+    error.detail = _message(response)
+    return error
 
 
 async def request_json(

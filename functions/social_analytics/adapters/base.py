@@ -88,6 +88,8 @@ class ProviderError(Exception):
 
     code = "provider_error"
     retryable = False
+    # The provider's own error text, for the logs only (never shown to callers: docs/RELIABILITY.md).
+    detail = ""
 
     def __init__(self, reason: str, *, status: int | None = None, retry_after_seconds: float | None = None) -> None:
         super().__init__(reason)

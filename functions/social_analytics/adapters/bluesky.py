@@ -208,7 +208,11 @@ class BlueskySessionManager:
 
 
 def _is_expired_token(exc: ProviderError) -> bool:
-    return isinstance(exc, ProviderAuthError) and exc.status in (400, 401) and "expired" in exc.reason.lower()
+    return (
+        isinstance(exc, ProviderAuthError)
+        and exc.status in (400, 401)
+        and "expired" in (exc.detail or exc.reason).lower()
+    )
 
 
 class BlueskyAdapter:

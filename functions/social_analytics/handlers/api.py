@@ -9,10 +9,12 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from social_analytics import public_errors
 from social_analytics.models import normalize_keyword
 from social_analytics.observability import logger, metrics, tracer
 from social_analytics.schemas import (
@@ -37,7 +39,7 @@ from social_analytics.schemas import (
     TrackRequest,
     json_response,
 )
-from social_analytics.service import admin, compare, deletion, submissions, tracking, views  # issue 7
+from social_analytics.service import admin, apidocs, compare, deletion, spend, submissions, tracking, views
 from social_analytics.service import imports as import_service  # issue 4
 from social_analytics.storage.metrics import read_metrics
 
@@ -47,7 +49,13 @@ MAX_BODY_BYTES = 64 * 1024
 KeywordInPath = Annotated[str, Path(min_length=1, max_length=3000, description="The keyword, URL-encoded")]
 
 app = APIGatewayRestResolver(enable_validation=True)
-app.enable_swagger(path="/api/docs", openapi_version="3.0.3", title="Async Social Analytics API", version="1.0.0")
+app.configure_openapi(
+    title="Async Social Analytics API",
+    version="1.0.0",
+    openapi_version="3.0.3",
+    security_schemes={"adminBearer": HTTPBearer(description="The admin token: `Authorization: Bearer <token>`.")},
+)
+ADMIN_SECURITY = [{"adminBearer": []}]
 
 
 def error_response(status: int, code: str, message: str, fields: list | None = None) -> Response[dict]:
@@ -67,6 +75,8 @@ def error_response(status: int, code: str, message: str, fields: list | None = N
     },
 )
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
+    event = app.current_event
+    paid_allowed = spend.caller_may_spend(event.raw_event, is_admin=admin.is_authorized(event.headers))
     answer = submissions.submit(
         submissions.Submission(
             keyword=request.keyword,
@@ -74,6 +84,7 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
             refresh=request.refresh,
             window_hours=request.window_hours,
             providers=tuple(request.providers) if request.providers else None,
+            paid_allowed=paid_allowed,
         )
     )
     metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
@@ -108,7 +119,7 @@ def get_latest(keyword: KeywordInPath) -> dict:
 
 @app.get("/api/metrics", summary="Cache, queue and latency counters", responses={200: json_response(MetricsBody, "")})
 def get_metrics() -> dict:
-    return read_metrics()
+    return {**read_metrics(), "spend": spend.report()}
 
 
 @app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})
@@ -122,6 +133,7 @@ def health() -> dict:
 @app.post(
     "/api/tracked",
     summary="Track a keyword: scan it on a schedule (admin)",
+    security=ADMIN_SECURITY,
     responses={200: json_response(Tracked, "Updated."), 201: json_response(Tracked, "Now tracked."), **ADMIN_RESPONSES}
     | ERROR_RESPONSES,
 )
@@ -151,6 +163,7 @@ def get_tracked() -> dict:
 @app.delete(
     "/api/tracked/<keyword>",
     summary="Stop tracking a keyword; its history stays (admin)",
+    security=ADMIN_SECURITY,
     responses={
         200: json_response(dict, "Untracked."),
         404: json_response(ErrorBody, "Not tracked."),
@@ -186,6 +199,7 @@ def get_history(
 @app.delete(
     "/api/analyses/<keyword>",
     summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
+    security=ADMIN_SECURITY,
     responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
 )
 def delete_analyses(keyword: KeywordInPath) -> dict:
@@ -237,6 +251,21 @@ def openapi() -> Response[str]:
     return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema())
 
 
+# Swagger UI from same-origin files only, so it renders under the dashboard's CSP (service.apidocs).
+@app.get("/api/docs", include_in_schema=False)
+def docs_page() -> Response[str]:
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=apidocs.PAGE)
+
+
+@app.get("/api/docs/<name>", include_in_schema=False)
+def docs_asset(name: str) -> Response[dict | str]:
+    found = apidocs.asset(name)
+    if found is None:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", f"no route for {app.current_event.path}")
+    body, content_type = found
+    return Response(status_code=200, content_type=content_type, body=body, headers={"Cache-Control": "max-age=3600"})
+
+
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError) -> Response[dict]:
     fields = []
@@ -266,6 +295,14 @@ def no_result(error: submissions.NoResult) -> Response[dict]:
 def queue_unavailable(error: submissions.QueueUnavailable) -> Response[dict]:
     logger.exception("enqueue failed")
     return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "queue_unavailable", "the job could not be queued; retry")
+
+
+@app.exception_handler(Exception)
+def internal_error(error: Exception) -> Response[dict]:
+    # Anything unexpected (a storage error, a bug): a fixed phrase with the request id; the detail goes to the logs.
+    request_id = app.current_event.request_context.request_id or ""
+    logger.exception("unhandled error", extra={"request_id": request_id, "error": type(error).__name__})
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", public_errors.internal_error(request_id))
 
 
 @app.not_found

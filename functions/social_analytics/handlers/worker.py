@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -19,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
+from social_analytics import public_errors
 from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
 from social_analytics.service import jobs
@@ -26,6 +28,8 @@ from social_analytics.settings import get_settings
 from social_analytics.storage.metrics import recorder
 
 processor = AsyncBatchProcessor(event_type=EventType.SQS)
+# The invocation's request id, quoted in public error messages so the logs can be found from them.
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 idempotency_config = IdempotencyConfig(event_key_jmespath="job_id", expires_after_seconds=3600)
 persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table_name)
 
@@ -39,6 +43,10 @@ def analyze_once(job_message: dict, fetched: jobs.FetchedPosts) -> dict:
 async def handle_record(record: SQSRecord) -> dict:
     job = jobs.parse_job(record.body)
     log = {"correlation_id": job.job_id, "job_id": job.job_id, "keyword": job.keyword}
+    if jobs.expired(job):  # a backlog older than its deadline: its caller was already told it timed out
+        await asyncio.to_thread(jobs.fail, job, "expired", "the job waited past its deadline and was not fetched")
+        logger.warning("job expired before it was fetched", extra=log)
+        return {"job_id": job.job_id, "status": "failed"}
     try:
         # Storage and analysis are blocking calls: threads let the batch's jobs overlap their DynamoDB
         # round trips, as the fetches overlap on the event loop.
@@ -65,8 +73,8 @@ async def handle_record(record: SQSRecord) -> dict:
         jobs.attempt_failed(job)
         if receive_count >= get_settings().max_receive_count:
             # Last delivery: the message goes to the dead-letter queue and the job says why.
-            jobs.fail(job, "retries_exhausted", f"failed after {receive_count} attempts: {error}")
-        logger.exception("job attempt failed", extra={**log, "receive_count": receive_count})
+            jobs.fail(job, "retries_exhausted", public_errors.retries_exhausted(receive_count, _request_id.get()))
+        logger.exception("job attempt failed", extra={**log, "receive_count": receive_count, "error": repr(error)})
         raise
 
 
@@ -75,6 +83,7 @@ async def handle_record(record: SQSRecord) -> dict:
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
     idempotency_config.register_lambda_context(context)
+    _request_id.set(getattr(context, "aws_request_id", "") or "")
     records = event.get("Records", [])
     try:
         return async_process_partial_response(

@@ -2,14 +2,22 @@
 
 The token comes from ``ADMIN_TOKEN`` (local) or an SSM SecureString named by ``ADMIN_TOKEN_PARAM`` (AWS),
 cached 5 minutes. No token configured means every admin call is refused (closed by default). Never logged.
+A request without an ``Authorization`` header is refused before SSM is asked, and a parameter that cannot be read
+is remembered for ``MISSING_RETRY_SECONDS``, so a flood of bad calls does not become a flood of SSM calls.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+import threading
+import time
 
 from social_analytics.observability import logger
+
+MISSING_RETRY_SECONDS = 30.0
+_missing_until: dict[str, float] = {}
+_missing_lock = threading.Lock()
 
 
 class Unauthorized(Exception):
@@ -23,14 +31,24 @@ def configured_token() -> str | None:
     name = os.environ.get("ADMIN_TOKEN_PARAM", "")
     if not name:
         return None
+    if _missing_until.get(name, 0.0) > time.monotonic():
+        return None
     from aws_lambda_powertools.utilities import parameters
 
     try:
         value = parameters.get_parameter(name, decrypt=True, max_age=300)
     except Exception as error:  # a missing parameter or no permission: closed, and say why (not the value)
         logger.error("admin token parameter unreadable", extra={"parameter": name, "error": type(error).__name__})
+        with _missing_lock:
+            _missing_until[name] = time.monotonic() + MISSING_RETRY_SECONDS
         return None
     return value or None
+
+
+def forget_missing() -> None:
+    """Ask SSM again on the next call (tests, or after creating the parameter)."""
+    with _missing_lock:
+        _missing_until.clear()
 
 
 def bearer(headers: dict | None) -> str | None:
@@ -43,9 +61,11 @@ def bearer(headers: dict | None) -> str | None:
 
 
 def is_authorized(headers: dict | None) -> bool:
-    expected = configured_token()
     presented = bearer(headers)
-    if not expected or presented is None:
+    if presented is None:  # no credentials: nothing to compare, so no SSM call
+        return False
+    expected = configured_token()
+    if not expected:
         return False
     return hmac.compare_digest(presented.encode(), expected.encode())
 

@@ -36,6 +36,7 @@ from social_analytics.adapters.base import (
     SocialMediaAdapter,
 )
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.public_errors import provider_reason
 from social_analytics.service.credentials import ProviderConfig
 
 KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
@@ -161,12 +162,14 @@ async def fetch_with_fallback(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    log_extra: Mapping[str, Any] | None = None,
 ) -> FetchOutcome:
     """Try ``adapters`` in order until one returns posts (see the module docstring).
 
     ``cursors`` maps provider name -> the cursor stored by the previous scan of this keyword (incremental fetch);
     the outcome's ``cursors`` holds the new ones to store. Never raises for provider failures: when everything
-    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why.
+    fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why. ``log_extra`` (the
+    job id) goes with every logged provider failure.
     """
     breaker = breaker or default_breaker()
     cursors = cursors or {}
@@ -211,9 +214,10 @@ async def fetch_with_fallback(
             if not adapter.simulated:
                 permanent = isinstance(exc, ProviderAuthError | ProviderPaymentRequired)
                 breaker.record_failure(name, f"{exc.code}", permanent=permanent)
+            _log_failure(name, exc, log_extra)
             attempts.append(
                 _attempt(
-                    name, "failed", f"{exc.code}: {exc.reason}", retries=budget.retries,
+                    name, "failed", provider_reason(exc.code, exc.status), retries=budget.retries,
                     ms=(time.monotonic() - started) * 1000,
                 )
             )  # fmt: skip
@@ -221,10 +225,10 @@ async def fetch_with_fallback(
         except Exception as exc:  # an adapter bug must not sink the job: log it, fall to the next provider
             from social_analytics.observability import logger
 
-            logger.exception("adapter crashed", extra={"provider": name})
+            logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
             if not adapter.simulated:
                 breaker.record_failure(name, type(exc).__name__)
-            attempts.append(_attempt(name, "failed", f"internal error: {type(exc).__name__}"))
+            attempts.append(_attempt(name, "failed", provider_reason("internal_error")))
             continue
         if not adapter.simulated:
             breaker.record_success(name)
@@ -256,6 +260,14 @@ async def fetch_with_fallback(
         "cost_estimate_usd": round(cost, 6),
     }
     return FetchOutcome(posts=posts, source=source, cursors=new_cursors)
+
+
+def _log_failure(name: str, exc: ProviderError, log_extra: Mapping[str, Any] | None) -> None:
+    """The failure's details (the provider's own words included) go to the logs; attempts show a fixed phrase."""
+    from social_analytics.observability import logger
+
+    extra = {**(log_extra or {}), "provider": name, "code": exc.code, "status": exc.status}
+    logger.warning("provider failed", extra={**extra, "reason": exc.reason, "provider_message": exc.detail})
 
 
 async def _call(

@@ -96,12 +96,18 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         "analyzed_at": isoformat_z(datetime.now(UTC)),
         **fetched.extra,
     }
-    job_store.complete_job(job, result)
+    if not job_store.complete_job(job, result):  # it failed meanwhile (timed out): it stays failed
+        return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
     tracking.after_result(job, result)  # scheduled scans: history point + alerts (issue 7)
     recorder.count("jobs_done")
     recorder.count("posts_analyzed", result["posts_analyzed"])
     recorder.observe("queued", (time.time() - job.submitted_at) * 1000)
     return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
+
+
+def expired(job: AnalysisJob, now: float | None = None) -> bool:
+    """Older than its deadline: fetching now would spend for a caller who was already told it timed out."""
+    return (time.time() if now is None else now) > job.submitted_at + get_settings().job_deadline_seconds
 
 
 def attempt_failed(job: AnalysisJob) -> None:

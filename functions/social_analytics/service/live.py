@@ -68,6 +68,7 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     from social_analytics.service.fanout import fetch_fanout
     from social_analytics.service.fetching import build_adapters
     from social_analytics.service.incremental import IncrementalAdapter
+    from social_analytics.service.spend import SpendGate
     from social_analytics.storage import cursors as cursor_store
     from social_analytics.storage import posts as post_store
 
@@ -87,6 +88,8 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
             adapters[index] = IncrementalAdapter(adapter, own)
             incremental.append(adapter.name)
 
+    # Paid providers reserve their cost first and may be skipped (service.spend).
+    adapters = SpendGate(paid_allowed=job.paid_allowed, log_extra={"job_id": job.job_id}).guard(adapters)
     outcome = await fetch_fanout(
         adapters,
         job.keyword,

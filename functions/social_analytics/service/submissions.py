@@ -38,6 +38,7 @@ class Submission:
     window_hours: int = 24
     providers: tuple[str, ...] | None = None
     kind: str = "analysis"
+    paid_allowed: bool = False  # the caller may use paid providers (service.spend.caller_may_spend)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def submit(submission: Submission) -> Answer:
         submitted_at=time.time(),
         kind=submission.kind,
         providers=submission.providers,
+        paid_allowed=submission.paid_allowed,
     )
     holder = job_store.create_job_with_lock(job)
     if holder is None:

@@ -149,6 +149,7 @@ def enqueue_due(now: float | None = None) -> dict:
             submitted_at=time.time(),
             kind="scan",
             providers=tuple(item["providers"]) if item["providers"] else None,
+            paid_allowed=True,  # an admin chose to track it
         )
         holder = job_store.create_job_with_lock(job)
         if holder is not None:  # single flight: a search or an earlier scan of this keyword is still running

@@ -191,11 +191,13 @@ def release_lease(job_id: str) -> None:
             raise
 
 
-def complete_job(job: AnalysisJob, result: dict) -> None:
+def complete_job(job: AnalysisJob, result: dict) -> bool:
     """Store the result as the keyword's latest and as the job's, mark the job done, release the lock.
 
     In that order: once the job says done its result is the latest, and once the lock is gone the result is
-    there for the next request's cache read (single flight relies on it).
+    there for the next request's cache read (single flight relies on it). Only a running job becomes done: one
+    already failed (timed out while it ran) stays failed - callers were told so - and this returns False; its
+    result still serves the keyword's next request.
     """
     settings = get_settings()
     now = time.time()
@@ -212,14 +214,26 @@ def complete_job(job: AnalysisJob, result: dict) -> None:
             "expires_at": int(now + settings.result_ttl_seconds),
         }
     )
-    _table().update_item(
-        Key=_job_key(job.job_id),
-        UpdateExpression="SET #status = :done, updated_at = :now, result_json = :result",
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":done": "done", ":now": Decimal(str(round(now, 3))), ":result": result_json},
-    )
+    try:
+        _table().update_item(
+            Key=_job_key(job.job_id),
+            UpdateExpression="SET #status = :done, updated_at = :now, result_json = :result",
+            ConditionExpression="attribute_exists(pk) AND #status = :running",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":done": "done",
+                ":running": "running",
+                ":now": Decimal(str(round(now, 3))),
+                ":result": result_json,
+            },
+        )
+        completed = True
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        completed = False
     release_lock(job.key, job.job_id)
+    return completed
 
 
 def fail_job(job_id: str, key: str, code: str, message: str) -> bool:

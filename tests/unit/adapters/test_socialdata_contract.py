@@ -74,7 +74,8 @@ def test_402_is_payment_required_and_not_retried():
     script = Script(httpx.Response(402, json=fixture("socialdata_error_402.json")))
     with pytest.raises(ProviderPaymentRequired) as info:
         fetch(script)
-    assert len(script.requests) == 1 and "Insufficient balance" in info.value.reason
+    assert len(script.requests) == 1 and info.value.reason == "socialdata: HTTP 402"
+    assert "Insufficient balance" in info.value.detail  # for the logs, never in the public reason
     assert "sd-key" not in info.value.reason
 
 

@@ -1,0 +1,70 @@
+"""Daily spend per paid provider: one item per (UTC day, provider), counted in micro-dollars.
+
+Items (pk, sk): ``SPEND#<YYYY-MM-DD>, <provider>`` with ``micros`` (reserved + settled spend, integer micro-USD so
+repeated ADDs never drift) and ``calls``. A reservation is one conditional ``ADD``: it succeeds only while the day's
+total plus the amount stays within the budget, so concurrent workers can never reserve past it together.
+"""
+
+from __future__ import annotations
+
+import time
+
+from botocore.exceptions import ClientError
+
+from social_analytics.settings import get_settings
+from social_analytics.storage.clients import table
+
+_KEEP_SECONDS = 3 * 86400
+
+
+def _table():
+    return table(get_settings().table_name)
+
+
+def _key(day: str, provider: str) -> dict:
+    return {"pk": f"SPEND#{day}", "sk": provider}
+
+
+def reserve(day: str, provider: str, micros: int, budget_micros: int) -> bool:
+    """Add ``micros`` to the day's spend if the total stays within ``budget_micros``; False when it would not.
+
+    Any other storage error propagates (the caller fails closed: no paid call).
+    """
+    if micros > budget_micros:  # the condition below would let a first reservation of the day through
+        return False
+    try:
+        _table().update_item(
+            Key=_key(day, provider),
+            UpdateExpression="ADD micros :amount, calls :one SET expires_at = if_not_exists(expires_at, :ttl)",
+            ConditionExpression="attribute_not_exists(micros) OR micros <= :room",
+            ExpressionAttributeValues={
+                ":amount": micros,
+                ":one": 1,
+                ":room": budget_micros - micros,
+                ":ttl": int(time.time()) + _KEEP_SECONDS,
+            },
+        )
+        return True
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def adjust(day: str, provider: str, micros: int) -> None:
+    """Settle a reservation: add the difference between the actual cost and the amount reserved (often negative)."""
+    if micros:
+        _table().update_item(
+            Key=_key(day, provider),
+            UpdateExpression="ADD micros :amount",
+            ExpressionAttributeValues={":amount": micros},
+        )
+
+
+def spent(day: str) -> dict[str, int]:
+    """Micro-dollars counted per provider on ``day``."""
+    answer = _table().query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": f"SPEND#{day}"}, ConsistentRead=True
+    )
+    items = answer.get("Items", [])
+    return {item["sk"]: int(item.get("micros", 0)) for item in items}
