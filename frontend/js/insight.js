@@ -304,12 +304,15 @@ export function renderSpend(wrap, list, metrics) {
         "li",
         { class: `spend-row${p.exhausted ? " spend-exhausted" : ""}`, dataset: { provider: name, spent: String(spent), budget: String(cap) } },
         h("span", { class: "spend-name", id }, name),
-        h("meter", { min: "0", max: String(cap || 1), low: String(cap * 0.75), high: String(cap * 0.9), optimum: "0", value: String(Math.min(spent, cap || spent)), "aria-labelledby": id }),
+        // A zero budget is drawn full: no paid call fits.
+        cap > 0
+          ? h("meter", { min: "0", max: String(cap), low: String(cap * 0.75), high: String(cap * 0.9), optimum: "0", value: String(Math.min(spent, cap)), "aria-labelledby": id })
+          : h("meter", { min: "0", max: "1", value: "1", low: "0.75", high: "0.9", optimum: "0", "aria-labelledby": id }),
         h(
           "span",
           { class: "spend-figures" },
           `$${spent.toFixed(2)} of $${cap.toFixed(2)} today${day}`,
-          cap ? ` · ${fmtPct(spent / cap, 0)}` : "",
+          cap > 0 ? ` · ${fmtPct(spent / cap, 0)}` : " · no budget: paid calls are off",
         ),
         p.exhausted ? h("span", { class: "badge badge-exhausted" }, "Budget spent: paid calls skipped") : null,
       ),

@@ -13,6 +13,7 @@ from datetime import datetime
 import httpx
 import pytest
 from dashboard_helpers import PageWatch, new_page, poll, run_axe
+from test_dashboard_metrics import check_spend_rows
 
 from local_stack.stack import LocalStack
 from tests.conftest import ARTIFACTS
@@ -43,6 +44,7 @@ def sources_url(fake):
         "PROVIDERS": "mastodon,bluesky,hackernews",
         "HACKERNEWS_BASE_URL": closed_port_url(),
         "FETCH_BUDGET_SECONDS": "8",
+        "PAID_DAILY_BUDGET_USD": "0",  # no paid call fits: the metrics panel flags every paid provider
     }
     log_path = ARTIFACTS / "sources-browser-stack.log"
     with log_path.open("w") as log, LocalStack(port=0, environment=environment, log=log, worker_processes=1) as stack:
@@ -169,3 +171,13 @@ def test_compare_ranks_by_estimated_volume_with_its_basis(page, watch, sources_u
     assert basis.get_attribute("data-basis") == body["basis"]
     assert f"basis: {body['basis']}" in basis.inner_text()
     assert "estimated posts in the window" in basis.inner_text()
+
+
+def test_an_exhausted_budget_is_flagged(page, sources_url):
+    page.goto(sources_url + "/")
+    page.wait_for_selector("#metrics[data-state=ready]")
+    spend = httpx.get(f"{sources_url}/api/metrics", timeout=10).json()["spend"]
+    assert spend["budget_usd_per_provider"] == 0
+    assert all(item["exhausted"] for item in spend["providers"].values())
+    check_spend_rows(page, spend)
+    assert page.locator("#spend-list li.spend-exhausted").count() == len(spend["providers"])
