@@ -401,6 +401,7 @@ function maybeRunCompare() {
     $("compare-body").hidden = true;
     $("compare-clear").hidden = true;
     $("compare-status").textContent = "";
+    $("compare-basis").textContent = "";
     return;
   }
   runCompare([app.state.q, ...others].slice(0, MAX_COMPARE));
