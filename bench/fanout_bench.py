@@ -59,7 +59,9 @@ def main(runs: int = RUNS) -> list[dict]:
         FakeProviderServer(posts=POSTS, page_delay=PAGE_DELAY) as fake,
         (artifacts / "local-stack-fanout-bench.log").open("w") as log,
     ):
-        environment = {**fake.env(), "PROVIDERS": ",".join(FIVE)}
+        # anonymous jobs against the paid fake: let them spend (the default keeps anonymous searches on free sources)
+        paid = {"PAID_FOR_ANONYMOUS": "true", "PAID_DAILY_BUDGET_USD": "1000"}
+        environment = {**fake.env(), "PROVIDERS": ",".join(FIVE), **paid}
         with (
             LocalStack(port=0, log=log, environment=environment, parameters={"BatchingWindowSeconds": "0"}) as stack,
             httpx.Client(base_url=stack.base_url, timeout=30) as client,

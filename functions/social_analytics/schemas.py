@@ -46,15 +46,12 @@ class AnalysisRequest(BaseModel):
         return validate_providers(value)
 
 
-# The provider names the worker knows (service.fetching.KNOWN_PROVIDERS; kept here so the API does not import the
-# adapters - a unit test checks that they agree).
-KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
-
-
 def validate_providers(value: list[str] | None) -> list[str] | None:
     """Known source names, lowercased, without repeats; an empty list means the default."""
     if not value:
         return None
+    from social_analytics.service.fetching import KNOWN_PROVIDERS
+
     names = list(dict.fromkeys(name.strip().lower() for name in value))
     unknown = [name for name in names if name not in KNOWN_PROVIDERS]
     if unknown:

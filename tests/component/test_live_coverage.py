@@ -20,10 +20,13 @@ def use_fake(monkeypatch):
         fake = FakeProviderServer(**options)
         fake.start()
         started.append(fake)
-        # Anonymous searches may use the paid fake too (spend control would skip SocialData otherwise).
-        environment = {**fake.env(), "PROVIDERS": providers, "MASTODON_TRENDS": "false", "PAID_FOR_ANONYMOUS": "true"}
-        for name, value in environment.items():
+        # anonymous searches here use the paid fake too (tests/component/test_spend.py covers the default)
+        paid = {"PAID_FOR_ANONYMOUS": "true", "PAID_DAILY_BUDGET_USD": "1000"}
+        for name, value in {**fake.env(), "PROVIDERS": providers, "MASTODON_TRENDS": "false", **paid}.items():
             monkeypatch.setenv(name, value)
+        from social_analytics.settings import get_settings
+
+        get_settings.cache_clear()
         return fake
 
     yield use

@@ -85,13 +85,6 @@ def test_tracking_with_unknown_providers_is_a_422_naming_them(call_api, admin_to
     assert call_api("POST", "/api/tracked", ok, headers=ADMIN)[0] == 201
 
 
-def test_the_schema_list_of_providers_matches_the_worker():
-    from social_analytics.schemas import KNOWN_PROVIDERS
-    from social_analytics.service.fetching import KNOWN_PROVIDERS as WORKER_PROVIDERS
-
-    assert KNOWN_PROVIDERS == WORKER_PROVIDERS
-
-
 # ------------------------------------------------------------------ the admin token lookup
 def test_no_authorization_header_means_no_ssm_call_and_a_missing_parameter_is_cached(call_api, monkeypatch):
     from aws_lambda_powertools.utilities import parameters

@@ -3,12 +3,14 @@ expired jobs, and the spend report of ``GET /api/metrics``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
 import pytest
 from botocore.exceptions import ClientError
-from social_analytics.adapters.base import ProviderPaymentRequired, ProviderUnavailable
+from social_analytics.adapters.base import FetchResult, ProviderPaymentRequired, ProviderUnavailable
+from social_analytics.service.fanout import fetch_fanout
 from social_analytics.service.fetching import CircuitBreaker, fetch_with_fallback
 
 from tests.conftest import FakeLambdaContext, apigw_event, sqs_event
@@ -46,6 +48,12 @@ def fetch(adapters, spend, limit=20):
 
 
 # ------------------------------------------------------------------ the DynamoDB counter
+def test_the_spend_prices_are_the_fetchers_prices():
+    from social_analytics.service import fetching, spend
+
+    assert spend.PRICE_PER_POST_USD == fetching.PRICE_PER_POST_USD  # spend keeps its own copy: the API imports it
+
+
 def test_reservations_stop_at_the_budget_and_settle_to_the_actual_cost(budget):
     from social_analytics.storage import spend as store
 
@@ -146,6 +154,58 @@ def test_a_failed_call_gives_its_reservation_back_and_a_crash_keeps_it(budget):
     assert store.spent(today()) == {"socialdata": 0}  # failed requests are not billed
     fetch([Stub("socialdata", KeyError("bug")), Stub("mastodon", [post("mastodon")])], gate())
     assert store.spent(today()) == {"socialdata": 8000}  # unknown outcome: (20 + 20) x $0.0002 stays counted
+
+
+class Timed:
+    """A paid source for the fan-out that answers (or raises) after ``delay`` seconds and records when it ran."""
+
+    def __init__(self, name, answer, delay=0.0):
+        self.name, self.simulated, self.answer, self.delay = name, False, answer, delay
+        self.calls: list[float] = []
+        self.finished_at: float | None = None
+
+    async def fetch_result(self, query, window, limit, *, cursor=None, budget=None):
+        self.calls.append(time.monotonic())
+        await asyncio.sleep(self.delay)
+        self.finished_at = time.monotonic()
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return FetchResult(posts=list(self.answer)[:limit], billable_items=len(self.answer))
+
+    async def fetch(self, query, window, limit):
+        return (await self.fetch_result(query, window, limit)).posts
+
+
+def fan(adapters, spend):
+    return run(fetch_fanout(spend.guard(adapters), "q", window(), 20, 5.0, CircuitBreaker()))
+
+
+def test_in_the_fan_out_x_waits_for_socialdata_and_is_not_needed_when_it_answered(budget):
+    socialdata = Timed("socialdata", [post("socialdata", 1)], delay=0.2)
+    x = Timed("x", [post("x", 1)])
+    outcome = fan([socialdata, x, Stub("mastodon", [post("mastodon")])], gate())
+    rows = {row["provider"]: row for row in outcome.source["providers"]}
+    assert x.calls == [] and rows["x"]["outcome"] == "skipped"
+    assert rows["x"]["reason"].startswith("paid_not_needed: socialdata answered")
+    assert rows["socialdata"]["outcome"] == "ok" and rows["mastodon"]["outcome"] == "ok"
+
+
+def test_in_the_fan_out_a_failing_socialdata_never_hands_the_job_to_x(budget):
+    socialdata = Timed("socialdata", ProviderPaymentRequired("socialdata: HTTP 402"), delay=0.2)
+    x = Timed("x", [post("x", 1)])
+    outcome = fan([socialdata, x, Stub("mastodon", [post("mastodon")])], gate())
+    rows = {row["provider"]: row for row in outcome.source["providers"]}
+    assert x.calls == [] and rows["x"]["reason"].startswith("paid_fallback_disabled")
+    assert outcome.source["provider"] == "mastodon"
+
+
+def test_in_the_fan_out_paid_fallback_asks_x_only_after_socialdata_failed(budget):
+    budget(1.0, PAID_FALLBACK="true")
+    socialdata = Timed("socialdata", ProviderUnavailable("down"), delay=0.2)
+    x = Timed("x", [post("x", 1)])
+    outcome = fan([socialdata, x], gate())
+    assert len(x.calls) == 1 and x.calls[0] >= socialdata.finished_at
+    assert outcome.source["provider"] == "x"
 
 
 def _posted_message(call_api, queue_messages, keyword: str, **event_changes) -> dict:

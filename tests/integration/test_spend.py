@@ -2,7 +2,7 @@
 
 * A flood of anonymous keywords, with ``PAID_FOR_ANONYMOUS=true`` and a tiny daily budget, costs at most the budget
   *as the provider counts it* (tweets it served), then answers from the free source with ``budget_exhausted`` in
-  the provenance; X, 25x dearer, is never asked.
+  the provenance; X, 25x dearer, is never asked (not needed beside SocialData, not a fallback when it is refused).
 * By default anonymous searches never reach a paid provider.
 """
 
@@ -62,10 +62,13 @@ def test_a_flood_of_anonymous_keywords_spends_at_most_the_budget_then_answers_fr
         assert 0 < served_cost <= BUDGET_USD + 1e-9, fake.requests
         assert fake.requests["x"] == 0  # a skipped cheaper provider never hands the job to X
 
-        paid = [r for r in results if r["source"]["provider"] == "socialdata"]
+        paid = [r for r in results if _attempt(r, "socialdata")["outcome"] == "ok"]
         refused = [r for r in results if _attempt(r, "socialdata")["reason"].startswith("budget_exhausted")]
         assert paid and refused and len(paid) + len(refused) == FLOOD
         assert sum(r["source"]["cost_estimate_usd"] for r in paid) <= BUDGET_USD + 1e-9
+        for result in paid:  # SocialData answered: X (the same posts at 25x the price) is not needed
+            assert "socialdata" in result["source"]["provider"].split(",")
+            assert _attempt(result, "x")["reason"].startswith("paid_not_needed")
         for result in refused:
             socialdata = _attempt(result, "socialdata")
             assert socialdata["outcome"] == "skipped"

@@ -41,6 +41,7 @@ from social_analytics.adapters.base import (
     SocialMediaAdapter,
 )
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.public_errors import provider_reason
 from social_analytics.service import coverage as cov
 from social_analytics.service.fetching import (
     PRICE_PER_POST_USD,
@@ -48,6 +49,7 @@ from social_analytics.service.fetching import (
     FetchOutcome,
     _attempt,
     _call,
+    _log_failure,
     default_breaker,
 )
 
@@ -90,9 +92,11 @@ async def fetch_source(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    log_extra: Mapping[str, Any] | None = None,
 ) -> SourceRun:
     """Ask one source, never raising: the breaker, the job's deadline and the provider's errors all end up in the
-    returned attempt. (Any per-call guard, such as a spending cap for paid sources, belongs right before ``_call``.)"""
+    returned attempt (a fixed public phrase; the provider's own words are logged with ``log_extra``). Paid sources
+    come wrapped by ``service.spend.SpendGate.guard``: a refused spend is a ``skipped`` attempt like any other."""
     name = adapter.name
     remaining = deadline - clock()
     if not adapter.simulated:
@@ -117,16 +121,17 @@ async def fetch_source(
             permanent = isinstance(exc, ProviderAuthError | ProviderPaymentRequired)
             breaker.record_failure(name, f"{exc.code}", permanent=permanent)
         ms = (time.monotonic() - started) * 1000
-        attempt = _attempt(name, "failed", f"{exc.code}: {exc.reason}", retries=budget.retries, ms=ms)
+        _log_failure(name, exc, log_extra)
+        attempt = _attempt(name, "failed", provider_reason(exc.code, exc.status), retries=budget.retries, ms=ms)
         return SourceRun(adapter, attempt, ms=ms)
     except Exception as exc:  # an adapter bug must not sink the job or the other sources
         from social_analytics.observability import logger
 
-        logger.exception("adapter crashed", extra={"provider": name})
+        logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
         if not adapter.simulated:
             breaker.record_failure(name, type(exc).__name__)
         ms = (time.monotonic() - started) * 1000
-        return SourceRun(adapter, _attempt(name, "failed", f"internal error: {type(exc).__name__}", ms=ms), ms=ms)
+        return SourceRun(adapter, _attempt(name, "failed", provider_reason("internal_error"), ms=ms), ms=ms)
     if not adapter.simulated:
         breaker.record_success(name)
     ms = (time.monotonic() - started) * 1000
@@ -185,6 +190,7 @@ async def fetch_fanout(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    log_extra: Mapping[str, Any] | None = None,
 ) -> FanoutOutcome:
     """Every live adapter at once, then the simulated ones only if needed (see the module docstring). Never raises
     for provider failures."""
@@ -193,7 +199,7 @@ async def fetch_fanout(
     deadline = clock() + budget_seconds
     options = {
         "max_retries": max_retries, "base_delay": base_delay, "request_timeout": request_timeout,
-        "clock": clock, "sleep": sleep,
+        "clock": clock, "sleep": sleep, "log_extra": log_extra,
     }  # fmt: skip
     live = [a for a in adapters if not a.simulated]
     simulated = [a for a in adapters if a.simulated]

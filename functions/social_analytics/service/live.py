@@ -97,6 +97,7 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         job.limit,
         settings.fetch_budget_seconds,
         cursors={name: cursors[name] for name in incremental},
+        log_extra={"job_id": job.job_id},
     )
     source = outcome.source
     if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):

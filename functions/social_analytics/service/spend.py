@@ -7,8 +7,11 @@
   reserves the call's maximum cost with one conditional ``ADD`` in DynamoDB that fails when it would pass the
   budget; after the call the reservation is settled to the actual cost. A storage error means no paid call
   (fail closed). A refused reservation skips the provider with ``budget_exhausted``; free sources still answer.
-* **No hand-off to a dearer provider**: a paid provider after a cheaper paid one in the same chain is only reached
-  when the cheaper one failed or answered nothing, so it is skipped unless ``PAID_FALLBACK`` is on.
+* **No hand-off to a dearer provider**: when a job has a cheaper paid provider too (SocialData beside X), the dearer
+  one waits for the cheaper one's outcome (in a concurrent fan-out; in a chain it has it already). If the cheaper
+  one answered, the dearer one is not needed (``paid_not_needed``: they search the same posts); if it failed, was
+  refused or was never called (circuit open, out of time), the dearer one is skipped with
+  ``paid_fallback_disabled`` unless ``PAID_FALLBACK`` is on.
 
 ``SpendGate.guard(adapters)`` wraps each configured paid adapter of a job in a ``PaidAdapter``, whose call reserves
 first (or raises ``SpendSkipped``, which the provider chain and the fan-out record as ``skipped`` with its reason,
@@ -84,8 +87,8 @@ class Reservation:
 
 
 class SpendGate:
-    """One job's spend rules. ``chain`` names the job's configured providers in order (for the fallback rule);
-    ``guard`` sets it from the adapters it wraps."""
+    """One job's spend rules. ``chain`` names the job's configured providers (for the fallback rule); ``guard`` sets
+    it from the adapters it wraps. One gate per job: it remembers how each paid call of the job went."""
 
     def __init__(
         self,
@@ -99,6 +102,17 @@ class SpendGate:
         self.chain = list(chain)
         self.log_extra = dict(log_extra or {})
         self._clock = clock
+        self._outcome: dict[str, str] = {}  # paid provider -> "running" | "answered" | "failed"
+        self._done: dict[str, asyncio.Event] = {}
+
+    def started(self, provider: str) -> None:
+        """Called synchronously as a paid call begins, so a concurrent dearer call knows to wait for it."""
+        self._outcome[provider] = "running"
+        self._done.setdefault(provider, asyncio.Event()).clear()
+
+    def finished(self, provider: str, answered: bool) -> None:
+        self._outcome[provider] = "answered" if answered else "failed"
+        self._done.setdefault(provider, asyncio.Event()).set()
 
     @staticmethod
     def is_paid(provider: str) -> bool:
@@ -112,27 +126,32 @@ class SpendGate:
         self.chain = [a.name for a in configured]
         return [PaidAdapter(a, self) if self.is_paid(a.name) and a in configured else a for a in adapters]
 
-    def _cheaper_before(self, provider: str) -> str | None:
+    async def _dearer_refused(self, provider: str) -> str | None:
+        """Why ``provider`` must not be called because of a cheaper paid provider of the job, or None."""
         price = PRICE_PER_POST_USD[provider]
-        for name in self.chain:
-            if name == provider:
-                return None
-            if name in PRICE_PER_POST_USD and PRICE_PER_POST_USD[name] < price:
-                return name
+        for cheaper in self.chain:
+            if cheaper not in PRICE_PER_POST_USD or PRICE_PER_POST_USD[cheaper] >= price:
+                continue
+            if self._outcome.get(cheaper) == "running":
+                await self._done[cheaper].wait()
+            if self._outcome.get(cheaper) == "answered":
+                return f"paid_not_needed: {cheaper} answered for less (the same posts)"
+            if not get_settings().paid_fallback:
+                return f"paid_fallback_disabled: {cheaper} is cheaper and did not answer; PAID_FALLBACK is off"
         return None
 
     async def before(self, provider: str, limit: int) -> tuple[Reservation | None, str | None]:
         """``(reservation, None)`` when the call may go ahead (no reservation for free providers), else
-        ``(None, reason)``: ``paid_not_allowed``, ``paid_fallback_disabled``, ``budget_exhausted`` or
-        ``budget_unavailable`` (the budget could not be read: no paid call)."""
+        ``(None, reason)``: ``paid_not_allowed``, ``paid_not_needed``, ``paid_fallback_disabled``,
+        ``budget_exhausted`` or ``budget_unavailable`` (the budget could not be read: no paid call)."""
         if not self.is_paid(provider):
             return None, None
         settings = get_settings()
         if not self.paid_allowed:
             return None, "paid_not_allowed: anonymous searches use free sources only"
-        cheaper = self._cheaper_before(provider)
-        if cheaper and not settings.paid_fallback:
-            return None, f"paid_fallback_disabled: {cheaper} is cheaper and did not answer; PAID_FALLBACK is off"
+        refused = await self._dearer_refused(provider)
+        if refused:
+            return None, refused
         budget = _micros(settings.paid_daily_budget_usd)
         amount = _micros(max_cost_usd(provider, limit))
         day = today(self._clock())
@@ -187,21 +206,27 @@ class PaidAdapter:
     async def fetch_result(
         self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
     ) -> FetchResult:
-        reservation, why = await self.gate.before(self.name, limit)
-        if why:
-            raise SpendSkipped(why)
-        fetch_result = getattr(self.inner, "fetch_result", None)
+        self.gate.started(self.name)
+        answered = False
         try:
-            if fetch_result is None:
-                result = FetchResult(posts=list(await self.inner.fetch(query, window, limit)))
-                result.billable_items = len(result.posts)
-            else:
-                result = await fetch_result(query, window, limit, cursor=cursor, budget=budget)
-        except ProviderError:
-            await self.gate.after(reservation, 0)
-            raise
-        await self.gate.after(reservation, result.billable_items)
-        return result
+            reservation, why = await self.gate.before(self.name, limit)
+            if why:
+                raise SpendSkipped(why)
+            fetch_result = getattr(self.inner, "fetch_result", None)
+            try:
+                if fetch_result is None:
+                    result = FetchResult(posts=list(await self.inner.fetch(query, window, limit)))
+                    result.billable_items = len(result.posts)
+                else:
+                    result = await fetch_result(query, window, limit, cursor=cursor, budget=budget)
+            except ProviderError:
+                await self.gate.after(reservation, 0)
+                raise
+            await self.gate.after(reservation, result.billable_items)
+            answered = True
+            return result
+        finally:
+            self.gate.finished(self.name, answered)
 
 
 # ----------------------------------------------------------------------------------------------- metrics
