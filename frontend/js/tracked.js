@@ -130,6 +130,9 @@ async function untrack(item) {
   }
 }
 
+/** History points carry the result's volume estimate when it has one; older points only the posts analyzed. */
+const hasEstimate = (points) => points.length > 0 && points.every((p) => typeof p.estimated_posts_in_window === "number");
+
 function drawHistory(canvasId, points) {
   const C = window.Chart;
   const canvas = document.getElementById(canvasId);
@@ -143,7 +146,9 @@ function drawHistory(canvasId, points) {
       data: {
         labels: points.map((p) => fmtTime(p.time)),
         datasets: [
-          { type: "bar", label: "Volume", data: points.map((p) => p.volume), backgroundColor: color("--accent", "#4c8dff"), yAxisID: "y" },
+          hasEstimate(points)
+            ? { type: "bar", label: "Estimated posts in the window", data: points.map((p) => p.estimated_posts_in_window), backgroundColor: color("--accent", "#4c8dff"), yAxisID: "y" }
+            : { type: "bar", label: "Posts analyzed (capped at the limit)", data: points.map((p) => p.volume), backgroundColor: color("--accent", "#4c8dff"), yAxisID: "y" },
           {
             type: "line",
             label: "Mean sentiment",
@@ -182,8 +187,13 @@ function card(item, index, history, alerts) {
   const canvasId = `tracked-chart-${index}`;
   const points = history.points || [];
   const last = points[points.length - 1];
+  const latest = last && typeof last.estimated_posts_in_window === "number"
+    ? `about ${fmtInt(last.estimated_posts_in_window)} posts in the window (${last.basis || "basis not stated"}), ${fmtInt(last.volume)} analyzed`
+    : last
+      ? `${fmtInt(last.volume)} posts analyzed`
+      : "";
   const summary = points.length
-    ? `${points.length} scan${points.length === 1 ? "" : "s"} · latest ${fmtInt(last.volume)} posts, mean ${last.mean_compound.toFixed(2)}`
+    ? `${points.length} scan${points.length === 1 ? "" : "s"} · latest ${latest}, mean compound ${last.mean_compound.toFixed(2)}`
     : "No scan yet: the first one runs on the next schedule tick.";
   return h(
     "article",
