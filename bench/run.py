@@ -391,6 +391,27 @@ def fanout_rows(table: Table, quick: bool) -> None:
             table.add("fan-out", metric.replace("_", " "), value, "s")
 
 
+def inputs_rows(table: Table) -> None:
+    print("inputs bench (bench/inputs_bench.py)", flush=True)
+    try:
+        from bench import inputs_bench
+
+        rows = inputs_bench.main()
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("storage", "inputs bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        name = row["result"]
+        table.add("storage", f"{name}: JSON / stored bytes", f"{row['json_bytes']:,} / {row['stored_bytes']:,}", "B")
+        table.add("storage", f"{name}: without the caps", row["uncapped_json_bytes"], "B")
+        table.add(
+            "storage",
+            f"{name}: fit + encode / decode",
+            f"{row['fit_ms'] + row['encode_ms']:.2f} / {row['decode_ms']:.2f}",
+            "ms",
+        )
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -417,6 +438,7 @@ def main() -> None:
     analytics_rows(table)
     fetch_rows(table)
     fanout_rows(table, args.quick)
+    inputs_rows(table)
     table.print()
     (ARTIFACTS / "bench.json").write_text(
         json.dumps({"machine": machine(), "at": time.time(), "rows": table.rows}, indent=1)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
+
+from local_stack import aws_calls
 
 
 @dataclass
@@ -30,4 +33,10 @@ class LambdaContext:
 
 def load_handler(dotted: str):
     module_name, _, attribute = dotted.rpartition(".")
-    return getattr(importlib.import_module(module_name), attribute)
+    recording = bool(os.environ.get(aws_calls.LOG_ENV))  # the least-privilege test records the function's calls
+    if recording:
+        aws_calls.install_from_environment()  # before the import: clients made at import are hooked too
+    handler = getattr(importlib.import_module(module_name), attribute)
+    if recording:
+        handler = aws_calls.wrap_handler(handler, os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or dotted)
+    return handler

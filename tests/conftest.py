@@ -11,6 +11,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+AWS_CALL_LOG = ARTIFACTS / "aws-calls.jsonl"  # every AWS call of every function (tests/unit/test_iam_policies.py)
 
 # Component tests run the handlers in this process: give them a Lambda-like, AWS-free environment first.
 os.environ.update(
@@ -28,6 +29,32 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def pytest_configure(config) -> None:
+    """Record each function's AWS calls for the whole session: handlers run in this process and, through the
+    environment they inherit, in the local stack's child processes."""
+    from local_stack import aws_calls
+    from local_stack.template import Template
+
+    config.addinivalue_line("markers", "iam_audit: checks the AWS calls recorded by the other tests (runs last)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    AWS_CALL_LOG.unlink(missing_ok=True)
+    os.environ[aws_calls.LOG_ENV] = str(AWS_CALL_LOG)
+    aws_calls.install(aws_calls.file_sink(str(AWS_CALL_LOG)))
+    functions = Template.load().of_type("AWS::Serverless::Function")
+    aws_calls.wrap_handlers_on_import({spec["Properties"]["Handler"]: name for name, spec in functions.items()})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The IAM audit reads what every other test recorded: run it after them (before the browser tests, whose
+    Playwright loop holds the main thread until the session ends)."""
+    audits = [item for item in items if item.get_closest_marker("iam_audit")]
+    if not audits:
+        return
+    rest = [item for item in items if not item.get_closest_marker("iam_audit")]
+    first_browser = next((i for i, item in enumerate(rest) if item.get_closest_marker("browser")), len(rest))
+    items[:] = rest[:first_browser] + audits + rest[first_browser:]
 
 
 class FakeLambdaContext:

@@ -5,12 +5,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
+from social_analytics.keywords import key_problem
+from social_analytics.models import normalize_keyword
+
 KEYWORD_MAX_CHARS = 99
 _ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}  # joiners inside emoji and some scripts
 
 
 def validate_keyword(value: str) -> str:
-    """A keyword is 1..99 characters of printable text once trimmed."""
+    """A keyword is 1..99 characters of printable text once trimmed, and its normalized key is storable
+    (``keywords.key_problem``: at most 512 UTF-8 bytes, at least one letter, digit or symbol)."""
     for char in value:
         category = unicodedata.category(char)
         if category in ("Cc", "Cs") or (category == "Cf" and char not in _ALLOWED_FORMAT_CHARS):
@@ -20,6 +24,9 @@ def validate_keyword(value: str) -> str:
         raise ValueError("must not be empty")
     if len(stripped) > KEYWORD_MAX_CHARS:
         raise ValueError(f"must be at most {KEYWORD_MAX_CHARS} characters (got {len(stripped)})")
+    problem = key_problem(normalize_keyword(value))
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -146,6 +153,8 @@ class Result(BaseModel):
     analyzed_at: str
     coverage: Coverage | None = None
     volume: Volume | None = None
+    query: str | None = Field(None, description="What the providers were asked: one spelling per key.")
+    trimmed: dict[str, Any] | None = Field(None, description="What was left out to keep the stored result small.")
 
 
 class CachedAnswer(BaseModel):

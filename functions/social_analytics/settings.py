@@ -26,6 +26,8 @@ def _bool(name: str, default: bool) -> bool:
 class Settings:
     table_name: str
     idempotency_table_name: str
+    sessions_table_name: str
+    origin_secret_param: str
     jobs_queue_url: str
     cache_ttl_seconds: int
     hot_cache_seconds: float
@@ -47,6 +49,10 @@ def get_settings() -> Settings:
     return Settings(
         table_name=os.environ.get("TABLE_NAME", "social-analytics"),
         idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", "social-analytics-idempotency"),
+        # Provider session tokens, in a table only the worker's role reaches.
+        sessions_table_name=os.environ.get("SESSIONS_TABLE_NAME", "social-analytics-sessions"),
+        # SSM parameter holding the secret CloudFront adds as a header; "" means no check (local runs).
+        origin_secret_param=os.environ.get("ORIGIN_SECRET_PARAM", ""),
         jobs_queue_url=os.environ.get("JOBS_QUEUE_URL", ""),
         # A cached result is served while younger than this.
         cache_ttl_seconds=_int("CACHE_TTL_SECONDS", 900),

@@ -94,12 +94,27 @@ def test_expired_windows_and_cursors_are_not_used(aws):
 
 
 def test_the_bluesky_session_is_shared_through_dynamodb(aws):
+    import boto3
     from social_analytics.adapters.bluesky import BlueskySession
     from social_analytics.storage.sessions import DynamoSessionStore
 
+    from local_stack import aws_calls
+
     session = BlueskySession(did="did:plc:me", handle="me.bsky.social", access_jwt="a.b.c", refresh_jwt="r-1")
-    asyncio.run(DynamoSessionStore().save(session))
-    loaded = asyncio.run(DynamoSessionStore().load())  # another "container"
+    worker = aws_calls.handler_scope  # the worker's store: its role's grants are audited, not the test's own calls
+    with worker("WorkerFunction"):
+        asyncio.run(DynamoSessionStore().save(session))
+        loaded = asyncio.run(DynamoSessionStore().load())  # another "container"
     assert loaded == session and "r-1" not in repr(DynamoSessionStore()) and "r-1" not in repr(loaded)
-    asyncio.run(DynamoSessionStore().save(None))
-    assert asyncio.run(DynamoSessionStore().load()) is None
+    # In the sessions table of its own, which only the worker's role reaches; none in the results table.
+    assert boto3.client("dynamodb").scan(TableName=aws.physical_names["SessionsTable"])["Count"] == 1
+    assert not [i for i in results_items(aws) if "session" in i]
+    with worker("WorkerFunction"):
+        asyncio.run(DynamoSessionStore().save(None))
+        assert asyncio.run(DynamoSessionStore().load()) is None
+
+
+def results_items(aws) -> list[dict]:
+    import boto3
+
+    return boto3.resource("dynamodb").Table(aws.physical_names["ResultsTable"]).scan()["Items"]

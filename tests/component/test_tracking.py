@@ -191,6 +191,8 @@ def feed(volumes: list[int], negatives: list[int] | None = None, key: str = "bra
     from social_analytics.models import AnalysisJob
     from social_analytics.service import tracking
 
+    from local_stack import aws_calls
+
     raised = []
     negatives = negatives or [v // 5 for v in volumes]
     for i, (volume, negative) in enumerate(zip(volumes, negatives, strict=True)):
@@ -201,7 +203,8 @@ def feed(volumes: list[int], negatives: list[int] | None = None, key: str = "bra
             "top_terms": [{"term": "x", "count": 1}],
         }
         now = 1_800_000_000.0 + i * interval
-        with pytest.MonkeyPatch.context() as patch:
+        # The worker's hook: its AWS calls are the worker's (tests/unit/test_iam_policies.py audits them).
+        with pytest.MonkeyPatch.context() as patch, aws_calls.handler_scope("WorkerFunction"):
             patch.setattr(tracking.time, "time", lambda now=now: now)
             raised.extend(tracking.after_result(job, result))
     return raised

@@ -1,4 +1,5 @@
-"""Bad input over HTTP: oversize bodies, Unicode edge cases, control characters, a 10,000-character keyword.
+"""Bad input over HTTP: oversize bodies, Unicode edge cases (keys NFKC expands or empties), control characters, a
+10,000-character keyword.
 Each is a clear 4xx or a normal answer, never a 5xx, and a rejected request queues nothing."""
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ CASES = [
     ("RTL, ZWJ and combining marks", '{"keyword": "\u202eabc\u200d\u0301"}'.encode(), {200, 202, 422}),
     ("emoji keyword", '{"keyword": "\U0001f680\U0001f469\u200d\U0001f4bb"}'.encode(), {200, 202}),
     ("whitespace-only keyword", b'{"keyword": "  \\t "}', {422}),
+    # NFKC turns U+FDFA into 18 characters (33 bytes): 16 of them are past the 512-byte key limit
+    ("keyword that NFKC expands past the key limit", ('{"keyword": "' + "\ufdfa" * 16 + '"}').encode(), {422}),
+    ("only combining marks", b'{"keyword": "\\u0301\\u0302"}', {422}),
+    ("only punctuation", b'{"keyword": "!!! ???"}', {422}),
+    ("ligature keyword", '{"keyword": "\ufb03ce"}'.encode(), {200, 202}),
     ("not JSON", b"keyword=serverless", {400}),
     ("JSON array", b"[1, 2]", {422}),
     pytest.param(

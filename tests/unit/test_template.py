@@ -223,15 +223,21 @@ def test_every_function_and_the_api_log_to_a_group_with_retention(resources):
 
 
 def _policy_statements(resources: dict):
+    """Every statement (both branches of a conditional one) of every policy in the template."""
+
+    def statements(name: str, listed):
+        for statement in listed:
+            yield from ((name, branch) for branch in _branches(statement))
+
     for name, spec in resources.items():
         props = spec.get("Properties", {})
         for policy in props.get("Policies", []) if isinstance(props.get("Policies"), list) else []:
             if isinstance(policy, dict) and "Statement" in policy:  # inline SAM policy document
-                yield from ((name, s) for s in policy["Statement"])
+                yield from statements(name, policy["Statement"])
             elif isinstance(policy, dict) and "PolicyDocument" in policy:  # AWS::IAM::Role inline policy
-                yield from ((name, s) for s in policy["PolicyDocument"]["Statement"])
+                yield from statements(name, policy["PolicyDocument"]["Statement"])
         if "PolicyDocument" in props:  # bucket, topic, queue and managed policies
-            yield from ((name, s) for s in props["PolicyDocument"]["Statement"])
+            yield from statements(name, props["PolicyDocument"]["Statement"])
 
 
 def _as_list(value) -> list:
@@ -259,16 +265,27 @@ def _branches(policy):
         yield policy
 
 
-def test_functions_use_policy_templates_scoped_to_one_resource(resources):
+# SAM templates that grant more than any of these functions needs (Scan, BatchGet, DescribeParameters on *, ListBucket).
+BROAD_POLICY_TEMPLATES = {
+    "DynamoDBCrudPolicy",
+    "DynamoDBReadPolicy",
+    "SSMParameterReadPolicy",
+    "S3ReadPolicy",
+    "S3CrudPolicy",
+}
+
+
+def test_functions_use_explicit_statements_or_narrow_policy_templates(resources):
     for name, function in of_type(resources, "AWS::Serverless::Function").items():
         policies = [branch for policy in function["Properties"]["Policies"] for branch in _branches(policy)]
         assert policies, name
         for policy in policies:
             assert isinstance(policy, dict), (name, policy)  # no bare managed policy names
             if "Statement" in policy:
-                continue  # inline: checked by the wildcard test
+                continue  # inline: checked by the wildcard test and, call by call, by test_iam_policies.py
             ((template_name, arguments),) = policy.items()
             assert template_name.endswith("Policy"), template_name
+            assert template_name not in BROAD_POLICY_TEMPLATES, (name, template_name)
             assert arguments and "*" not in json.dumps(arguments), (name, template_name)
     roles = of_type(resources, "AWS::IAM::Role")
     for name, role in roles.items():
@@ -361,3 +378,108 @@ def test_outputs_give_publish_and_users_what_they_need(template):
     assert outputs["DistributionId"]["Value"] == ref("DashboardDistribution")
     assert outputs["DashboardBucketName"]["Value"] == ref("DashboardBucket")
     assert outputs["ApiUrl"]["Value"]["Fn::Sub"].startswith("https://${Api}.execute-api.")
+
+
+def _function_statements(resources: dict, function: str) -> dict[str, dict]:
+    return {s["Sid"]: s for name, s in _policy_statements(resources) if name == function and "Sid" in s}
+
+
+def test_results_table_grants_are_limited_to_each_functions_item_kinds(resources):
+    for name in ("ApiFunction", "WorkerFunction", "SchedulerFunction", "ImportFunction"):
+        for sid, statement in _function_statements(resources, name).items():
+            if statement.get("Resource") != {"Fn::GetAtt": ["ResultsTable", "Arn"]}:
+                continue
+            if _as_list(statement["Action"]) == ["dynamodb:Scan"]:
+                continue  # a scan has no leading key to condition on
+            kinds = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            assert kinds and not any(kind in ("*", "PROVIDER#*") for kind in kinds), (name, sid)
+
+
+def test_provider_sessions_have_their_own_table_only_the_worker_reaches(resources):
+    table = resources["SessionsTable"]["Properties"]
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    worker = resources["WorkerFunction"]["Properties"]
+    assert worker["Environment"]["Variables"]["SESSIONS_TABLE_NAME"] == ref("SessionsTable")
+    reaching = {
+        name
+        for name, statement in _policy_statements(resources)
+        if "SessionsTable" in json.dumps(statement.get("Resource", ""))
+    }
+    assert reaching == {"WorkerFunction"}
+
+
+def test_no_function_may_describe_parameters_or_list_the_uploads(resources):
+    for name, statement in _policy_statements(resources):
+        actions = _as_list(statement.get("Action", []))
+        assert "ssm:DescribeParameters" not in actions, name
+        assert "s3:ListBucket" not in actions, name
+
+
+# ------------------------------------------------------------------ per-client limits
+
+
+def test_the_edge_web_acl_is_opt_in_rate_limits_api_calls_per_ip_and_lives_in_us_east_1(template, resources):
+    assert template["Parameters"]["EnableWaf"]["Default"] == "false"  # it costs money
+    acl = resources["EdgeWebAcl"]
+    assert acl["Condition"] == "CreateWebAcl"
+    props = acl["Properties"]
+    assert props["Scope"] == "CLOUDFRONT" and props["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in props["Rules"]}
+    rate = rules["api-requests-per-ip"]
+    statement = rate["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP" and statement["Limit"] == ref("WafRateLimit")
+    assert statement["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/api/"
+    assert rate["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    body = props["CustomResponseBodies"][rate["Action"]["Block"]["CustomResponse"]["CustomResponseBodyKey"]]
+    assert json.loads(body["Content"])["error"]["code"] == "rate_limited"
+    config = resources["DashboardDistribution"]["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == {
+        "Fn::If": [
+            "CreateWebAcl",
+            {"Fn::GetAtt": ["EdgeWebAcl", "Arn"]},
+            {"Fn::If": ["HasWebAclArn", ref("WebAclArn"), ref("AWS::NoValue")]},
+        ]
+    }
+    # A CLOUDFRONT web ACL can only be created in us-east-1: elsewhere the deploy stops before any resource.
+    rule = template["Rules"]["CloudFrontWebAclInUsEast1"]
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [ref("AWS::Region"), "us-east-1"]}
+
+
+def test_cloudfront_sends_the_origin_secret_the_api_function_checks(template, resources):
+    name = "OriginSecretParameterName"
+    assert template["Parameters"][name]["Default"] == ""  # no secret: no check (documented in DEPLOY.md)
+    config = resources["DashboardDistribution"]["Properties"]["DistributionConfig"]
+    (api_origin,) = [origin for origin in config["Origins"] if origin["Id"] == "api"]
+    condition, headers, otherwise = api_origin["OriginCustomHeaders"]["Fn::If"]
+    assert (condition, otherwise) == ("HasOriginSecret", ref("AWS::NoValue"))
+    assert headers == [
+        {"HeaderName": "X-Origin-Verify", "HeaderValue": {"Fn::Sub": "{{resolve:ssm:/${OriginSecretParameterName}}}"}}
+    ]
+    env = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["ORIGIN_SECRET_PARAM"] == {
+        "Fn::If": ["HasOriginSecret", {"Fn::Sub": "/${OriginSecretParameterName}"}, ""]
+    }
+    read = _function_statements(resources, "ApiFunction")["ReadOriginSecret"]
+    assert read["Action"] == "ssm:GetParameter" and read["Resource"]["Fn::Sub"].endswith(
+        ":parameter/${OriginSecretParameterName}"
+    )
+
+
+def test_programmatic_clients_get_a_key_only_api_with_a_usage_plan(template, resources):
+    assert template["Parameters"]["EnableApiKeys"]["Default"] == "false"
+    api = resources["ClientApi"]
+    assert api["Condition"] == "HasApiKeys"
+    body = api["Properties"]["DefinitionBody"]
+    assert body["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    for path, methods in body["paths"].items():
+        for method in methods.values():
+            assert method["security"] == [{"api_key": []}], path
+            assert "${ApiFunction.Arn}" in method["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+    plan = api["Properties"]["Auth"]["UsagePlan"]
+    assert plan["CreateUsagePlan"] == "PER_API"
+    assert plan["Throttle"] == {"RateLimit": ref("ApiKeyRateLimit"), "BurstLimit": ref("ApiKeyBurstLimit")}
+    assert plan["Quota"] == {"Limit": ref("ApiKeyDailyQuota"), "Period": "DAY"}
+    permission = resources["ClientApiInvokesApiFunction"]
+    assert permission["Condition"] == "HasApiKeys"
+    assert permission["Properties"]["FunctionName"] == ref("ApiFunction")

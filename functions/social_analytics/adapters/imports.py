@@ -2,8 +2,11 @@
 
 Columns/keys: ``text`` (required); optional ``created_at`` (ISO 8601 or epoch seconds/ms; missing -> upload time),
 ``author``, ``likes``, ``reposts``, ``url``, ``id``. Bad rows are counted and reported (the first 20 with line number
-and reason), never fatal. A UTF-8 BOM is accepted; CSV fields may contain quoted newlines (reported lines are the
-physical line where the row starts). The format is sniffed from the content unless given.
+and reason), never fatal: a cell of the wrong type (a JSON object where text is expected), a count that is not a
+finite number up to ``MAX_COUNT`` (``inf``, ``nan``, ``1e400``), a time outside 1970-01-01 .. upload time + 1 day
+(year 1, year 9999), an over-long ``id`` or ``url`` each rejects its row only. A UTF-8 BOM is accepted; CSV fields
+may contain quoted newlines (reported lines are the physical line where the row starts). The format is sniffed from
+the content unless given.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import csv
 import hashlib
 import io
 import json
+import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from social_analytics.adapters._http import parse_datetime
@@ -21,6 +25,12 @@ from social_analytics.models import Post
 
 MAX_REPORTED_ERRORS = 20
 PROVIDER = "import"
+MAX_COUNT = 10**12  # likes / reposts above this are not real counts
+MAX_ID_CHARS = 256
+MAX_URL_CHARS = 2048
+MAX_AUTHOR_CHARS = 200  # longer author names are cut, not rejected
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # clock skew between the uploader and us
 
 
 @dataclass
@@ -64,36 +74,62 @@ def detect_format(text: str) -> Literal["csv", "jsonl"]:
 def _count(value: Any, name: str) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"{name} is not a number")
     try:
         number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(f"{name} is not a number") from None
-    if number < 0 or number != number:
+    if not math.isfinite(number):
+        raise ValueError(f"{name} is not a finite number")
+    if number < 0:
         raise ValueError(f"{name} must be >= 0")
+    if number > MAX_COUNT:
+        raise ValueError(f"{name} must be at most {MAX_COUNT}")
     return int(number)
+
+
+def _string(value: Any, name: str) -> str:
+    """A text cell: a string (or a number, for ids); anything else (object, list, boolean) is a wrong type."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{name} must be a string")
+    return str(value).strip()
 
 
 def _row_to_post(row: dict[str, Any], line: int, uploaded_at: datetime, id_prefix: str) -> Post:
     text = row.get("text")
-    if text is None or not str(text).strip():
+    if text is not None and not isinstance(text, str):
+        raise ValueError("text must be a string")
+    if text is None or not text.strip():
         raise ValueError("text is required")
     raw_created = row.get("created_at")
     if raw_created is None or (isinstance(raw_created, str) and not raw_created.strip()):
         created_at = uploaded_at
     else:
-        created_at = parse_datetime(raw_created)
+        if not isinstance(raw_created, str | int | float) or isinstance(raw_created, bool):
+            raise ValueError("created_at is not ISO 8601 or epoch seconds")
+        try:
+            created_at = parse_datetime(raw_created)
+        except (ValueError, OverflowError):
+            created_at = None
         if created_at is None:
             raise ValueError("created_at is not ISO 8601 or epoch seconds")
-    native_id = str(row.get("id") or "").strip() or f"{id_prefix}-{line}"
-    url = str(row.get("url") or "").strip() or None
+        if not EARLIEST <= created_at <= uploaded_at + FUTURE_SLACK:
+            raise ValueError("created_at is outside 1970-01-01 .. the upload time")
+    native_id = _string(row.get("id"), "id") or f"{id_prefix}-{line}"
+    if len(native_id) > MAX_ID_CHARS:
+        raise ValueError(f"id is longer than {MAX_ID_CHARS} characters")
+    url = _string(row.get("url"), "url") or None
+    if url is not None and len(url) > MAX_URL_CHARS:
+        raise ValueError(f"url is longer than {MAX_URL_CHARS} characters")
     return Post(
         id=f"{PROVIDER}:{native_id}",
-        text=str(text).strip(),
+        text=text.strip(),
         created_at=created_at,
         provider=PROVIDER,
-        author=str(row.get("author") or "").strip(),
+        author=_string(row.get("author"), "author")[:MAX_AUTHOR_CHARS],
         url=url,
         likes=_count(row.get("likes"), "likes"),
         reposts=_count(row.get("reposts"), "reposts"),
@@ -122,7 +158,7 @@ def parse_import(
             report.rows += 1
             try:
                 row = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
                 report.reject(line_number, "malformed JSON")
                 continue
             if not isinstance(row, dict):
@@ -171,6 +207,9 @@ def _add(
         posts.append(_row_to_post(row, line, uploaded_at, id_prefix))
     except ValueError as exc:
         report.reject(line, str(exc))
+        return
+    except (TypeError, OverflowError, ArithmeticError):  # a cell no rule above foresaw: its row only
+        report.reject(line, "a cell has an unusable value")
         return
     report.imported += 1
 

@@ -5,7 +5,6 @@ import base64
 import json
 from http import HTTPStatus
 from typing import Annotated
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -41,6 +40,7 @@ from social_analytics.schemas import (
 )
 from social_analytics.service import admin, apidocs, compare, deletion, spend, submissions, tracking, views
 from social_analytics.service import imports as import_service  # issue 4
+from social_analytics.service.origin import FORBIDDEN_ORIGIN, from_cloudfront
 from social_analytics.storage.metrics import read_metrics
 
 MAX_BODY_BYTES = 64 * 1024
@@ -110,10 +110,14 @@ def get_job(job_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^
 @app.get(
     "/api/analyses/<keyword>",
     summary="The latest result of a keyword",
-    responses={200: json_response(Result, "The latest result."), 404: json_response(dict, "Never analyzed.")},
+    responses={
+        200: json_response(Result, "The latest result."),
+        404: json_response(dict, "Never analyzed."),
+        422: ERROR_RESPONSES[422],
+    },
 )
 def get_latest(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return submissions.latest_result(keyword)
 
 
@@ -167,11 +171,12 @@ def get_tracked() -> dict:
     responses={
         200: json_response(dict, "Untracked."),
         404: json_response(ErrorBody, "Not tracked."),
+        422: ERROR_RESPONSES[422],
         **ADMIN_RESPONSES,
     },
 )
 def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
     if not tracking.untrack(keyword):
         return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
@@ -192,7 +197,7 @@ def get_history(
     since: Annotated[str | None, Query(description="ISO 8601; default 7 days before `until`")] = None,
     until: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
 ) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     return views.history(keyword, since, until)
 
 
@@ -200,12 +205,18 @@ def get_history(
     "/api/analyses/<keyword>",
     summary="Delete every stored result, history point, cursor and post of a keyword (admin)",
     security=ADMIN_SECURITY,
-    responses={200: json_response(Deletion, "What was deleted, per kind."), **ADMIN_RESPONSES},
+    responses={
+        200: json_response(Deletion, "What was deleted, per kind."),
+        202: json_response(AcceptedJob, "A large deletion runs as a job; its result is the counts."),
+        422: ERROR_RESPONSES[422],
+        **ADMIN_RESPONSES,
+    },
 )
-def delete_analyses(keyword: KeywordInPath) -> dict:
-    keyword = unquote(keyword)  # REST API paths stay percent-encoded
+def delete_analyses(keyword: KeywordInPath) -> Response[dict]:
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
     admin.require(app.current_event.headers)
-    return deletion.delete_keyword(keyword)
+    status, body = deletion.delete_keyword(keyword)
+    return Response(status_code=status, content_type="application/json", body=body)
 
 
 @app.get(
@@ -353,6 +364,8 @@ def _as_json_request(event: dict) -> dict:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context) -> dict:
+    if not from_cloudfront(event):  # first: a request that bypassed CloudFront gets no work at all
+        return FORBIDDEN_ORIGIN
     if _body_too_large(event):
         return {
             "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from social_analytics import public_errors
 from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
-from social_analytics.service import jobs
+from social_analytics.service import deletion, jobs
 from social_analytics.settings import get_settings
 from social_analytics.storage.metrics import recorder
 
@@ -53,6 +53,8 @@ async def handle_record(record: SQSRecord) -> dict:
         if not await asyncio.to_thread(jobs.start, job):
             logger.info("job already finished; redelivery ignored", extra=log)
             return {"job_id": job.job_id, "status": "already finished"}
+        if job.kind == "deletion":  # a large keyword deletion (service.deletion): nothing to fetch or analyze
+            return await asyncio.to_thread(deletion.run_job, job)
         fetched = await jobs.fetch_posts(job)
         record_provider_attempts(fetched.source.get("attempts", []))
         outcome = await asyncio.to_thread(analyze_once, job_message=job.to_message(), fetched=fetched)

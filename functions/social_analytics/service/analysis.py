@@ -38,6 +38,7 @@ from social_analytics.service.calibration import NEGATIVE_THRESHOLD, POSITIVE_TH
 from social_analytics.service.calibration import score_text as _score_text
 from social_analytics.service.intervals import share_intervals
 from social_analytics.service.languages import is_scored, languages_of
+from social_analytics.service.limits import cap_text
 from social_analytics.service.terms import STOPWORDS, keyword_exclusions, tokenize
 
 __all__ = [
@@ -149,6 +150,7 @@ def analyze(
     buckets: dict[int, list] = {}  # UTC epoch // step -> [posts, positive, neutral, negative, compound_sum]
     labels = {"positive": 0, "neutral": 0, "negative": 0}
     per_lang: dict[str, list[int]] = {}  # lang -> [posts, scored]
+    per_provider: dict[str, list] = {}  # provider -> [positive, neutral, negative, compound_sum] of scored posts
     label_index = {"positive": 1, "neutral": 2, "negative": 3}
     hashtags: list[str] = []
     compound_sum = weighted_sum = weight_total = 0.0
@@ -164,6 +166,11 @@ def analyze(
         if scored:
             lang_count[1] += 1
             labels[label] += 1
+            channel = per_provider.get(post.provider)
+            if channel is None:
+                channel = per_provider[post.provider] = [0, 0, 0, 0.0]
+            channel[label_index[label] - 1] += 1
+            channel[3] += compound
             compound_sum += compound
             weight = 1.0 + log1p(max(post.likes + post.reposts, 0))  # engagement_weight, inlined
             weighted_sum += weight * compound
@@ -191,6 +198,16 @@ def analyze(
     views = {p.id: p for p in newest_first[:SAMPLE_SIZE]}
     return {
         "posts_analyzed": count,
+        # Scored posts per source; the job runner moves these into source.providers[i].sentiment.
+        "sentiment_by_provider": {
+            provider: {
+                "positive": c[0],
+                "neutral": c[1],
+                "negative": c[2],
+                "mean_compound": round(c[3] / n, 4) if (n := c[0] + c[1] + c[2]) else 0.0,
+            }
+            for provider, c in per_provider.items()
+        },
         "distinct_texts": len(copies),
         "duplicates_collapsed": count - len(copies),
         "sentiment": {
@@ -341,9 +358,10 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
     """The JSON view of a scored post. ``scores`` is the score dict (or, as before, a bare compound + label)."""
     if not isinstance(scores, dict):
         scores = {"compound": scores, "label": label or label_for(scores)}
+    text, truncated = cap_text(post.text)  # stored results stay small (service.limits)
     view = {
         "id": post.id,
-        "text": post.text,
+        "text": text,
         "author": post.author,
         "created_at": isoformat_z(post.created_at),
         "url": post.url,
@@ -351,6 +369,7 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
         "label": scores["label"],
         "likes": post.likes,
         "reposts": post.reposts,
+        "truncated": truncated,
     }
     for key in ("pos", "neu", "neg"):
         if key in scores:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from social_analytics.adapters.base import FetchResult
-from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.models import TimeWindow, isoformat_z
 
 MIN_SPAN = timedelta(minutes=15)
 BASIS_ORDER = ("rate", "reported", "complete")  # weakest first
@@ -132,36 +132,10 @@ def summarize(rows: list[dict], estimates: list[dict], observed: int, window: Ti
     return coverage, volume
 
 
-def add_sentiment(rows: list[dict], posts: list[Post], overall: dict | None = None) -> None:
-    """Per-source label counts and mean compound, from the merged posts. With one source the overall sentiment is
-    that source's (no second scoring pass)."""
-    producing = {r["provider"] for r in rows if r.get("posts")}
-    if len(producing) == 1 and overall is not None:
-        only = {k: overall.get(k, 0) for k in ("positive", "neutral", "negative", "mean_compound")}
-        for item in rows:
-            item["sentiment"] = only if item["provider"] in producing else _empty_sentiment()
-        return
-    from social_analytics.service.sentiment import score_texts
-
-    scores = score_texts(p.text for p in posts)
-    sums: dict[str, list] = {}
-    for post in posts:
-        bucket = sums.setdefault(post.provider, [0, 0, 0, 0.0])
-        score = scores[post.text]
-        bucket[("positive", "neutral", "negative").index(score["label"])] += 1
-        bucket[3] += score["compound"]
+def add_sentiment(rows: list[dict], by_provider: dict[str, dict]) -> None:
+    """Per-source label counts and mean compound (of the posts the scorer reads), as ``analyze`` counted them."""
     for item in rows:
-        found = sums.get(item["provider"])
-        if not found:
-            item["sentiment"] = _empty_sentiment()
-            continue
-        n = found[0] + found[1] + found[2]
-        item["sentiment"] = {
-            "positive": found[0],
-            "neutral": found[1],
-            "negative": found[2],
-            "mean_compound": round(found[3] / n, 4) if n else 0.0,
-        }
+        item["sentiment"] = by_provider.get(item["provider"]) or _empty_sentiment()
 
 
 def is_covered(bucket_start: datetime, step_seconds: int, covered_from: datetime | None) -> bool:

@@ -1,24 +1,81 @@
-"""Delete a keyword's stored data (admin): results, history, cursors, posts, finished jobs, alerts."""
+"""Delete a keyword's stored data (admin): results, history, cursors, posts, finished jobs, alerts.
+
+A small deletion (at most ``SMALL_DELETION_ITEMS`` items to visit) runs in the request and answers 200 with the
+counts. A larger one (a tracked keyword with months of history) runs as a job on the jobs queue and answers 202 with
+the job's ``status_url``; the job's ``result`` is the same counts body once done. The deletion job's own key is
+``DELETE#<key>`` (never a normalized key: those are casefolded), so its single-flight lock makes repeated DELETEs of
+one keyword share one job without ever blocking an analysis of that keyword.
+"""
 
 from __future__ import annotations
 
-from social_analytics.models import normalize_keyword
+import time
+import uuid
+
+from social_analytics.keywords import display
+from social_analytics.models import AnalysisJob, normalize_keyword
 from social_analytics.service import submissions
-from social_analytics.storage import alerts as alert_store
-from social_analytics.storage import purge
+from social_analytics.storage import jobs as job_store
+from social_analytics.storage import purge, queue
+
+SMALL_DELETION_ITEMS = 200
+JOB_KEY_PREFIX = "DELETE#"
 
 
-def delete_keyword(keyword: str) -> dict:
+def delete_keyword(keyword: str) -> tuple[int, dict]:
+    """(200, the counts) when done at once, or (202, the accepted deletion job)."""
     key = normalize_keyword(keyword)
+    if purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1) > SMALL_DELETION_ITEMS:
+        return 202, _start_job(keyword, key)
+    return 200, purge_keyword(display(keyword), key)
+
+
+def purge_keyword(keyword: str, key: str) -> dict:
     deleted = purge.delete_keyword_items(key)
     skipped_locks = deleted.pop("skipped_in_flight")
     jobs, running = purge.delete_finished_jobs(key)
     deleted["jobs"] = jobs
-    deleted["alerts"] = alert_store.delete_alerts(key)
+    deleted["alerts"] = purge.delete_alerts(key)
     submissions.hot_results.forget(key)
     return {
-        "keyword": " ".join(keyword.split()),
+        "keyword": keyword,
         "key": key,
         "deleted": deleted,
         "kept": {"running_jobs": running, "in_flight_locks": skipped_locks},
     }
+
+
+def _start_job(keyword: str, key: str) -> dict:
+    job = AnalysisJob(
+        job_id=uuid.uuid4().hex,
+        keyword=display(keyword),
+        key=f"{JOB_KEY_PREFIX}{key}",
+        limit=0,
+        window_hours=0,
+        submitted_at=time.time(),
+        kind="deletion",
+    )
+    holder = job_store.create_job_with_lock(job)
+    if holder is None:
+        try:
+            queue.send_job(job)
+        except Exception as error:
+            job_store.fail_job(job.job_id, job.key, "enqueue_failed", "the job could not be queued; try again")
+            raise submissions.QueueUnavailable(str(error)) from error
+    job_id = holder or job.job_id
+    existing = job_store.get_job(job_id) if holder else None
+    return {
+        "job_id": job_id,
+        "status": existing["status"] if existing else "queued",
+        "keyword": job.keyword,
+        "key": key,
+        "status_url": f"/api/jobs/{job_id}",
+        "cached": False,
+    }
+
+
+def run_job(job: AnalysisJob) -> dict:
+    """The worker's side of a deletion job: delete, then store the counts as the job's result."""
+    body = purge_keyword(job.keyword, job.key.removeprefix(JOB_KEY_PREFIX))
+    job_store.finish_job(job.job_id, job.key, body)
+    return {"job_id": job.job_id, "status": "done", "deleted": sum(body["deleted"].values())}

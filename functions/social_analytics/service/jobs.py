@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from social_analytics.models import AnalysisJob, Post, TimeWindow, isoformat_z
+from social_analytics.observability import logger
 from social_analytics.service import tracking
 from social_analytics.service.analysis import analyze
 from social_analytics.service.coverage import add_sentiment, parse_iso
+from social_analytics.service.limits import ResultTooLarge, fit_result
 from social_analytics.settings import get_settings
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage.metrics import recorder
@@ -82,8 +84,9 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         previous_result=previous[0] if previous else None,
         covered_from=parse_iso(coverage.get("covered_from")),
     )
+    by_provider = fields.pop("sentiment_by_provider", {})
     if isinstance(fetched.source.get("providers"), list):  # per-source sentiment, to compare channels
-        add_sentiment(fetched.source["providers"], fetched.posts, fields.get("sentiment"))
+        add_sentiment(fetched.source["providers"], by_provider)
     result = {
         "keyword": job.keyword,
         **fields,
@@ -96,7 +99,16 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         "analyzed_at": isoformat_z(datetime.now(UTC)),
         **fetched.extra,
     }
-    if not job_store.complete_job(job, result):  # it failed meanwhile (timed out): it stays failed
+    try:
+        result = fit_result(result)
+        completed = job_store.complete_job(job, result)
+    except ResultTooLarge as error:
+        raise JobFailed("result_too_large", str(error)) from None
+    except job_store.ItemRejected:
+        # Permanent: the same result would be rejected again on every retry, so the job fails now, not in the DLQ.
+        logger.exception("the result was rejected by storage", extra={"job_id": job.job_id})
+        raise JobFailed("storage_rejected", "the result could not be stored (rejected by the database)") from None
+    if not completed:  # it failed meanwhile (timed out): it stays failed
         return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
     tracking.after_result(job, result)  # scheduled scans: history point + alerts (issue 7)
     recorder.count("jobs_done")

@@ -25,6 +25,7 @@ from datetime import timedelta
 
 import httpx
 
+from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.service.jobs import FetchedPosts, JobFailed
@@ -90,9 +91,12 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
 
     # Paid providers reserve their cost first and may be skipped (service.spend).
     adapters = SpendGate(paid_allowed=job.paid_allowed, log_extra={"job_id": job.job_id}).guard(adapters)
+    # One spelling per key: providers get the key's canonical query, never the submitter's spelling, so a
+    # full-width or ligature spelling cannot replace what the plain one is served (keywords.provider_query).
+    query = provider_query(job.key)
     outcome = await fetch_fanout(
         adapters,
-        job.keyword,
+        query,
         window,
         job.limit,
         settings.fetch_budget_seconds,
@@ -121,12 +125,13 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
             limit=job.limit,
             expires_at=int(now + job.window_hours * 3600),
             generation=job.job_id,
+            query=query,
         )
         try:
             await asyncio.to_thread(post_store.save_window, job.key, keep, None, cursors=keep_cursors)
         except Exception:  # the result is still right; only the next scan will fetch in full
             logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
-    extra = {"coverage": outcome.coverage, "volume": outcome.volume}
+    extra = {"coverage": outcome.coverage, "volume": outcome.volume, "query": query}
     return FetchedPosts(posts=outcome.posts, source=source, window=window, extra=extra)
 
 
@@ -143,6 +148,7 @@ def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store
             stored.window_hours >= job.window_hours
             and stored.limit >= job.limit
             and stored.fetched_at >= window.start.timestamp()
+            and stored.query == provider_query(job.key)  # a window continues only the query that fetched it
         )
         if not usable:
             return None, {}

@@ -6,6 +6,7 @@ import json
 import re
 import time
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
@@ -16,6 +17,10 @@ from social_analytics.storage import alerts as alert_store
 from social_analytics.storage import history as history_store
 
 DEFAULT_HISTORY_SECONDS = 7 * 86400
+# Time bounds are clamped to this range: outside it no data can exist, and the calendar's ends (year 1, year 9999
+# with an offset) overflow the conversions to and from epoch seconds.
+EARLIEST_EPOCH = 0.0  # 1970-01-01T00:00:00Z
+LATEST_EPOCH = 4102444800.0  # 2100-01-01T00:00:00Z
 
 # Routes that change or delete data: refused with 401 before anything else without the admin token.
 _ADMIN_CALLS = (
@@ -49,12 +54,30 @@ def parse_time(value: str | None, name: str, default: float) -> float:
         raise invalid((name,), "must be an ISO 8601 time, e.g. 2026-11-24T13:00:00Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    try:
+        epoch = moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        epoch = EARLIEST_EPOCH if moment.year < 1970 else LATEST_EPOCH
+    return clamp_epoch(epoch)
+
+
+def clamp_epoch(epoch: float) -> float:
+    return min(max(epoch, EARLIEST_EPOCH), LATEST_EPOCH)
+
+
+def path_keyword(raw: str) -> str:
+    """A keyword from a URL path (still percent-encoded, as API Gateway hands it over), validated like a body's."""
+    keyword = unquote(raw)
+    try:
+        validate_keyword(keyword)
+    except ValueError as error:
+        raise RequestValidationError([{"loc": ("path", "keyword"), "msg": str(error), "type": "value_error"}]) from None
+    return keyword
 
 
 def history(keyword: str, since: str | None, until: str | None) -> dict:
     until_epoch = parse_time(until, "until", time.time())
-    since_epoch = parse_time(since, "since", until_epoch - DEFAULT_HISTORY_SECONDS)
+    since_epoch = parse_time(since, "since", clamp_epoch(until_epoch - DEFAULT_HISTORY_SECONDS))
     if since_epoch > until_epoch:
         raise invalid(("since",), "must not be after until")
     key = normalize_keyword(keyword)
@@ -75,6 +98,11 @@ def alerts(keyword: str | None, since: str | None, limit: int) -> dict:
     since_iso = None
     if since:
         since_iso = isoformat_z(datetime.fromtimestamp(parse_time(since, "since", 0), UTC))
+    if keyword:
+        try:
+            validate_keyword(keyword)
+        except ValueError as error:
+            raise invalid(("keyword",), str(error)) from None
     key = normalize_keyword(keyword) if keyword else None
     found = alert_store.list_alerts(key, since_iso, limit)
     for alert in found:

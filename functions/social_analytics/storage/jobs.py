@@ -2,14 +2,20 @@
 
 Items (pk, sk): ``JOB#<id>, JOB`` (a job), ``KW#<key>, INFLIGHT`` (the lock that makes identical requests
 share one job), ``KW#<key>, RESULT`` (the latest result of a keyword, the cache).
+
+A result is stored as ``result_z`` (zlib-compressed JSON, binary) in the RESULT and the job item; items written
+before that hold ``result_json`` (plain JSON) and are still read. ``service.limits`` bounds the JSON's size, so
+neither item can reach DynamoDB's 400 KB.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import zlib
 from decimal import Decimal
 
+from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from social_analytics.models import AnalysisJob
@@ -17,6 +23,27 @@ from social_analytics.settings import get_settings
 from social_analytics.storage.clients import table
 
 TERMINAL = frozenset({"done", "failed"})
+# Errors that the same write would meet again on every retry (an item over 400 KB, a key over its limit).
+PERMANENT_ERRORS = frozenset({"ValidationException", "ItemCollectionSizeLimitExceededException"})
+
+
+class ItemRejected(Exception):
+    """DynamoDB refused a write for what it holds, not for load: retrying cannot help."""
+
+
+def encode_result(result: dict) -> Binary:
+    return Binary(zlib.compress(json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode(), 6))
+
+
+def decode_result(item: dict) -> dict:
+    """The result stored in an item (``result_z``, or the older ``result_json``). ValueError when damaged."""
+    if "result_z" in item:
+        data = item["result_z"]
+        try:
+            return json.loads(zlib.decompress(data.value if isinstance(data, Binary) else bytes(data)))
+        except zlib.error as error:
+            raise ValueError(f"damaged result: {error}") from None
+    return json.loads(item["result_json"])
 
 
 def _table():
@@ -137,8 +164,8 @@ def _plain_job(item: dict) -> dict:
     }
     if "error_code" in item:
         job["error"] = {"code": item["error_code"], "message": item.get("error_message", "")}
-    if "result_json" in item:
-        job["result"] = json.loads(item["result_json"])
+    if "result_z" in item or "result_json" in item:
+        job["result"] = decode_result(item)
     if "attempts" in item:
         job["attempts"] = int(item["attempts"])
     return job
@@ -201,39 +228,67 @@ def complete_job(job: AnalysisJob, result: dict) -> bool:
     """
     settings = get_settings()
     now = time.time()
-    result_json = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
-    _table().put_item(
-        Item={
-            **_result_key(job.key),
-            "keyword": job.keyword,
-            "job_id": job.job_id,
-            "limit": job.limit,
-            "window_hours": job.window_hours,
-            "analyzed_epoch": Decimal(str(round(now, 3))),
-            "result_json": result_json,
-            "expires_at": int(now + settings.result_ttl_seconds),
-        }
-    )
+    blob = encode_result(result)
     try:
+        _table().put_item(
+            Item={
+                **_result_key(job.key),
+                "keyword": job.keyword,
+                "job_id": job.job_id,
+                "limit": job.limit,
+                "window_hours": job.window_hours,
+                "analyzed_epoch": Decimal(str(round(now, 3))),
+                "result_z": blob,
+                "expires_at": int(now + settings.result_ttl_seconds),
+            }
+        )
         _table().update_item(
             Key=_job_key(job.job_id),
-            UpdateExpression="SET #status = :done, updated_at = :now, result_json = :result",
+            UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
             ConditionExpression="attribute_exists(pk) AND #status = :running",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={
                 ":done": "done",
                 ":running": "running",
                 ":now": Decimal(str(round(now, 3))),
-                ":result": result_json,
+                ":result": blob,
             },
         )
         completed = True
     except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        code = error.response["Error"]["Code"]
+        if code in PERMANENT_ERRORS:
+            raise ItemRejected(code) from error
+        if code != "ConditionalCheckFailedException":
             raise
         completed = False
     release_lock(job.key, job.job_id)
     return completed
+
+
+def finish_job(job_id: str, lock_key: str, result: dict) -> bool:
+    """Mark a running job that produced no keyword result (a deletion) done with ``result``, release its lock.
+    False when the job was no longer running (marked timed out meanwhile): it stays as it is."""
+    try:
+        _table().update_item(
+            Key=_job_key(job_id),
+            UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
+            ConditionExpression="attribute_exists(pk) AND #status = :running",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":done": "done",
+                ":running": "running",
+                ":now": _now(),
+                ":result": encode_result(result),
+            },
+        )
+        changed = True
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        changed = False
+    release_lock(lock_key, job_id)
+    return changed
 
 
 def fail_job(job_id: str, key: str, code: str, message: str) -> bool:
@@ -274,6 +329,6 @@ def get_latest_result(key: str) -> tuple[dict, dict] | None:
         "job_id": item.get("job_id"),
     }
     try:
-        return json.loads(item["result_json"]), meta
-    except ValueError:  # a damaged item is no cache: the keyword is analyzed anew and the item overwritten
+        return decode_result(item), meta
+    except (ValueError, KeyError):  # a damaged item is no cache: the keyword is analyzed anew and the item overwritten
         return None

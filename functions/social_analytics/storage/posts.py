@@ -39,6 +39,7 @@ class StoredWindow:
     limit: int
     expires_at: int
     generation: str = ""
+    query: str = ""  # what the provider was asked: a window (and its cursor) continues only that query
 
 
 def _table():
@@ -123,6 +124,7 @@ def load_window(key: str, now: float | None = None) -> StoredWindow | None:
         limit=int(head["limit"]),
         expires_at=int(head["expires_at"]),
         generation=str(generation),
+        query=str(head.get("query", "")),
     )
 
 
@@ -143,6 +145,7 @@ def save_window(
     common = {
         "provider": window.provider,
         "generation": window.generation,
+        "query": window.query,
         "parts": len(parts),
         "count": len(window.posts),
         "fetched_at": Decimal(str(round(window.fetched_at, 3))),

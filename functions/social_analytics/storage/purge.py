@@ -1,18 +1,26 @@
-"""Delete everything stored about one keyword (admin): its partition ``KW#<key>`` and its finished jobs.
+"""Delete everything stored about one keyword (admin): its partition ``KW#<key>``, its finished jobs, its alerts.
 
-Per-keyword data lives under ``pk = KW#<key>`` (result, history, cursors, posts, ...): that is what makes a
-keyword's deletion complete. Jobs are ``JOB#<id>`` items found by a filtered scan (rare, admin only).
+Per-keyword data lives under ``pk = KW#<key>`` (result, history, cursors, posts, ...): one partition query finds it.
+Jobs (``JOB#<id>``) and alerts (``ALERTS``/``<time>#<key>#<type>``) live elsewhere; both carry the attribute ``key``,
+and the table's global secondary index ``ByKey`` (partition key ``key``, keys only; template.yaml) finds them without
+reading any other keyword's items. So a deletion costs what the keyword holds, never what the table holds.
+Every item that has a ``key`` attribute is in that index: it must be a non-empty string (keys are validated at most
+512 bytes, under the index's 2,048-byte limit).
 """
 
 from __future__ import annotations
 
-from boto3.dynamodb.conditions import Attr, Key
+from collections.abc import Iterator
+
+from boto3.dynamodb.conditions import Key
 
 from social_analytics.settings import get_settings
 from social_analytics.storage.clients import table
 from social_analytics.storage.jobs import TERMINAL, get_job
 
 KINDS = (("RESULT", "result"), ("HIST#", "history"), ("CURSOR", "cursors"), ("POST", "posts"), ("INFLIGHT", "locks"))
+KEY_INDEX = "ByKey"
+_BATCH_GET = 100  # BatchGetItem's most keys per call
 
 
 def _table():
@@ -24,6 +32,24 @@ def kind_of(sort_key: str) -> str:
         if sort_key.startswith(prefix):
             return kind
     return "other"
+
+
+def count_items(key: str, up_to: int) -> int:
+    """How many items a deletion of ``key`` would visit, counting no further than ``up_to`` (cheap: keys only
+    for the index, and at most ``up_to`` items read from the partition)."""
+    total = 0
+    for query in (
+        {"KeyConditionExpression": Key("pk").eq(f"KW#{key}")},
+        {"IndexName": KEY_INDEX, "KeyConditionExpression": Key("key").eq(key)},
+    ):
+        query = {**query, "Select": "COUNT", "Limit": up_to}
+        while total < up_to:
+            page = _table().query(**query)
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return min(total, up_to)
 
 
 def delete_keyword_items(key: str) -> dict[str, int]:
@@ -48,24 +74,57 @@ def delete_keyword_items(key: str) -> dict[str, int]:
     return counts
 
 
+def keyed_items(key: str, pk_prefix: str) -> Iterator[dict]:
+    """Keys (pk, sk) of the items whose ``key`` attribute is ``key`` and whose pk starts with ``pk_prefix``."""
+    query: dict = {"IndexName": KEY_INDEX, "KeyConditionExpression": Key("key").eq(key)}
+    while True:
+        page = _table().query(**query)
+        for item in page.get("Items", []):
+            if str(item["pk"]).startswith(pk_prefix):
+                yield {"pk": item["pk"], "sk": item["sk"]}
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _statuses(keys: list[dict]) -> list[dict]:
+    """(pk, sk, status) of the given job items, read consistently in batches."""
+    name = get_settings().table_name
+    found: list[dict] = []
+    for start in range(0, len(keys), _BATCH_GET):
+        request = {
+            name: {
+                "Keys": keys[start : start + _BATCH_GET],
+                "ProjectionExpression": "pk, sk, #status",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ConsistentRead": True,
+            }
+        }
+        while request:
+            page = _table().meta.client.batch_get_item(RequestItems=request)
+            found += page.get("Responses", {}).get(name, [])
+            request = page.get("UnprocessedKeys") or {}
+    return found
+
+
 def delete_finished_jobs(key: str) -> tuple[int, int]:
     """Delete the keyword's done/failed jobs (they hold results). Returns (deleted, skipped because running)."""
     deleted = skipped = 0
-    scan: dict = {
-        "FilterExpression": Attr("pk").begins_with("JOB#") & Attr("key").eq(key),
-        "ProjectionExpression": "pk, sk, #status",
-        "ExpressionAttributeNames": {"#status": "status"},
-    }
+    keys = list(keyed_items(key, "JOB#"))
     with _table().batch_writer() as batch:
-        while True:
-            page = _table().scan(**scan)
-            for item in page.get("Items", []):
-                if item.get("status") not in TERMINAL:
-                    skipped += 1
-                    continue
-                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
-                deleted += 1
-            if "LastEvaluatedKey" not in page:
-                break
-            scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in _statuses(keys):
+            if item.get("status") not in TERMINAL:
+                skipped += 1
+                continue
+            batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+            deleted += 1
     return deleted, skipped
+
+
+def delete_alerts(key: str) -> int:
+    deleted = 0
+    with _table().batch_writer() as batch:
+        for item in keyed_items(key, "ALERTS"):
+            batch.delete_item(Key=item)
+            deleted += 1
+    return deleted

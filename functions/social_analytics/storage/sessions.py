@@ -1,4 +1,6 @@
-"""Provider sessions shared by every worker container: ``PROVIDER#<name>`` / ``SESSION``.
+"""Provider sessions shared by every worker container: one item per provider (``pk = <name>``) in the sessions
+table, a table of their own that only the worker's role can read or write (the results table is readable by every
+function, the tokens must not be).
 
 ``DynamoSessionStore`` implements ``adapters.bluesky.SessionStore`` so all containers reuse one Bluesky login (and its
 refreshes) instead of each logging in. The item holds the tokens (the table is encrypted at rest); they are never
@@ -21,15 +23,15 @@ class DynamoSessionStore:
         self.provider = provider
 
     def __repr__(self) -> str:
-        return f"DynamoSessionStore(pk='PROVIDER#{self.provider}', sk='SESSION')"
+        return f"DynamoSessionStore(pk={self.provider!r})"
 
     def _key(self) -> dict:
-        return {"pk": f"PROVIDER#{self.provider}", "sk": "SESSION"}
+        return {"pk": self.provider}
 
     def _load(self):
         from social_analytics.adapters.bluesky import BlueskySession
 
-        row = table(get_settings().table_name).get_item(Key=self._key(), ConsistentRead=True).get("Item")
+        row = table(get_settings().sessions_table_name).get_item(Key=self._key(), ConsistentRead=True).get("Item")
         if not row or int(row.get("expires_at", 0)) <= time.time() or "session" not in row:
             return None
         try:
@@ -38,7 +40,7 @@ class DynamoSessionStore:
             return None
 
     def _save(self, session) -> None:
-        store = table(get_settings().table_name)
+        store = table(get_settings().sessions_table_name)
         if session is None:
             store.delete_item(Key=self._key())
             return
