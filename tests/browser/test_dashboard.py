@@ -329,6 +329,8 @@ def test_export_csv_and_json(page, dashboard_url):
     for row, post in zip(rows, result["posts"], strict=True):
         assert float(row["compound"]) == pytest.approx(post["compound"])
         assert row["label"] == post["label"]
+        assert row["provider"] == post["id"].split(":")[0]  # each post's own source (results merge sources)
+        assert row["lang"] == post.get("lang", "")
 
     with page.expect_download() as info:
         page.click("#export-json")
