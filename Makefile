@@ -80,7 +80,10 @@ destroy: $(TOOLS)/.installed $(VENV)/.installed ## empty the stack's buckets (ev
 	$(PYTHON) scripts/publish_frontend.py --config-env $(ENV) --empty-buckets
 	$(SAM) delete --config-env $(ENV) --no-prompts
 
+reset: ## delete the local stack's data (tables, queued jobs, imports, admin token) in $${LOCAL_DATA_DIR:-.local-data}
+	rm -rf "$${LOCAL_DATA_DIR:-.local-data}"
+
 clean: ## remove build output and caches
 	rm -rf .aws-sam .pytest_cache .ruff_cache test-artifacts frontend/vendor
 
-.PHONY: help install chromium run test score format clean check-template deploy destroy bench reliability
+.PHONY: help install chromium run test score format reset clean check-template deploy destroy bench reliability

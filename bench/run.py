@@ -1,7 +1,7 @@
 """``make bench``: the platform's figures in one table, against the original FastAPI + Celery + Redis stack.
 
 Starts the real local stack (moto server, HTTP front, SQS-driven worker processes), measures it over HTTP from a
-separate client process, then adds the analytics bench (issue 5) and the fetch bench (issue 4). Ratios are given
+separate client process, then adds the analytics bench and the fetch bench. Ratios are given
 where the machine's speed drifts (two shared cores). Raw figures go to ``test-artifacts/bench.json``.
 
     make bench                    # or: PYTHONPATH=functions:. .venv/bin/python -m bench.run [--quick]
@@ -96,11 +96,7 @@ def batch_records(snapshot: dict) -> int:
 
 
 def stack_pids(stack: LocalStack) -> dict[str, int]:
-    pids = {"moto + bench host": os.getpid()}
-    for child in stack.children:
-        if child.process and child.process.poll() is None:
-            pids[child.name] = child.process.pid
-    return pids
+    return stack.pids()  # the stack's own processes (one in the default embedded mode), not this client
 
 
 def rss_mib(pid: int) -> float:
@@ -192,7 +188,8 @@ def burst(stack: LocalStack, table: Table, label: str, target: bool) -> dict:
     run = uuid.uuid4().hex[:8]
     keywords = [f"burst {run} topic {i}" for i in range(50)]
     requests = [keywords[i % 50] for i in range(200)]
-    worker_pids = [child.process.pid for child in stack.workers() if child.process]
+    # the worker containers' CPU; in the embedded mode they are threads of the one stack process
+    worker_pids = [child.process.pid for child in stack.workers() if child.process] or list(stack.pids().values())
     with httpx.Client(base_url=stack.base_url, timeout=30, limits=httpx.Limits(max_connections=20)) as client:
         before = metrics(client)
         cpu_before = sum(cpu_seconds(pid) for pid in worker_pids)
@@ -347,13 +344,33 @@ def analytics_rows(table: Table) -> None:
             table.add("worker", "analyze() texts/s", row["analyze_texts_per_s"], "/s")
             ratio = row["ratio"]
             table.add("worker", "analyze() / raw VADER throughput", ratio, "ratio", ">= 0.9", "", ratio >= 0.9)
-        elif row.get("bench") == "analytics_groundtruth" and row["scorer"] == "pipeline":
+        elif row.get("bench") == "analytics_groundtruth" and row["scorer"] == "calibrated":
             table.add(
                 "accuracy",
-                f"{row['file']} pipeline r / acc / wF1",
+                f"{row['file']} calibrated r / acc / wF1",
                 f"{row['pearson_r']:.3f} / {row['accuracy']:.3f} / {row['weighted_f1']:.3f}",
                 "",
             )
+
+
+def local_rows(table: Table) -> None:
+    print("local stack bench (bench/local_bench.py)", flush=True)
+    try:
+        from bench import local_bench
+
+        rows = {row["metric"]: row for row in local_bench.main()}
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("local", "local stack bench", f"not run: {error}", "")
+        return
+    burst_ratio, rss_ratio = rows["burst_ratio_to_original"]["value"], rows["rss_ratio_to_original"]["value"]
+    table.add("local", "burst 200 POSTs / 50 new keywords, c=20 (median)", rows["burst_seconds_median"]["value"], "s")
+    table.add("local", "burst / original 0.47 s", burst_ratio, "ratio", "<= 1.0", "0.47 s", burst_ratio <= 1.0)
+    table.add("local", "stack RSS after a burst (~50 keywords)", rows["stack_rss_mib_after_bench"]["value"], "MiB")
+    table.add("local", "stack RSS / original 281 MiB", rss_ratio, "ratio", "<= 1.0", "281 MiB", rss_ratio <= 1.0)
+    table.add("local", "stack RSS after every round", rows["stack_rss_mib_after_all_rounds"]["value"], "MiB")
+    table.add("local", "RSS added per stored keyword", rows["rss_mib_per_stored_keyword"]["value"], "MiB")
+    table.add("local", "storage round trips per job", rows["storage_calls_per_job"]["value"], "")
+    table.add("local", "restore of the durable state", rows["restore_seconds"]["value"], "s")
 
 
 def fetch_rows(table: Table) -> None:
@@ -371,6 +388,19 @@ def fetch_rows(table: Table) -> None:
             table.add("fetch", "10 concurrent jobs / 1 job (200 ms/page)", value, "ratio", "<= 1.5", "", value <= 1.5)
         else:
             table.add("fetch", metric.replace("_", " "), value, "")
+
+
+def stream_rows(table: Table) -> None:
+    print("stream bench (bench/stream_bench.py)", flush=True)
+    try:
+        from bench import stream_bench
+
+        rows = stream_bench.main()
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("stream", "stream bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        table.add("stream", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok"))
 
 
 def fanout_rows(table: Table, quick: bool) -> None:
@@ -435,8 +465,10 @@ def main() -> None:
     print(f"machine: {machine()}\n", flush=True)
     with (ARTIFACTS / "bench-stack.log").open("w") as log:
         stack_figures(table, args.quick, log)
+    local_rows(table)
     analytics_rows(table)
     fetch_rows(table)
+    stream_rows(table)
     fanout_rows(table, args.quick)
     inputs_rows(table)
     table.print()

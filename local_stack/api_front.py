@@ -6,8 +6,10 @@ Prints ``READY <port>`` once listening.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
+import socket
 import sys
 import threading
 import time
@@ -20,9 +22,17 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from local_stack.runtime import LambdaContext, load_handler
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
+MAX_REQUEST_LINE = 65536  # the stdlib's own limit (a long keyword in the path gets the API's 422, not a 414)
+MAX_HEAD_BYTES = 16 * 1024  # the headers together (API Gateway allows 10 KiB)
+IDLE_SECONDS = 30  # a keep-alive connection (or a slow client) idle this long is closed
+JSON_TYPES = ("application/json",)
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/javascript", ".mjs")
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type in JSON_TYPES or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 def proxy_event(method: str, raw_path: str, headers: dict[str, list[str]], body: bytes, source_ip: str) -> dict:
@@ -68,7 +78,53 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, list[str]], body:
     }
 
 
-def make_server(handler, port: int, frontend_dir: Path, function_name: str = "ApiFunction") -> ThreadingHTTPServer:
+class _HeadBudget:
+    """The connection's reader, counting the bytes of each request's head so a client cannot send megabytes of
+    headers: past the budget it ends the head early and flags it (the request is then answered 431)."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.left: int | None = None
+        self.exceeded = False
+
+    def begin(self, budget: int) -> None:
+        self.left, self.exceeded = budget, False
+
+    def end(self) -> None:
+        self.left = None
+
+    def readline(self, limit: int = -1) -> bytes:
+        if self.left is None:
+            return self.raw.readline(limit)
+        if self.left <= 0:
+            self.exceeded = True
+            return b"\r\n"
+        cap = self.left + 1 if limit is None or limit < 0 else min(limit, self.left + 1)
+        line = self.raw.readline(cap)
+        self.left -= len(line)
+        if self.left < 0:
+            self.exceeded = True
+            return b"\r\n"
+        return line
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+def published(relative: str) -> bool:
+    """Only what ``scripts/publish_frontend.py`` would publish (and the local config.json): no package.json,
+    node_modules or build scripts."""
+    from scripts.publish_frontend import EXCLUDED_DIRS, EXCLUDED_FILES
+
+    parts = relative.split("/")
+    if not parts or parts[0] in EXCLUDED_DIRS or any(part.startswith(".") or not part for part in parts):
+        return False
+    return parts[-1] == "config.json" or parts[-1] not in EXCLUDED_FILES
+
+
+def make_server(
+    handler, port: int, frontend_dir: Path, function_name: str = "ApiFunction", idle_seconds: float = IDLE_SECONDS
+) -> ThreadingHTTPServer:
     # One invocation at a time, like one Lambda container: the resolver keeps per-request state on itself.
     invoke_lock = threading.Lock()
     frontend_root = frontend_dir.resolve()
@@ -77,15 +133,79 @@ def make_server(handler, port: int, frontend_dir: Path, function_name: str = "Ap
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # TCP_NODELAY, as API Gateway and any production front set
         server_version = "local-api-gateway"
+        timeout = idle_seconds  # socket timeout: idle keep-alive connections and slow heads are dropped
+        default_request_version = "HTTP/1.0"  # the stdlib's own 400s then have a status line (HTTP/0.9 has none)
+        refused = False
+
+        def setup(self) -> None:
+            super().setup()
+            self.rfile = _HeadBudget(self.rfile)
+
+        def handle_one_request(self) -> None:
+            self.rfile.begin(MAX_REQUEST_LINE + 2)
+            try:
+                super().handle_one_request()
+            except (TimeoutError, ConnectionError):
+                self.close_connection = True
+            finally:
+                self.rfile.end()
+            if self.refused:
+                self._linger()
+
+        def _linger(self) -> None:
+            """Half-close, then read and drop what the client is still sending: closing with unread input would
+            reset the connection and the client might never read the refusal."""
+            with contextlib.suppress(OSError):
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_WR)
+                self.connection.settimeout(1.0)
+                drained = 0
+                while drained < 8 * 1024 * 1024:
+                    chunk = self.connection.recv(65536)
+                    if not chunk:
+                        break
+                    drained += len(chunk)
+
+        def parse_request(self) -> bool:
+            if self.rfile.exceeded:
+                return self._refuse(HTTPStatus.REQUEST_URI_TOO_LONG, "target_too_long", "the request line is too long")
+            if len(self.raw_requestline.split()) == 2:  # "GET /": HTTP/0.9, which has no headers to wait for
+                return self._refuse(HTTPStatus.BAD_REQUEST, "bad_request", "HTTP/0.9 is not served")
+            self.rfile.begin(MAX_HEAD_BYTES)  # the headers' own budget
+            if not super().parse_request():
+                return False
+            self.rfile.end()  # the body is read by length, not by lines
+            if self.rfile.exceeded:
+                return self._refuse(
+                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "the headers exceed 16 KiB"
+                )
+            if any(ord(char) < 0x20 or ord(char) == 0x7F for char in self.path):
+                return self._refuse(HTTPStatus.BAD_REQUEST, "bad_request", "the request target has control characters")
+            lengths = self.headers.get_all("Content-Length") or []
+            if len(lengths) > 1 or (lengths and self.headers.get("Transfer-Encoding")):
+                # two framings of one body: answering either would desync the connection
+                return self._refuse(HTTPStatus.BAD_REQUEST, "bad_content_length", "send one Content-Length")
+            return True
+
+        def _refuse(self, status: int, code: str, message: str) -> bool:
+            self.close_connection = self.refused = True
+            self.command = getattr(self, "command", None) or "GET"
+            self.requestline = getattr(self, "requestline", "")
+            if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+                self.request_version = "HTTP/1.0"  # so the refusal has a status line and headers
+            self._error(status, code, message, close=True)
+            return False
 
         def log_message(self, format: str, *args) -> None:
             return  # access logs off: the handlers log what matters
 
-        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        def _send(self, status: int, headers: dict[str, str], body: bytes, close: bool = False) -> None:
             self.send_response(status)
             for key, value in {**SECURITY_HEADERS, **headers}.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(body)))
+            if close:
+                self.send_header("Connection", "close")
             # Status line, headers and body in one write: two small writes on a keep-alive connection meet
             # Nagle's algorithm and the client's delayed ACK, and every response waits ~40 ms for nothing.
             self._headers_buffer.append(b"\r\n")
@@ -93,9 +213,9 @@ def make_server(handler, port: int, frontend_dir: Path, function_name: str = "Ap
                 self._headers_buffer.append(body)
             self.flush_headers()
 
-        def _error(self, status: int, code: str, message: str) -> None:
+        def _error(self, status: int, code: str, message: str, close: bool = False) -> None:
             body = json.dumps({"error": {"code": code, "message": message}}).encode()
-            self._send(status, {"Content-Type": "application/json"}, body)
+            self._send(status, {"Content-Type": "application/json"}, body, close)
 
         def _read_body(self) -> bytes | None:
             length_header = self.headers.get("Content-Length")
@@ -120,6 +240,22 @@ def make_server(handler, port: int, frontend_dir: Path, function_name: str = "Ap
         def _api(self) -> None:
             body = self._read_body()
             if body is None:
+                return
+            media_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+            browser = self.headers.get("Origin") is not None  # browsers send it on every cross-origin POST
+            if (
+                body
+                and self.command in ("POST", "PUT", "PATCH")
+                and not _is_json(media_type)
+                and (media_type or browser)
+            ):
+                # a cross-site form, text/plain or untyped Blob POST must not create jobs (JSON needs a CORS
+                # preflight, which this front never grants); scripts sending an untyped body still work
+                self._error(
+                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as JSON with Content-Type: application/json",
+                )
                 return
             headers: dict[str, list[str]] = {}
             for key, value in self.headers.items():
@@ -147,9 +283,13 @@ def make_server(handler, port: int, frontend_dir: Path, function_name: str = "Ap
         def _static(self) -> None:
             path = unquote(urlsplit(self.path).path)
             relative = "index.html" if path in ("", "/") else path.lstrip("/")
-            target = (frontend_root / relative).resolve()
-            if not target.is_relative_to(frontend_root) or not target.is_file():
-                self._error(HTTPStatus.NOT_FOUND, "not_found", f"no file at {path}")
+            try:
+                target = (frontend_root / relative).resolve()
+                found = target.is_relative_to(frontend_root) and published(relative) and target.is_file()
+            except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+                found = False
+            if not found:
+                self._error(HTTPStatus.NOT_FOUND, "not_found", "no such file")
                 return
             content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             if content_type.startswith("text/") or content_type in ("application/json",):
@@ -157,13 +297,21 @@ def make_server(handler, port: int, frontend_dir: Path, function_name: str = "Ap
             self._send(HTTPStatus.OK, {"Content-Type": content_type, "Cache-Control": "no-cache"}, target.read_bytes())
 
         def _dispatch(self) -> None:
-            if urlsplit(self.path).path.startswith("/api"):
-                self._api()
-            elif self.command in ("GET", "HEAD"):
-                self._static()
-            else:
-                self._read_body()
-                self._error(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "static files are read-only")
+            try:
+                if urlsplit(self.path).path.startswith("/api"):
+                    self._api()
+                elif self.command in ("GET", "HEAD"):
+                    self._static()
+                else:
+                    self._read_body()
+                    self._error(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "static files are read-only")
+            except (TimeoutError, ConnectionError):
+                self.close_connection = True
+            except Exception as error:  # the front must keep serving whatever one request does
+                print(f"front: {type(error).__name__} on {self.command} {self.path[:80]!r}", file=sys.stderr)
+                self.close_connection = True
+                with contextlib.suppress(Exception):
+                    self._error(HTTPStatus.BAD_REQUEST, "bad_request", "the request could not be read", close=True)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
@@ -177,6 +325,9 @@ def make_server(handler, port: int, frontend_dir: Path, function_name: str = "Ap
 
 def main() -> None:
     handler_path, port, frontend_dir = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+    from local_stack.quiet import quiet
+
+    quiet()
     handler = load_handler(handler_path)
     server = make_server(handler, port, frontend_dir)
     print(f"READY {server.server_address[1]}", flush=True)

@@ -1,9 +1,9 @@
 """What EventBridge Scheduler does for a ``ScheduleV2`` event, for one local function.
 
 Invokes the handler with a Scheduler-shaped event at start and then every ``interval_seconds`` (the
-``SCAN_INTERVAL_SECONDS`` env, else the rate of the template's ScheduleExpression). A failed invocation is
-retried like the schedule's RetryPolicy says (``MaximumRetryAttempts``), then logged and dropped (AWS would
-send it to the schedule's dead-letter queue).
+``SCAN_INTERVAL_SECONDS`` env, ``STREAM_INTERVAL_SECONDS`` for StreamFunction, else the rate of the template's
+ScheduleExpression). A failed invocation is retried like the schedule's RetryPolicy says
+(``MaximumRetryAttempts``), then logged and dropped (AWS would send it to the schedule's dead-letter queue).
 
 Run as a child process: ``python -m local_stack.scheduler '<json config>'``. Prints ``READY`` when running.
 """
@@ -47,27 +47,45 @@ def scheduler_event(schedule_name: str) -> dict:
     }
 
 
-def fire(handler, config: dict) -> None:
+def fire(handler, config: dict, stopped: threading.Event = _stopped, log=None) -> None:
     attempts = 1 + int(config.get("maximum_retry_attempts", 0))
     for attempt in range(1, attempts + 1):
         context = LambdaContext(function_name=config["function_name"], timeout_seconds=int(config["timeout"]))
         try:
             response = handler(scheduler_event(config["schedule_name"]), context)
-            print(f"schedule fired: {json.dumps(response, default=str)}", flush=True)
+            (log or print)(f"{config['function_name']}: scheduled run: {summary(response)}")
             return
         except Exception as error:
             print(f"scheduled invocation failed (attempt {attempt}/{attempts}): {error!r}", file=sys.stderr, flush=True)
-            if _stopped.wait(min(2.0 * attempt, 10.0)):
+            if stopped.wait(min(2.0 * attempt, 10.0)):
                 return
 
 
-def run(config: dict) -> None:
-    handler = load_handler(config["handler"])
-    print("READY", flush=True)
+def summary(response) -> str:
+    """The handler's answer on one short line (scalars only; lists are counted)."""
+    if not isinstance(response, dict):
+        return json.dumps(response, default=str)[:200]
+    parts = []
+    for key, value in response.items():
+        if isinstance(value, list | tuple | dict):
+            parts.append(f"{key}={len(value)}")
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)[:300]
+
+
+def run(config: dict, stopped: threading.Event = _stopped, log=None, handler=None) -> None:
+    if handler is None:
+        from local_stack.quiet import quiet
+
+        quiet()
+    handler = handler or load_handler(config["handler"])
+    if stopped is _stopped:
+        print("READY", flush=True)
     interval = float(config["interval_seconds"])
-    while not _stopped.is_set():
-        fire(handler, config)
-        _stopped.wait(interval)
+    while not stopped.is_set():
+        fire(handler, config, stopped, log)
+        stopped.wait(interval)
 
 
 def main() -> None:

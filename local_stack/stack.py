@@ -15,11 +15,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import IO
 
+from local_stack.aws_guard import endpoint_with_secret, new_secret
 from local_stack.resources import create_resources
-from local_stack.template import REGION, REPO_ROOT, Template
+from local_stack.template import REGION, REPO_ROOT, FunctionSpec, Template
 
 FRONTEND_DIR = REPO_ROOT / "frontend"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+# The env var that overrides a scheduled function's rate locally (seconds); SCAN_INTERVAL_SECONDS for the others.
+SCHEDULE_INTERVAL_ENV = {"StreamFunction": "STREAM_INTERVAL_SECONDS"}
 
 
 def free_port() -> int:
@@ -40,7 +43,11 @@ class Child:
 
 
 class LocalStack:
-    """Start with ``with LocalStack(port=0) as stack: ...``; ``stack.base_url`` serves the dashboard and /api."""
+    """Start with ``with LocalStack(port=0) as stack: ...``; ``stack.base_url`` serves the dashboard and /api.
+
+    ``mode="embedded"`` (default): one child process runs moto in-process and every function as a thread
+    (``local_stack.embedded``; ``data_dir`` makes its state durable). ``mode="processes"``: moto's server and one child
+    per function container, restarted when they die (the reliability tests kill workers)."""
 
     def __init__(
         self,
@@ -50,7 +57,15 @@ class LocalStack:
         worker_processes: int | None = None,
         log: IO[str] | None = None,
         visibility_timeout: int | None = None,
+        mode: str | None = None,
+        data_dir: str | os.PathLike | None = None,
     ) -> None:
+        self.mode = mode or os.environ.get("LOCAL_STACK_MODE") or "embedded"
+        if self.mode not in ("embedded", "processes"):
+            raise ValueError(f"mode must be embedded or processes, not {self.mode!r}")
+        self.data_dir = data_dir
+        self.parameters = parameters or {}
+        self.schedules: list[str] = []
         self.visibility_timeout = visibility_timeout
         self.port = port
         self.environment = environment or {}
@@ -65,15 +80,25 @@ class LocalStack:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
+        if self.mode == "embedded":
+            return self._start_embedded()
         moto_port = int(os.environ.get("MOTO_PORT") or free_port())
         # moto's server in a process of its own: its state is per process, so each stack gets a fresh AWS,
-        # and it serves requests without competing for this process's GIL. Bound to loopback only.
-        self._moto = subprocess.Popen(  # noqa: S603 - our own interpreter and moto's module
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+        # and it serves requests without competing for this process's GIL. Loopback only, behind the run's secret.
+        self._aws_secret, self._aws_secret_key = new_secret(), new_secret()
+        self._moto = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "local_stack.aws_server", str(moto_port)],
+            env={
+                **os.environ,
+                "LOCAL_AWS_SECRET": self._aws_secret,
+                "AWS_SECRET_ACCESS_KEY": self._aws_secret_key,
+                "PYTHONPATH": os.pathsep.join([str(FUNCTIONS_DIR), str(REPO_ROOT)]),
+            },
+            cwd=REPO_ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,  # it logs every request
+            stderr=subprocess.DEVNULL,
         )
-        self.aws_endpoint = f"http://127.0.0.1:{moto_port}"
+        self.aws_endpoint = endpoint_with_secret(f"http://127.0.0.1:{moto_port}", self._aws_secret)
         if not wait_until(self._moto_ready, timeout=30, interval=0.1):
             self.stop()
             raise RuntimeError(f"moto's server did not start on port {moto_port}")
@@ -89,6 +114,38 @@ class LocalStack:
         except Exception:
             self.stop()
             raise
+        threading.Thread(target=self._supervise, name="supervisor", daemon=True).start()
+        return self
+
+    def _start_embedded(self) -> LocalStack:
+        config = {
+            "port": self.port,
+            "data_dir": str(self.data_dir) if self.data_dir else None,
+            "environment": self.environment,
+            "parameters": self.parameters,
+            "visibility_timeout": self.visibility_timeout,
+        }
+        environment = {
+            **os.environ,
+            **self.environment,
+            "PYTHONPATH": os.pathsep.join([str(FUNCTIONS_DIR), str(REPO_ROOT)]),
+            "PYTHONUNBUFFERED": "1",
+        }
+        child = self._add("stack", [sys.executable, "-m", "local_stack.embedded", json.dumps(config)], environment)
+        if not child.ready.wait(timeout=60):
+            self.stop()
+            raise RuntimeError("the local stack did not start; see the log above")
+        described = json.loads(child.ready_line.split(" ", 1)[1])
+        self.base_url, self.aws_endpoint = described["base_url"], described["aws_endpoint"]
+        self.template.physical_names.update(described["physical_names"])
+        for logical_id, attribute, value in described["attributes"]:
+            self.template.attributes[(logical_id, attribute)] = value
+        self.schedules = described["schedules"]
+        self.restored = described["restored"]
+        self.functions = self.template.functions()
+        # a restart keeps the same front port (the AWS endpoint's port and secret are new)
+        config["port"] = int(self.base_url.rsplit(":", 1)[1])
+        child.command[-1] = json.dumps(config)
         threading.Thread(target=self._supervise, name="supervisor", daemon=True).start()
         return self
 
@@ -133,50 +190,19 @@ class LocalStack:
         return {
             "AWS_ENDPOINT_URL": self.aws_endpoint,
             "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SECRET_ACCESS_KEY": getattr(self, "_aws_secret_key", "local"),
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
         }
 
     def function_environment(self, logical_id: str) -> dict[str, str]:
         """The function's template environment, then the caller's overrides, then the local AWS endpoint."""
-        spec = self.functions[logical_id]
-        return {
-            **os.environ,
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-            "METRICS_FLUSH_SECONDS": "0.25",
-            **spec.environment,
-            **{
-                key: value
-                for key, value in os.environ.items()
-                if key in spec.environment
-                and key.isupper()
-                and key not in ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "JOBS_QUEUE_URL")
-            },
-            # A shortened visibility timeout (tests) shortens the job lease with it: as in the template, a message
-            # must not reappear before its attempt's claim on the job runs out.
-            **(
-                {"JOB_LEASE_SECONDS": str(max(1, min(spec.timeout, self.visibility_timeout - 1)))}
-                if self.visibility_timeout
-                else {}
-            ),
-            **self.environment,
-            **self.aws_environment(),
-            "AWS_LAMBDA_FUNCTION_NAME": logical_id,
-            "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR),
-            "PYTHONPATH": os.pathsep.join([str(FUNCTIONS_DIR), str(REPO_ROOT)]),
-            "PYTHONUNBUFFERED": "1",
-        }
+        return function_environment(
+            self.functions[logical_id], self.visibility_timeout, self.environment, self.aws_environment()
+        )
 
     def _functions_with(self, event_type: str) -> list[tuple[str, dict]]:
-        found = []
-        for logical_id, spec in self.functions.items():
-            for event in spec.events.values():
-                if event["Type"] == event_type:
-                    found.append((logical_id, event["Properties"]))
-        return found
+        return functions_with(self.functions, event_type)
 
     # ------------------------------------------------------------------ children
     def _spawn(self, child: Child) -> None:
@@ -195,8 +221,8 @@ class LocalStack:
     def _pipe_output(self, child: Child, process: subprocess.Popen) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            if not child.ready.is_set() and line.startswith("READY"):
-                child.ready_line = line.strip()
+            if not child.ready.is_set() and "READY" in line:  # another thread's output may precede it
+                child.ready_line = line[line.index("READY") :].strip()
                 child.ready.set()
                 continue
             try:
@@ -235,24 +261,11 @@ class LocalStack:
         self.base_url = f"http://127.0.0.1:{port}"
 
     def _start_workers(self) -> None:
-        for logical_id, properties in self._functions_with("SQS"):
-            queue_arn = properties["Queue"]
-            queue_name = queue_arn.rsplit(":", 1)[1]
-            queue_url = next(url for url in self.template.physical_names.values() if url.endswith("/" + queue_name))
+        for logical_id, config, scaling in worker_configs(self.template, self.functions):
             # One container per queue by default: each is a whole Python process (memory), a batch's jobs are
             # fetched concurrently inside it, and one poller fills bigger batches. LOCAL_WORKER_PROCESSES (up to the
             # template's ScalingConfig MaximumConcurrency) adds containers, as Lambda would under load.
-            scaling = int(properties.get("ScalingConfig", {}).get("MaximumConcurrency", 2))
             containers = self.worker_processes or min(int(os.environ.get("LOCAL_WORKER_PROCESSES") or 1), scaling)
-            config = {
-                "handler": self.functions[logical_id].handler,
-                "function_name": logical_id,
-                "timeout": self.functions[logical_id].timeout,
-                "queue_url": queue_url,
-                "queue_arn": queue_arn,
-                "batch_size": int(properties.get("BatchSize", 10)),
-                "batching_window_seconds": float(properties.get("MaximumBatchingWindowInSeconds", 0)),
-            }
             for index in range(int(containers)):
                 self._add(
                     f"worker-{index}" if logical_id == "WorkerFunction" else f"{logical_id}-{index}",
@@ -266,20 +279,8 @@ class LocalStack:
 
     def _start_schedules(self) -> None:
         """One ``local_stack.scheduler`` child per ``ScheduleV2`` event (moto does not fire schedules)."""
-        from local_stack.scheduler import rate_seconds
-
-        override = self.environment.get("SCAN_INTERVAL_SECONDS") or os.environ.get("SCAN_INTERVAL_SECONDS")
-        for logical_id, properties in self._functions_with("ScheduleV2"):
-            if str(properties.get("State", "ENABLED")).upper() == "DISABLED":
-                continue
-            config = {
-                "handler": self.functions[logical_id].handler,
-                "function_name": logical_id,
-                "schedule_name": f"{logical_id}-schedule",
-                "timeout": self.functions[logical_id].timeout,
-                "interval_seconds": float(override) if override else rate_seconds(properties["ScheduleExpression"]),
-                "maximum_retry_attempts": int(properties.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0)),
-            }
+        for logical_id, config in schedule_configs(self.functions, self.environment):
+            self.schedules.append(logical_id)
             self._add(
                 f"schedule-{logical_id}",
                 [sys.executable, "-m", "local_stack.scheduler", json.dumps(config)],
@@ -295,6 +296,15 @@ class LocalStack:
                     self._spawn(child)
 
     # ------------------------------------------------------------------ helpers for tests and benches
+    def pids(self) -> dict[str, int]:
+        """The stack's own live processes (not the caller's): name -> pid."""
+        found = {
+            child.name: child.process.pid for child in self.children if child.process and child.process.poll() is None
+        }
+        if self._moto is not None and self._moto.poll() is None:
+            found["aws"] = self._moto.pid
+        return found
+
     def workers(self) -> list[Child]:
         return [child for child in self.children if child.name.startswith("worker")]
 
@@ -316,6 +326,102 @@ class LocalStack:
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - moto's dummy credentials
         )
+
+
+def log_level() -> str:
+    """Powertools' level for the functions: quiet (warnings) unless ``LOG_LEVEL=debug`` (or another level) asks."""
+    wanted = (os.environ.get("LOG_LEVEL") or "").strip().upper()
+    return wanted or os.environ.get("POWERTOOLS_LOG_LEVEL") or "WARNING"
+
+
+def function_environment(
+    spec: FunctionSpec, visibility_timeout: int | None, overrides: dict[str, str], aws_environment: dict[str, str]
+) -> dict[str, str]:
+    """The function's template environment, then the caller's overrides, then the local AWS endpoint."""
+    return {
+        **os.environ,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "METRICS_FLUSH_SECONDS": "0.25",
+        **spec.environment,
+        **{
+            key: value
+            for key, value in os.environ.items()
+            if key in spec.environment
+            and key.isupper()
+            and key not in ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "JOBS_QUEUE_URL")
+        },
+        "POWERTOOLS_LOG_LEVEL": log_level(),
+        # A shortened visibility timeout (tests) shortens the job lease with it: as in the template, a message
+        # must not reappear before its attempt's claim on the job runs out.
+        **({"JOB_LEASE_SECONDS": str(max(1, min(spec.timeout, visibility_timeout - 1)))} if visibility_timeout else {}),
+        **overrides,
+        **aws_environment,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+        "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR),
+        "PYTHONPATH": os.pathsep.join([str(FUNCTIONS_DIR), str(REPO_ROOT)]),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def functions_with(functions: dict[str, FunctionSpec], event_type: str) -> list[tuple[str, dict]]:
+    found = []
+    for logical_id, spec in functions.items():
+        for event in spec.events.values():
+            if event["Type"] == event_type:
+                found.append((logical_id, event["Properties"]))
+    return found
+
+
+def worker_configs(template: Template, functions: dict[str, FunctionSpec]) -> list[tuple[str, dict, int]]:
+    """(logical id, ``sqs_pump`` config, the mapping's MaximumConcurrency) for every SQS event in the template."""
+    found = []
+    for logical_id, properties in functions_with(functions, "SQS"):
+        queue_arn = properties["Queue"]
+        queue_name = queue_arn.rsplit(":", 1)[1]
+        queue_url = next(url for url in template.physical_names.values() if url.endswith("/" + queue_name))
+        config = {
+            "handler": functions[logical_id].handler,
+            "function_name": logical_id,
+            "timeout": functions[logical_id].timeout,
+            "queue_url": queue_url,
+            "queue_arn": queue_arn,
+            "batch_size": int(properties.get("BatchSize", 10)),
+            "batching_window_seconds": float(properties.get("MaximumBatchingWindowInSeconds", 0)),
+        }
+        found.append((logical_id, config, int(properties.get("ScalingConfig", {}).get("MaximumConcurrency", 2))))
+    return found
+
+
+def schedule_configs(functions: dict[str, FunctionSpec], environment: dict[str, str]) -> list[tuple[str, dict]]:
+    """(logical id, ``scheduler`` config) for every enabled ``ScheduleV2`` event (moto does not fire schedules)."""
+    from local_stack.scheduler import rate_seconds
+
+    override = environment.get("SCAN_INTERVAL_SECONDS") or os.environ.get("SCAN_INTERVAL_SECONDS")
+    found = []
+    for logical_id, properties in functions_with(functions, "ScheduleV2"):
+        if str(properties.get("State", "ENABLED")).upper() == "DISABLED":
+            continue
+        # a function of its own interval variable (STREAM_INTERVAL_SECONDS, ...) follows it; the others follow
+        # SCAN_INTERVAL_SECONDS, else the schedule's rate
+        names = [key for key in functions[logical_id].environment if key.endswith("_INTERVAL_SECONDS")]
+        names += [SCHEDULE_INTERVAL_ENV[logical_id]] if logical_id in SCHEDULE_INTERVAL_ENV else []
+        own = [
+            environment.get(key) or os.environ.get(key) or functions[logical_id].environment.get(key)
+            for key in dict.fromkeys(names)
+            if key != "SCAN_INTERVAL_SECONDS"
+        ]
+        interval = next((value for value in own if value), None) or override
+        config = {
+            "handler": functions[logical_id].handler,
+            "function_name": logical_id,
+            "schedule_name": f"{logical_id}-schedule",
+            "timeout": functions[logical_id].timeout,
+            "interval_seconds": float(interval) if interval else rate_seconds(properties["ScheduleExpression"]),
+            "maximum_retry_attempts": int(properties.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0)),
+        }
+        found.append((logical_id, config))
+    return found
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.05):

@@ -26,6 +26,8 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         # Tests never reach the internet: no live provider unless a test points one at a loopback fake.
         "PROVIDERS": "simulated",
+        # ... and no stream ingestion (it would reach the public Jetstream) unless a test points it at a fake.
+        "STREAM_ENABLED": "false",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -166,7 +168,7 @@ def sqs_event(messages: list[dict], queue_arn: str = "arn:aws:sqs:us-east-1:1234
 
 @pytest.fixture(scope="session")
 def local_stack():
-    """The real local stack (moto server, API front, SQS-driven worker processes) on free ports."""
+    """The real local stack on free ports, in its default (embedded, one process) mode."""
     from local_stack.stack import LocalStack
 
     ARTIFACTS.mkdir(exist_ok=True)

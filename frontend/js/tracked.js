@@ -1,8 +1,9 @@
-// The Tracked view: keywords scanned on a schedule, their history (volume + mean sentiment) and their alerts.
+// The Tracked view: keywords scanned on a schedule, their history (volume + mean sentiment) and their alerts,
+// plus the live last hour from the Bluesky stream (every matching post, per minute) and each alert's explanation.
 // Admin actions (track / untrack) need the admin token: asked for in the form, kept only in sessionStorage.
 // Untrusted text (keywords, terms) only goes through textContent via h(): no innerHTML here.
 import { request } from "./api.js";
-import { clear, fmtInt, fmtTime, h, relTime } from "./render.js";
+import { clear, fmtInt, fmtTime, h, relTime, safeUrl } from "./render.js";
 
 const TOKEN_KEY = "asa.adminToken";
 const REFRESH_MS = 10_000;
@@ -171,20 +172,107 @@ function drawHistory(canvasId, points) {
   );
 }
 
-function alertRow(alert) {
-  const what = alert.type === "spike" ? "Volume spike" : "Sentiment dip";
-  const value = alert.type === "spike" ? `${fmtInt(alert.value)} posts` : `${Math.round(alert.value * 100)}% negative`;
+function otherSourcesText(other) {
+  if (!other) return "";
+  if ("stream_last_hour" in other) {
+    const st = other.stream_last_hour;
+    return st ? `Bluesky stream, last hour: ${fmtInt(st.posts)} posts (every matching post).` : "Bluesky stream: no counts.";
+  }
+  if (other.agrees === null || other.agrees === undefined) return `Scheduled scans: ${other.reason || "not enough scans to compare"}.`;
+  const measure = other.measure === "negative_share" ? "negative share" : other.measure === "volume" ? "posts" : "posts/h";
+  return `Scheduled scans ${other.agrees ? "agree" : "do not agree"}: latest ${other.latest} ${measure} vs ${other.earlier_mean} before.`;
+}
+
+function explanation(alert) {
+  const ex = alert.explanation;
+  if (!ex) return null;
+  const terms = (ex.terms || []).map((t) => {
+    const rise = t.baseline_share !== undefined ? ` ${Math.round(t.baseline_share * 100)}%→${Math.round(t.share * 100)}%` : "";
+    return h("span", { class: "alert-term", dataset: { term: t.term } }, `${t.term}${rise}`);
+  });
+  const samples = (ex.sample_posts || []).slice(0, 3).map((p) => {
+    const url = safeUrl(p.url);
+    const text = (p.text || "").slice(0, 140);
+    return h("li", {}, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text) : text);
+  });
   return h(
-    "li",
-    { class: `alert alert-${alert.type}`, dataset: { type: alert.type } },
-    h("strong", {}, what),
-    ` · ${value} (threshold ${alert.type === "spike" ? fmtInt(alert.threshold) : `${Math.round(alert.threshold * 100)}%`}) · `,
-    h("time", { datetime: alert.at, title: fmtTime(alert.at) }, relTime(alert.at)),
+    "div",
+    { class: "alert-explanation" },
+    h("p", { class: "small" }, "Rising terms: ", terms.length ? terms : "none stood out"),
+    samples.length ? h("ul", { class: "alert-samples small" }, ...samples) : null,
+    h("p", { class: "small muted alert-other" }, otherSourcesText(ex.other_sources)),
   );
 }
 
-function card(item, index, history, alerts) {
+function alertRow(alert) {
+  const what = alert.type === "spike" ? "Volume spike" : "Sentiment dip";
+  const stream = alert.source === "stream";
+  const unit = stream ? "posts in the minute" : "posts/h";
+  const value = alert.type === "spike" ? `${fmtInt(alert.value)} ${unit}` : `${Math.round(alert.value * 100)}% negative`;
+  return h(
+    "li",
+    { class: `alert alert-${alert.type}`, dataset: { type: alert.type, source: alert.source || "scan" } },
+    h("strong", {}, what),
+    " ",
+    h("span", { class: "alert-source" }, stream ? "stream" : "scan"),
+    ` · ${value} (threshold ${alert.type === "spike" ? fmtInt(alert.threshold) : `${Math.round(alert.threshold * 100)}%`}) · `,
+    h("time", { datetime: alert.at, title: fmtTime(alert.at) }, relTime(alert.at)),
+    explanation(alert),
+  );
+}
+
+function liveSummary(live) {
+  if (!live) return "Live counts unavailable.";
+  if (!live.stream_enabled) return "The Bluesky stream is off (STREAM_ENABLED=false): scheduled scans only.";
+  const lag = live.lag_seconds === null ? "not read yet" : `counted up to ${Math.round(live.lag_seconds)} s ago`;
+  const gaps = live.gaps.length ? ` · ${live.gaps.length} gap${live.gaps.length === 1 ? "" : "s"} (stream not replayed)` : "";
+  return `Last hour, every Bluesky post: ${fmtInt(live.total_posts)} posts in ${live.covered_minutes} covered minutes · ${lag}${gaps}`;
+}
+
+function drawLive(canvasId, live) {
+  const C = window.Chart;
+  const canvas = document.getElementById(canvasId);
+  if (!C || !canvas || !live) return;
+  charts.get(canvasId)?.destroy();
+  const css = getComputedStyle(document.documentElement);
+  const color = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  const b = live.buckets;
+  charts.set(
+    canvasId,
+    new C(canvas, {
+      data: {
+        labels: b.map((x) => fmtTime(x.start, { hour: "2-digit", minute: "2-digit" })),
+        datasets: [
+          { type: "bar", label: "Positive", data: b.map((x) => x.positive), backgroundColor: color("--pos", "#2ecc71"), stack: "s", yAxisID: "y" },
+          { type: "bar", label: "Neutral", data: b.map((x) => x.neutral), backgroundColor: color("--neu", "#9aa5b1"), stack: "s", yAxisID: "y" },
+          { type: "bar", label: "Negative", data: b.map((x) => x.negative), backgroundColor: color("--neg", "#e74c3c"), stack: "s", yAxisID: "y" },
+          {
+            type: "line",
+            label: "Mean sentiment",
+            data: b.map((x) => (x.posts ? x.mean_compound : null)),
+            borderColor: color("--accent", "#4c8dff"),
+            pointRadius: 0,
+            spanGaps: false,
+            yAxisID: "y1",
+          },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: { stacked: true, ticks: { maxTicksLimit: 7 } },
+          y: { stacked: true, beginAtZero: true, title: { display: true, text: "posts / minute" } },
+          y1: { position: "right", min: -1, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: "compound" } },
+        },
+      },
+    }),
+  );
+}
+
+function card(item, index, history, alerts, live) {
   const canvasId = `tracked-chart-${index}`;
+  const liveText = liveSummary(live);
   const points = history.points || [];
   const last = points[points.length - 1];
   const latest = last && typeof last.estimated_posts_in_window === "number"
@@ -214,6 +302,21 @@ function card(item, index, history, alerts) {
       `Every ${item.interval_minutes} min · sensitivity ${item.sensitivity} · `,
       item.last_scan_at ? `last scan ${relTime(item.last_scan_at)}` : "never scanned",
     ),
+    h(
+      "p",
+      {
+        class: "tracked-live-summary",
+        dataset: {
+          total: String(live ? live.total_posts : 0),
+          minutes: String(live ? live.buckets.length : 0),
+          gaps: String(live ? live.gaps.length : 0),
+        },
+      },
+      liveText,
+    ),
+    live && live.stream_enabled
+      ? h("div", { class: "chart-box live-box" }, h("canvas", { id: `tracked-live-${index}`, role: "img", "aria-label": `Live minutes of ${item.keyword}: ${liveText}` }))
+      : null,
     h("p", { class: "tracked-summary", dataset: { points: String(points.length) } }, summary),
     h("div", { class: "chart-box" }, h("canvas", { id: canvasId, role: "img", "aria-label": `History of ${item.keyword}: ${summary}` })),
     h("h4", { class: "small" }, "Alerts"),
@@ -236,6 +339,7 @@ async function refresh() {
       Promise.all([
         call(`/api/analyses/${encodeURIComponent(item.keyword)}/history`).catch(() => ({ points: [] })),
         call(`/api/alerts?keyword=${encodeURIComponent(item.keyword)}&limit=20`).catch(() => ({ alerts: [] })),
+        call(`/api/tracked/${encodeURIComponent(item.keyword)}/live?minutes=60`).catch(() => null),
       ]),
     ),
   );
@@ -243,8 +347,11 @@ async function refresh() {
   charts.clear();
   const list = clear(root.querySelector("#tracked-list"));
   root.querySelector("#tracked-empty").hidden = tracked.length > 0;
-  tracked.forEach((item, i) => list.append(card(item, i, details[i][0], details[i][1].alerts)));
-  tracked.forEach((item, i) => drawHistory(`tracked-chart-${i}`, details[i][0].points || []));
+  tracked.forEach((item, i) => list.append(card(item, i, details[i][0], details[i][1].alerts, details[i][2])));
+  tracked.forEach((item, i) => {
+    drawHistory(`tracked-chart-${i}`, details[i][0].points || []);
+    drawLive(`tracked-live-${i}`, details[i][2]);
+  });
   root.dataset.loaded = "true";
 }
 

@@ -63,6 +63,7 @@ class AnalysisJob:
     kind: str = "analysis"  # "analysis" | "scan" (scheduled refresh) | "import"
     providers: tuple[str, ...] | None = None
     import_object: str | None = None  # S3 key of an uploaded import, for kind == "import"
+    languages: tuple[str, ...] | None = None  # keep only posts in these languages (codes such as "en")
     paid_allowed: bool = False  # may use paid providers (API key, admin, scheduled scan; see service.spend)
 
     def to_message(self) -> dict:
@@ -80,6 +81,8 @@ class AnalysisJob:
             body["providers"] = list(self.providers)
         if self.import_object is not None:
             body["import_object"] = self.import_object
+        if self.languages:
+            body["languages"] = list(self.languages)
         return body
 
     @classmethod
@@ -95,6 +98,7 @@ class AnalysisJob:
             kind=str(body.get("kind", "analysis")),
             providers=tuple(providers) if providers is not None else None,
             import_object=body.get("import_object"),
+            languages=tuple(body["languages"]) if body.get("languages") else None,
             paid_allowed=body.get("paid_allowed") is True,
         )
 

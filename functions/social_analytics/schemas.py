@@ -30,6 +30,17 @@ def validate_keyword(value: str) -> str:
     return value
 
 
+LanguageCodes = Annotated[
+    list[Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 code, lowercase (en, de, pt).")]]
+    | None,
+    Field(
+        min_length=1,
+        max_length=20,
+        description="Keep only posts in these languages (provider tag, else detected); default: every post.",
+    ),
+]
+
+
 class AnalysisRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -37,6 +48,7 @@ class AnalysisRequest(BaseModel):
     limit: Annotated[StrictInt, Field(ge=10, le=1000, description="How many posts to fetch.")] = 100
     refresh: Annotated[StrictBool, Field(description="Skip the cache and fetch anew.")] = False
     window_hours: Annotated[StrictInt, Field(ge=1, le=168, description="How far back to look.")] = 24
+    languages: LanguageCodes = None
     providers: Annotated[
         list[Annotated[StrictStr, Field(min_length=1, max_length=40)]] | None,
         Field(max_length=10, description="Sources to fan out to (default: every keyless and configured source)."),
@@ -241,6 +253,7 @@ class TrackRequest(BaseModel):
     min_volume: Annotated[StrictInt, Field(ge=1, le=100000, description="No alert below this many posts.")] = 10
     limit: Annotated[StrictInt, Field(ge=10, le=1000, description="Posts per scan.")] = 100
     window_hours: Annotated[StrictInt, Field(ge=1, le=168, description="How far back each scan looks.")] = 24
+    languages: LanguageCodes = None
 
     @field_validator("keyword")
     @classmethod
@@ -258,6 +271,7 @@ class Tracked(BaseModel):
     key: str
     interval_minutes: int
     providers: list[str] | None
+    languages: list[str] | None = None
     sensitivity: str
     min_volume: int
     limit: int
@@ -335,7 +349,7 @@ class Deletion(BaseModel):
 ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Authorization: Bearer <token>`).")}
 
 
-# ------------------------------------------------------------------ imports (issue 4)
+# ------------------------------------------------------------------ imports
 class ImportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

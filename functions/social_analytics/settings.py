@@ -76,3 +76,42 @@ def get_settings() -> Settings:
         paid_for_anonymous=_bool("PAID_FOR_ANONYMOUS", False),
         paid_fallback=_bool("PAID_FALLBACK", False),
     )
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """The Jetstream ingestion (StreamFunction) and its stored counts."""
+
+    enabled: bool
+    jetstream_url: str
+    budget_seconds: float  # a run stops reading after this long (below the function timeout)
+    rewind_seconds: float  # the stored cursor is rewound this much on resume: overlap, deduplicated
+    idle_seconds: float  # no event for this long: the run has caught up with a quiet stream
+    gap_tolerance_seconds: float  # a first event later than cursor + this means the server did not replay
+    first_lookback_seconds: float  # where the very first run starts (no stored cursor)
+    replay_buffer_seconds: float  # the server's replay buffer (24 h on the public instances)
+    flush_seconds: float  # counts and cursor are written at least this often during a run
+    max_reconnects: int
+    bucket_ttl_seconds: int
+    seen_ttl_seconds: int
+    gap_ttl_seconds: int
+
+
+@cache
+def get_stream_settings() -> StreamSettings:
+    return StreamSettings(
+        enabled=os.environ.get("STREAM_ENABLED", "true").strip().lower() not in ("0", "false", "no", "off"),
+        jetstream_url=os.environ.get("JETSTREAM_URL", "").strip()
+        or "wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=app.bsky.feed.post",
+        budget_seconds=_float("STREAM_BUDGET_SECONDS", 45.0),
+        rewind_seconds=_float("STREAM_REWIND_SECONDS", 5.0),
+        idle_seconds=_float("STREAM_IDLE_SECONDS", 3.0),
+        gap_tolerance_seconds=_float("STREAM_GAP_TOLERANCE_SECONDS", 10.0),
+        first_lookback_seconds=_float("STREAM_FIRST_LOOKBACK_SECONDS", 60.0),
+        replay_buffer_seconds=_float("STREAM_REPLAY_BUFFER_SECONDS", 86400.0),
+        flush_seconds=_float("STREAM_FLUSH_SECONDS", 10.0),
+        max_reconnects=_int("STREAM_MAX_RECONNECTS", 5),
+        bucket_ttl_seconds=_int("STREAM_BUCKET_TTL_SECONDS", 8 * 86400),
+        seen_ttl_seconds=_int("STREAM_SEEN_TTL_SECONDS", 3 * 86400),
+        gap_ttl_seconds=_int("STREAM_GAP_TTL_SECONDS", 8 * 86400),
+    )

@@ -55,3 +55,4 @@ def test_mixed_languages_are_counted_and_only_english_is_scored(aws, call_api, q
     assert sentiment["intervals"]["n"] == len(ENGLISH)
     german_sample = next(p for p in result["posts"] if p["text"] == GERMAN[0])
     assert german_sample["lang"] == "de" and german_sample["scored"] is False  # kept in the samples
+    assert "vader_compound" in german_sample

@@ -221,6 +221,7 @@ def test_a_spike_raises_one_alert_and_one_event(call_api, admin_token, tracking_
     assert event["detail"]["value"] == 420 / 24  # the posting rate: 420 posts over the 24-hour window
     (stored,) = call_api("GET", "/api/alerts")[1]["alerts"]
     assert stored["type"] == "spike" and stored["detail_type"] == "SpikeDetected"
+    assert stored["source"] == "scan" and set(stored["explanation"]) == {"terms", "sample_posts", "other_sources"}
     assert call_api("GET", "/api/alerts", query={"keyword": "other"})[1] == {"alerts": []}
     assert call_api("GET", "/api/tracked")[1]["tracked"][0]["last_alerts"].keys() == {"spike"}
 
@@ -314,6 +315,7 @@ def test_deleting_a_keyword_removes_its_results_history_and_jobs(
         "other": 0,
         "jobs": 2,
         "alerts": 0,
+        "stream_minutes": 0,
     }
     assert call_api("GET", "/api/analyses/doomed")[0] == 404
     assert call_api("GET", "/api/analyses/doomed/history")[1]["points"] == []

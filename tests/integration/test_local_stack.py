@@ -1,4 +1,4 @@
-"""The whole platform over HTTP: moto server, API front, SQS-driven worker processes, dashboard files."""
+"""The whole platform over HTTP: the local stack (moto, API front, SQS-driven workers), dashboard files."""
 
 from __future__ import annotations
 

@@ -41,6 +41,7 @@ def slow_provider_stack(tmp_path_factory):
             environment=environment,
             parameters={"WorkerTimeoutSeconds": "6"},
             visibility_timeout=8,
+            mode="processes",  # one process per worker container, so they can be killed
         ) as stack:
             yield stack
     log.close()

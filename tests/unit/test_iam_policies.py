@@ -49,7 +49,7 @@ SCANS: dict[str, str] = {}
 
 
 # Functions whose results-table grants name their item kinds (dynamodb:LeadingKeys).
-CONDITIONED = ("ApiFunction", "WorkerFunction", "SchedulerFunction", "ImportFunction")
+CONDITIONED = ("ApiFunction", "WorkerFunction", "SchedulerFunction", "ImportFunction", "StreamFunction")
 
 
 def _grant_key(grant: dict) -> tuple[str, str, str]:

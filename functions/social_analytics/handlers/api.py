@@ -4,7 +4,7 @@
 import base64
 import json
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -38,8 +38,18 @@ from social_analytics.schemas import (
     TrackRequest,
     json_response,
 )
-from social_analytics.service import admin, apidocs, compare, deletion, spend, submissions, tracking, views
-from social_analytics.service import imports as import_service  # issue 4
+from social_analytics.service import (
+    admin,
+    apidocs,
+    compare,
+    deletion,
+    spend,
+    stream_views,
+    submissions,
+    tracking,
+    views,
+)
+from social_analytics.service import imports as import_service
 from social_analytics.service.origin import FORBIDDEN_ORIGIN, from_cloudfront
 from social_analytics.storage.metrics import read_metrics
 
@@ -83,6 +93,7 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
             limit=request.limit,
             refresh=request.refresh,
             window_hours=request.window_hours,
+            languages=tuple(sorted(set(request.languages))) if request.languages else None,
             providers=tuple(request.providers) if request.providers else None,
             paid_allowed=paid_allowed,
         )
@@ -132,7 +143,7 @@ def health() -> dict:
 
 
 # ------------------------------------------------------------------ tracked keywords, history, alerts, compare
-# (issue 7) Admin routes are also refused in `handler` before validation, so a caller without the token learns
+# Admin routes are also refused in `handler` before validation, so a caller without the token learns
 # nothing from 422s; the in-route check is the second lock.
 @app.post(
     "/api/tracked",
@@ -152,6 +163,7 @@ def create_tracked(request: TrackRequest) -> Response[dict]:
             min_volume=request.min_volume,
             limit=request.limit,
             window_hours=request.window_hours,
+            languages=sorted(set(request.languages)) if request.languages else None,
         )
     except tracking.TooManyTracked as error:
         return error_response(HTTPStatus.CONFLICT, "too_many_tracked", f"at most {error.args[0]} tracked keywords")
@@ -185,6 +197,32 @@ def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
         content_type="application/json",
         body={"keyword": keyword, "key": normalize_keyword(keyword), "tracked": False},
     )
+
+
+@app.get(
+    "/api/tracked/<keyword>/live",
+    summary="A tracked keyword's per-minute counts from the Bluesky stream, every minute of the span",
+    responses={200: json_response(dict, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_live(
+    keyword: KeywordInPath,
+    minutes: Annotated[int, Query(ge=1, le=1440, description="The span, whole minutes up to now")] = 60,
+) -> dict:
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
+    return stream_views.live(keyword, minutes)
+
+
+@app.get(
+    "/api/tracked/<keyword>/backtest",
+    summary="How often the stream alert rule would have fired over the stored minutes",
+    responses={200: json_response(dict, ""), 422: ERROR_RESPONSES[422]},
+)
+def get_backtest(
+    keyword: KeywordInPath,
+    sensitivity: Annotated[Literal["low", "medium", "high"], Query()] = "medium",
+) -> dict:
+    keyword = views.path_keyword(keyword)  # REST API paths stay percent-encoded
+    return stream_views.backtest(keyword, sensitivity)
 
 
 @app.get(
@@ -241,7 +279,7 @@ def get_compare(keywords: Annotated[str, Query(description="Comma-separated, 1..
     return compare.share_of_voice(views.compare_keywords(keywords))
 
 
-# ------------------------------------------------------------------ imports (issue 4)
+# ------------------------------------------------------------------ imports
 @app.post(
     "/api/imports",
     summary="Analyze your own posts: a queued import job and a presigned URL to PUT the CSV / JSON Lines file to",

@@ -34,10 +34,10 @@ from datetime import UTC, datetime
 
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.service import trending
-from social_analytics.service.calibration import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, label_for, score_texts
+from social_analytics.service.calibration import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, label_for
 from social_analytics.service.calibration import score_text as _score_text
 from social_analytics.service.intervals import share_intervals
-from social_analytics.service.languages import is_scored, languages_of
+from social_analytics.service.languages import SCORED_LANGUAGES, detect, languages_of, provider_tags
 from social_analytics.service.limits import cap_text
 from social_analytics.service.terms import STOPWORDS, keyword_exclusions, tokenize
 
@@ -110,28 +110,38 @@ def analyze(
     ``languages`` (codes such as ``"en"``) keeps only posts in those languages; ``None`` keeps every post.
     """
     exclude = keyword_exclusions(keyword)
-    tokens_of = {text: tokenize(text, exclude) for text in {post.text for post in posts}}
-    text_lang = languages_of(posts, {text: tokens.all_words for text, tokens in tokens_of.items()})
+    text_lang: dict[str, str] = {}
     filtered_out = 0
     if languages:
+        text_lang = languages_of(posts)
         wanted = set(languages)
         kept = [post for post in posts if text_lang[post.text] in wanted]
         filtered_out, posts = len(posts) - len(kept), kept
-    scored_texts = {text for text, lang in text_lang.items() if is_scored(lang)}
-    scores = score_texts(post.text for post in posts)  # one scorer call per distinct text
+    tags = provider_tags(posts)
+    newest_first = sorted(posts, key=lambda p: p.created_at, reverse=True)
+    # The window baseline for trending: the older half of the posts (the words of its copies are gathered below).
+    older_copies = Counter(p.text for p in newest_first[(len(posts) + 1) // 2 :]) if len(posts) > 1 else Counter()
 
     # Token lists are concatenated and counted once at the end (one C-level count instead of a call per text).
+    # Each distinct text is tokenized, given its language and scored once, in one pass (nothing per text is kept
+    # beyond this loop but what the result needs).
     words: list[str] = []
+    older_words: list[str] = []
     bigrams: list[str] = []
     mentions: list[str] = []
     cashtags: list[str] = []
     emoji: list[str] = []
     copies: Counter[str] = Counter(post.text for post in posts)
+    scores: dict[str, dict] = {}
+    scored_texts: set[str] = set()
     term_sets: list[tuple[frozenset[str], float, int]] = []  # (terms, compound, copies) per scored distinct text
-    words_of: dict[str, list[str]] = {}
     text_tags: dict[str, list[str]] = {}  # hashtags found in each distinct text
     for text, n in copies.items():
-        tokens = tokens_of[text]
+        tokens = tokenize(text, exclude)
+        scores[text] = score = _score_text(text)
+        lang = text_lang.get(text)
+        if lang is None:
+            lang = text_lang[text] = tags.get(text) or detect(text, tokens.all_words)
         words += tokens.words if n == 1 else tokens.words * n
         bigrams += tokens.bigrams if n == 1 else tokens.bigrams * n
         if tokens.mentions:
@@ -142,9 +152,12 @@ def analyze(
             emoji += tokens.emoji * n
         if tokens.hashtags:
             text_tags[text] = tokens.hashtags
-        words_of[text] = tokens.words
-        if text in scored_texts:
-            term_sets.append((frozenset(tokens.words), scores[text]["compound"], n))
+        older = older_copies.get(text)
+        if older:
+            older_words += tokens.words if older == 1 else tokens.words * older
+        if lang in SCORED_LANGUAGES:
+            scored_texts.add(text)
+            term_sets.append((frozenset(tokens.words), score["compound"], n))
 
     step = 86400 if window.hours > 72 else 3600  # daily buckets for windows over three days, else hourly
     buckets: dict[int, list] = {}  # UTC epoch // step -> [posts, positive, neutral, negative, compound_sum]
@@ -192,8 +205,8 @@ def analyze(
     scored_count = sum(labels.values())
     word_counts = Counter(words)
     top_terms = _top_terms(word_counts, term_sets, count, _previous_shares(previous_result))
-    emerging_terms, trend_baseline = _trends(top_terms, word_counts, len(words), posts, words_of, previous_result)
-    newest_first = sorted(posts, key=lambda p: p.created_at, reverse=True)
+    older = (Counter(older_words), len(older_words)) if older_copies else None
+    emerging_terms, trend_baseline = _trends(top_terms, word_counts, len(words), count, older, previous_result)
     top_positive, top_negative = _extremes([p for p in posts if p.text in scored_texts], scores)
     views = {p.id: p for p in newest_first[:SAMPLE_SIZE]}
     return {
@@ -253,20 +266,23 @@ def _trends(
     top_terms: list[dict],
     words: Counter[str],
     tokens: int,
-    posts: list[Post],
-    words_of: dict[str, list[str]],
+    posts: int,
+    older: tuple[Counter[str], int] | None,
     previous_result: dict | None,
 ) -> tuple[list[dict], str | None]:
-    """Adds the G-squared trend fields to ``top_terms``; returns ``(emerging_terms, trend_baseline)``."""
-    history = trending.baseline_from_history(previous_result, tokens / len(posts) if posts else 0.0)
+    """Adds the G-squared trend fields to ``top_terms``; returns ``(emerging_terms, trend_baseline)``.
+    ``older``: word counts and token total of the older half of the posts (the baseline without history)."""
+    history = trending.baseline_from_history(previous_result, tokens / posts if posts else 0.0)
     if history is not None:
         counts, baseline_tokens, floor = history
         _, emerging = trending.annotate(top_terms, words, tokens, counts, baseline_tokens, floor)
         return emerging, "history"
-    halves = trending.window_halves(posts, words_of)
-    if halves is not None:
-        late, late_tokens, early, early_tokens = halves
-        _, emerging = trending.annotate(top_terms, late, late_tokens, early, early_tokens)
+    if older is not None and 0 < older[1] < tokens:
+        early, early_tokens = older
+        # newer-half counts of the terms that can be reported (top terms, and emerging candidates: MIN_COUNT+)
+        late = {t: c - early.get(t, 0) for t, c in words.items() if c >= trending.MIN_COUNT}
+        late.update((item["term"], item["count"] - early.get(item["term"], 0)) for item in top_terms)
+        _, emerging = trending.annotate(top_terms, late, tokens - early_tokens, early, early_tokens)
         return emerging, "window"
     for item in top_terms:
         item.update(trend_score=0.0, trend_direction="flat", significant=False)
@@ -371,7 +387,7 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
         "reposts": post.reposts,
         "truncated": truncated,
     }
-    for key in ("pos", "neu", "neg"):
+    for key in ("pos", "neu", "neg", "vader_compound"):
         if key in scores:
             view[key] = scores[key]
     return view

@@ -17,6 +17,7 @@ from social_analytics.models import AnalysisJob, normalize_keyword
 from social_analytics.service import submissions
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage import purge, queue
+from social_analytics.storage import stream as stream_store
 
 SMALL_DELETION_ITEMS = 200
 JOB_KEY_PREFIX = "DELETE#"
@@ -25,7 +26,9 @@ JOB_KEY_PREFIX = "DELETE#"
 def delete_keyword(keyword: str) -> tuple[int, dict]:
     """(200, the counts) when done at once, or (202, the accepted deletion job)."""
     key = normalize_keyword(keyword)
-    if purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1) > SMALL_DELETION_ITEMS:
+    items = purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1)
+    items += stream_store.count_minutes(key, up_to=SMALL_DELETION_ITEMS + 1)
+    if items > SMALL_DELETION_ITEMS:
         return 202, _start_job(keyword, key)
     return 200, purge_keyword(display(keyword), key)
 
@@ -36,6 +39,7 @@ def purge_keyword(keyword: str, key: str) -> dict:
     jobs, running = purge.delete_finished_jobs(key)
     deleted["jobs"] = jobs
     deleted["alerts"] = purge.delete_alerts(key)
+    deleted["stream_minutes"] = stream_store.delete_keyword(key)
     submissions.hot_results.forget(key)
     return {
         "keyword": keyword,

@@ -83,6 +83,7 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         fetched.window,
         previous_result=previous[0] if previous else None,
         covered_from=parse_iso(coverage.get("covered_from")),
+        languages=job.languages,
     )
     by_provider = fields.pop("sentiment_by_provider", {})
     if isinstance(fetched.source.get("providers"), list):  # per-source sentiment, to compare channels
@@ -110,7 +111,7 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         raise JobFailed("storage_rejected", "the result could not be stored (rejected by the database)") from None
     if not completed:  # it failed meanwhile (timed out): it stays failed
         return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
-    tracking.after_result(job, result)  # scheduled scans: history point + alerts (issue 7)
+    tracking.after_result(job, result)  # scheduled scans: history point + alerts
     recorder.count("jobs_done")
     recorder.count("posts_analyzed", result["posts_analyzed"])
     recorder.observe("queued", (time.time() - job.submitted_at) * 1000)

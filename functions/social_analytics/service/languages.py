@@ -10,12 +10,15 @@
   words. This also keeps detection cheap: most English posts never reach the detector.
 * **Detector: py3langid** (BSD-3-Clause, its model ships inside the wheel: no download at run time; numpy is its
   only dependency). Loaded lazily on the first text that needs it (about 0.5 s, once per worker container; the API
-  function never imports it). Its normalized probability must reach ``MIN_CONFIDENCE``, else the post is ``und``.
-* **No letters at all** (emoji, links, numbers only): ``und`` as well.
+  function never imports it). When its normalized probability is below ``MIN_CONFIDENCE`` (short texts) its best
+  guess stands unless English is the runner-up, then the text is English: short English texts that missed the
+  fast path are rarely lost, and an uncertain short Spanish post is still not read as English. Below
+  ``NO_EVIDENCE`` the detector has no real preference: ``und``.
+* **No letters at all** (emoji, links, numbers only, or the detector's ``zxx``): ``und``.
 
-Scored languages: VADER reads English, and emoji and emoticons in any text; ``und`` posts carry no other
-language's words, so they are scored too (an emoji-only post is often the clearest sentiment there is). Every other
-language is counted but not scored. See docs/ANALYTICS.md for the measured rates.
+Scored languages: VADER reads English, and emoji and emoticons in any text; ``und`` posts carry no language's
+words, so they are scored too (an emoji-only post is often the clearest sentiment there is). Every other language
+is counted but not scored. See docs/ANALYTICS.md for the measured rates.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ SCORED_LANGUAGES = frozenset({"en", UNDETERMINED})
 ENGLISH_SHARE = 0.5
 LOOSE_ENGLISH_SHARE = 0.34  # with one English-only function word
 MIN_CONFIDENCE = 0.5
+NO_EVIDENCE = 0.2  # below this the detector has no real preference ("@x Yezz! :D" comes out Kabyle at 0.09)
 
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#$]\w+|&\w+;", re.IGNORECASE)
@@ -90,26 +94,32 @@ def detect(text: str, words: list[str] | None = None) -> str:
         cleaned = _NOISE.sub(" ", text) if _MAYBE_NOISE.search(text) else text
     with _lock:  # the identifier reuses numpy buffers; the worker may call from several threads
         lang, confidence = _identifier().classify(cleaned)
-    return lang if confidence >= MIN_CONFIDENCE else UNDETERMINED
+        if confidence < NO_EVIDENCE:
+            lang = "zxx"
+        elif confidence < MIN_CONFIDENCE and lang != "en":
+            runner_up = _identifier().rank(cleaned)[1][0]
+            lang = "en" if runner_up == "en" else lang
+    return UNDETERMINED if lang == "zxx" else lang
 
 
-def languages_of(posts: Iterable, words_of: dict[str, list[str]] | None = None) -> dict[str, str]:
-    """Language per distinct text: the first provider tag seen for that text, else ``detect`` (with the text's
-    words from ``words_of`` when given)."""
-    found: dict[str, str] = {}
-    pending: list[str] = []
+def provider_tags(posts: Iterable) -> dict[str, str]:
+    """The first valid provider tag seen for each distinct text (texts without one are not keys)."""
+    tags: dict[str, str] = {}
     for post in posts:
-        if post.text in found:
-            continue
-        tag = normalize_tag(post.language) if post.language else None
-        if tag:
-            found[post.text] = tag
-        else:
-            found[post.text] = ""
-            pending.append(post.text)
-    words_of = words_of or {}
-    for text in pending:
-        found[text] = detect(text, words_of.get(text))
+        if post.language and post.text not in tags:
+            tag = normalize_tag(post.language)
+            if tag:
+                tags[post.text] = tag
+    return tags
+
+
+def languages_of(posts: Iterable) -> dict[str, str]:
+    """Language per distinct text: the first provider tag seen for that text, else ``detect``."""
+    posts = list(posts)
+    found = provider_tags(posts)
+    for post in posts:
+        if post.text not in found:
+            found[post.text] = detect(post.text)
     return found
 
 

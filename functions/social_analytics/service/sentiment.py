@@ -23,6 +23,7 @@ punctuation ("!!!"), emoticons (":)") and emoji. On top of the package we fix:
 from __future__ import annotations
 
 import html
+import math
 import re
 import string
 from collections.abc import Iterable
@@ -170,9 +171,13 @@ def analyzer():
             lowered = words.lowered
             sentiments: list = []
             last = len(words) - 1
+            lexicon, boosters = self.lexicon, vs.BOOSTER_DICT
             for i, item in enumerate(words):
                 low = lowered[i]
-                if low in vs.BOOSTER_DICT or (i < last and low == "kind" and lowered[i + 1] == "of"):
+                if low in boosters or (i < last and low == "kind" and lowered[i + 1] == "of"):
+                    sentiments.append(0)
+                    continue
+                if low not in lexicon:  # sentiment_valence appends the 0 it was given for a word not in the lexicon
                     sentiments.append(0)
                     continue
                 sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
@@ -234,6 +239,41 @@ def analyzer():
                 valence = self._least_check(valence, words, i)
             sentiments.append(valence)
             return sentiments
+
+        def _but_check(self, words_and_emoticons, sentiments):
+            low = getattr(words_and_emoticons, "lowered", None)
+            if low is not None and "but" not in low:  # the package rebuilds the lowercase list to find out
+                return sentiments
+            return super()._but_check(words_and_emoticons, sentiments)
+
+        def score_valence(self, sentiments, text):
+            """The package's ``score_valence`` with its loops as comprehensions (same sums, same order)."""
+            if not sentiments:
+                return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+            sum_s = float(sum(sentiments))
+            ep_count = min(text.count("!"), 4)
+            qm_count = text.count("?")
+            qm_amplifier = (qm_count * 0.18 if qm_count <= 3 else 0.96) if qm_count > 1 else 0
+            punct_emph_amplifier = ep_count * 0.292 + qm_amplifier
+            if sum_s > 0:
+                sum_s += punct_emph_amplifier
+            elif sum_s < 0:
+                sum_s -= punct_emph_amplifier
+            compound = vs.normalize(sum_s)
+            pos_sum = float(sum([float(v) + 1 for v in sentiments if v > 0]))
+            neg_sum = float(sum([float(v) - 1 for v in sentiments if v < 0]))
+            neu_count = len(sentiments) - len([v for v in sentiments if v])
+            if pos_sum > math.fabs(neg_sum):
+                pos_sum += punct_emph_amplifier
+            elif pos_sum < math.fabs(neg_sum):
+                neg_sum -= punct_emph_amplifier
+            total = pos_sum + math.fabs(neg_sum) + neu_count
+            return {
+                "neg": round(math.fabs(neg_sum / total), 3),
+                "neu": round(math.fabs(neu_count / total), 3),
+                "pos": round(math.fabs(pos_sum / total), 3),
+                "compound": round(compound, 4),
+            }
 
         def _least_check(self, valence, words_and_emoticons, i):
             low = getattr(words_and_emoticons, "lowered", None)

@@ -38,6 +38,7 @@ class Submission:
     window_hours: int = 24
     providers: tuple[str, ...] | None = None
     kind: str = "analysis"
+    languages: tuple[str, ...] | None = None  # sorted codes, or None for every language
     paid_allowed: bool = False  # the caller may use paid providers (service.spend.caller_may_spend)
 
 
@@ -112,27 +113,29 @@ class HotResults:
 hot_results = HotResults()
 
 
-def _serves(meta: dict, submission: Submission) -> bool:
-    """A cached result answers a request for the same window and no more posts than it was built from; a request
-    naming its sources is always fetched (the cached result may come from others)."""
+def _serves(meta: dict, submission: Submission, result: dict) -> bool:
+    """A cached result answers a request for the same window, no more posts than it was built from, and the same
+    language filter; a request naming its sources is always fetched (the cached result may come from others)."""
+    languages = (result.get("language_filter") or {}).get("languages") or None
     return (
         meta["window_hours"] == submission.window_hours
         and meta["limit"] >= submission.limit
         and not submission.providers
+        and languages == (list(submission.languages) if submission.languages else None)
     )
 
 
 def cached_result(key: str, submission: Submission) -> dict | None:
     ttl = get_settings().cache_ttl_seconds
     hot = hot_results.get(key)
-    if hot is not None and _serves(hot[1], submission):
+    if hot is not None and _serves(hot[1], submission, hot[0]):
         return hot[0]
     stored = job_store.get_latest_result(key)
     if stored is None:
         return None
     result, meta = stored
     fresh_for = meta["analyzed_epoch"] + ttl - time.time()
-    if fresh_for <= 0 or not _serves(meta, submission):
+    if fresh_for <= 0 or not _serves(meta, submission, result):
         return None
     hot_results.put(key, result, meta, fresh_for)
     return result
@@ -162,6 +165,7 @@ def submit(submission: Submission) -> Answer:
         submitted_at=time.time(),
         kind=submission.kind,
         providers=submission.providers,
+        languages=submission.languages,
         paid_allowed=submission.paid_allowed,
     )
     holder = job_store.create_job_with_lock(job)
@@ -169,7 +173,7 @@ def submit(submission: Submission) -> Answer:
         # A job for this keyword may have finished between our cache read and our lock: its result is
         # stored before its lock is released, so one more read closes that window (one job per keyword).
         stored = job_store.get_latest_result(key)
-        if stored is not None and _serves(stored[1], submission):
+        if stored is not None and _serves(stored[1], submission, stored[0]):
             result, meta = stored
             fresh = meta["analyzed_epoch"] + get_settings().cache_ttl_seconds > time.time()
             if fresh and (not submission.refresh or meta["analyzed_epoch"] >= requested_at):

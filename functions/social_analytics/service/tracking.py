@@ -15,6 +15,7 @@ from functools import cache
 from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
 from social_analytics.observability import logger
 from social_analytics.service import alerts as detection
+from social_analytics.service import stream_views
 from social_analytics.storage import alerts as alert_store
 from social_analytics.storage import events, queue
 from social_analytics.storage import history as history_store
@@ -63,6 +64,7 @@ def track(
     min_volume: int = detection.DEFAULT_MIN_VOLUME,
     limit: int = 100,
     window_hours: int = 24,
+    languages: list[str] | None = None,
 ) -> tuple[dict, bool]:
     key = normalize_keyword(keyword)
     limit_reached = len(tracked_store.list_tracked()) >= get_tracking_settings().max_tracked
@@ -77,6 +79,7 @@ def track(
         "min_volume": min_volume,
         "limit": limit,
         "window_hours": window_hours,
+        "languages": languages,
     }
     return tracked_store.put_tracked(config)
 
@@ -100,6 +103,7 @@ def public(item: dict, now: float | None = None) -> dict:
         "key": item["key"],
         "interval_minutes": item["interval_minutes"],
         "providers": item["providers"],
+        "languages": item.get("languages"),
         "sensitivity": item["sensitivity"],
         "min_volume": item["min_volume"],
         "limit": item["limit"],
@@ -149,6 +153,7 @@ def enqueue_due(now: float | None = None) -> dict:
             submitted_at=time.time(),
             kind="scan",
             providers=tuple(item["providers"]) if item["providers"] else None,
+            languages=tuple(item["languages"]) if item.get("languages") else None,
             paid_allowed=True,  # an admin chose to track it
         )
         holder = job_store.create_job_with_lock(job)
@@ -229,10 +234,14 @@ def after_result(job: AnalysisJob, result: dict) -> list[dict]:
 def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
     settings = get_tracking_settings()
     point = history_point(job, result, now)
+    item = tracked_store.get_tracked(job.key)
+    if item is not None:  # next to the sample scan: the stream's complete count over the same interval
+        stream = stream_views.history_fields(job.key, now - interval_seconds(item), now)
+        if stream:
+            point["stream"] = stream
     if not history_store.append_point(job.key, point, settings.history_ttl_seconds):
         return []
     recorder.count("history_points")
-    item = tracked_store.get_tracked(job.key)
     if item is None:  # untracked since the scan was queued: keep the point, raise nothing
         return []
     # Enough points for the baseline; bounded by time so long-expired (TTL) items never count.
@@ -264,6 +273,8 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
             "k": signal.k,
             "score": round(signal.score, 3),
             "sensitivity": item["sensitivity"],
+            "source": "scan",
+            "explanation": stream_views.scan_explanation(result, job.key, signal.type, now),
         }
         tracked_store.mark_alerted(job.key, signal.type, now)
         alert_store.put_alert(alert, settings.alert_ttl_seconds)

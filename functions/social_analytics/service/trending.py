@@ -15,13 +15,14 @@ Corpus sizes are token counts (all content words). Baselines:
 * ``history``: the keyword's previous result: its ``term_counts`` (the ``TERM_COUNTS`` most frequent words with
   their counts, which every new result carries) or, for older results, its ``top_terms``, and its ``term_tokens``.
   See ``baseline_from_history`` for terms the list does not name.
-* ``window``: without a previous result, the earlier half of the window (by post time) against the later half.
+* ``window``: without a previous result, the older half of the posts (by post time) against the newer half.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 
 SIGNIFICANT_G2 = 3.84  # chi-squared, 1 degree of freedom, p = 0.05
 MIN_COUNT = 5
@@ -77,26 +78,9 @@ def baseline_from_history(previous_result: dict | None, tokens_per_post: float) 
     return counts, tokens, floor
 
 
-def window_halves(posts: list, words_of: dict[str, list[str]]) -> tuple[Counter[str], int, Counter[str], int] | None:
-    """Word counts and token totals of the later and the earlier half of the posts by time (the window baseline)."""
-    if len(posts) < 2:
-        return None
-    ordered = sorted(posts, key=lambda p: p.created_at)
-    middle = len(ordered) // 2
-    early: list[str] = []
-    late: list[str] = []
-    for post in ordered[:middle]:
-        early += words_of.get(post.text, ())
-    for post in ordered[middle:]:
-        late += words_of.get(post.text, ())
-    if not early or not late:
-        return None
-    return Counter(late), len(late), Counter(early), len(early)
-
-
 def annotate(
     top_terms: list[dict],
-    current: Counter[str],
+    current: Mapping[str, int],
     current_tokens: int,
     baseline: Counter[str],
     baseline_tokens: int,

@@ -25,6 +25,9 @@ COUNTERS = (
     "jobs_done",
     "jobs_failed",
     "posts_analyzed",
+    "stream_runs",
+    "stream_posts_counted",
+    "stream_gaps",
 )
 HISTOGRAMS = ("cached", "queued")
 
@@ -118,6 +121,12 @@ def read_metrics() -> dict:
         "latency_ms": {
             name: {"p50": percentile(buckets, 0.50), "p95": percentile(buckets, 0.95), "samples": sum(buckets.values())}
             for name, buckets in histograms.items()
+        },
+        # Jetstream ingestion: runs that connected, posts counted (per keyword), gaps recorded (docs/STREAM.md)
+        "stream": {
+            "runs": counts["stream_runs"],
+            "posts_counted": counts["stream_posts_counted"],
+            "gaps": counts["stream_gaps"],
         },
     }
 

@@ -36,6 +36,7 @@ def _plain(item: dict) -> dict:
         "limit": int(item.get("limit", 100)),
         "window_hours": int(item.get("window_hours", 24)),
         "providers": list(item["providers"]) if item.get("providers") else None,
+        "languages": list(item["languages"]) if item.get("languages") else None,
         "created_at": float(item["created_at"]),
         "last_enqueued_at": float(item["last_enqueued_at"]) if "last_enqueued_at" in item else None,
         "last_job_id": item.get("last_job_id"),
@@ -65,11 +66,18 @@ def put_tracked(config: dict) -> tuple[dict, bool]:
         "min_volume = :min_volume, #limit = :limit, window_hours = :window, "
         "created_at = if_not_exists(created_at, :now), updated_at = :now"
     )
+    removed = []
     if config.get("providers"):
         expression += ", providers = :providers"
         values[":providers"] = list(config["providers"])
     else:
-        expression += " REMOVE providers"
+        removed.append("providers")
+    if config.get("languages"):
+        expression += ", languages = :languages"
+        values[":languages"] = list(config["languages"])
+    else:
+        removed.append("languages")
+    expression += " REMOVE " + ", ".join(removed) if removed else ""
     response = _table().update_item(
         Key=_item_key(config["key"]),
         UpdateExpression=expression,

@@ -1,0 +1,140 @@
+"""What the API shows of the stream counts: a keyword's live minutes and the alert rule's backtest."""
+
+from __future__ import annotations
+
+import time
+
+from social_analytics.models import normalize_keyword
+from social_analytics.service import stream_alerts
+from social_analytics.settings import get_stream_settings
+from social_analytics.storage import stream as stream_store
+from social_analytics.storage import tracked as tracked_store
+
+MINUTE = 60
+NEWEST_POSTS = 20
+
+
+def _iso(epoch: float) -> str:
+    return stream_alerts._iso(epoch)
+
+
+def live(keyword: str, minutes: int, now: float | None = None) -> dict:
+    """The last ``minutes`` whole minutes up to the current one, every minute present.
+
+    A minute is ``covered`` when the stream had been read past its end (cursor), no recorded gap overlaps it and
+    the keyword was matched then (it has counted posts, or it was tracked by then); an uncovered minute without
+    counted posts has null counts (unknown), not zero.
+    """
+    now = time.time() if now is None else now
+    key = normalize_keyword(keyword)
+    item = tracked_store.get_tracked(key)
+    current = int(now // MINUTE) * MINUTE
+    first = current - (minutes - 1) * MINUTE
+    buckets = {b["minute"]: b for b in stream_store.query_buckets(key, first, current)}
+    cursor_us = stream_store.get_cursor()
+    covered_to = cursor_us / 1e6 if cursor_us else None
+    gaps = stream_store.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
+    tracked_since = item["created_at"] if item else None
+    rows = []
+    for minute in range(first, current + MINUTE, MINUTE):
+        bucket = buckets.get(minute)
+        in_gap = any(g["from_us"] < (minute + MINUTE) * 1e6 and g["to_us"] > minute * 1e6 for g in gaps)
+        read = covered_to is not None and covered_to >= minute + MINUTE
+        before_tracking = tracked_since is None or tracked_since >= minute + MINUTE
+        # a minute with counted posts was matched for this keyword; an empty one only counts from its tracking on
+        covered = read and not in_gap and (bucket is not None or not before_tracking)
+        if bucket:
+            posts = bucket["posts"]
+            row = {
+                "start": _iso(minute),
+                "posts": posts,
+                "positive": bucket["positive"],
+                "neutral": bucket["neutral"],
+                "negative": bucket["negative"],
+                "mean_compound": round(bucket["compound_sum"] / posts, 4) if posts else 0.0,
+                "deleted": bucket["deleted"],
+                "covered": covered,
+                "partial": not read,
+            }
+        elif covered:
+            row = {"start": _iso(minute), "posts": 0, "positive": 0, "neutral": 0, "negative": 0}
+            row |= {"mean_compound": 0.0, "deleted": 0, "covered": True, "partial": False}
+        else:
+            row = {"start": _iso(minute), "posts": None, "positive": None, "neutral": None, "negative": None}
+            row |= {"mean_compound": None, "deleted": None, "covered": False, "partial": not read}
+        rows.append(row)
+    newest = sorted(
+        (sample for b in buckets.values() for sample in b["samples"]), key=lambda s: s["time_us"], reverse=True
+    )[:NEWEST_POSTS]
+    counted = [r["posts"] for r in rows if r["posts"] is not None]
+    return {
+        "keyword": item["keyword"] if item else " ".join(keyword.split()),
+        "key": key,
+        "tracked": item is not None,
+        "stream_enabled": get_stream_settings().enabled,
+        "source": "bluesky jetstream (every public post, matched by keyword)",
+        "minutes": minutes,
+        "from": _iso(first),
+        "to": _iso(current + MINUTE),
+        "buckets": rows,
+        "total_posts": sum(counted),
+        "covered_minutes": sum(1 for r in rows if r["covered"]),
+        "gaps": [{"from": _iso(g["from_us"] / 1e6), "to": _iso(g["to_us"] / 1e6), "reason": g["reason"]} for g in gaps],
+        "covered_to": _iso(covered_to) if covered_to else None,
+        "lag_seconds": round(now - covered_to, 1) if covered_to else None,
+        "posts": [{k: v for k, v in s.items() if k != "time_us"} | {"time": _iso(s["time_us"] / 1e6)} for s in newest],
+    }
+
+
+def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
+    now = time.time() if now is None else now
+    key = normalize_keyword(keyword)
+    item = tracked_store.get_tracked(key)
+    current = int(now // MINUTE) * MINUTE
+    last = current - MINUTE  # the newest complete minute
+    stored = stream_store.query_buckets(key, current - get_stream_settings().bucket_ttl_seconds, last, samples=False)
+    first = stored[0]["minute"] if stored else last
+    result = stream_alerts.backtest(item, sensitivity, stored, first, last)
+    return {"keyword": item["keyword"] if item else " ".join(keyword.split()), "key": key, **result}
+
+
+def history_fields(key: str, since: float, until: float) -> dict | None:
+    """The stream's complete count over a scan's interval, for the scan's history point (None: stream off)."""
+    if not get_stream_settings().enabled or stream_store.get_cursor() is None:
+        return None
+    first, last = int(since // MINUTE) * MINUTE, int(until // MINUTE) * MINUTE - MINUTE
+    if last < first:
+        return None
+    buckets = stream_store.query_buckets(key, first, last, samples=False)
+    posts = sum(b["posts"] for b in buckets)
+    hours = (last + MINUTE - first) / 3600
+    return {
+        "from": _iso(first),
+        "to": _iso(last + MINUTE),
+        "posts": posts,
+        "posts_per_hour": round(posts / hours, 3),
+        "positive": sum(b["positive"] for b in buckets),
+        "neutral": sum(b["neutral"] for b in buckets),
+        "negative": sum(b["negative"] for b in buckets),
+        "mean_compound": round(sum(b["compound_sum"] for b in buckets) / posts, 4) if posts else 0.0,
+        "basis": "complete: every Bluesky post matching the keyword (Jetstream)",
+    }
+
+
+def scan_explanation(result: dict, key: str, alert_type: str, now: float) -> dict:
+    """A scheduled scan's alert explained: its rising terms, sample posts, and what the stream saw meanwhile."""
+    terms = [
+        {"term": t["term"], "count": t["count"], "share": t.get("share"), "trend": t.get("trend")}
+        for t in sorted(
+            (t for t in result.get("top_terms") or [] if (t.get("trend") or 0) > 0), key=lambda t: -(t["trend"] or 0)
+        )[:5]
+    ]
+    posts = result.get("posts") or []
+    if alert_type == "sentiment_dip":
+        posts = [p for p in posts if p.get("label") == "negative"] or posts
+    stream = history_fields(key, now - 3600, now)
+    return {
+        "terms": terms,
+        "sample_posts": posts[:5],
+        "other_sources": {"stream_last_hour": stream} if stream else {"stream_last_hour": None},
+    }

@@ -1,0 +1,314 @@
+"""Jetstream counts: the stream cursor, recorded gaps, per-keyword per-minute buckets and counted-post markers.
+
+Items (all in the results table, all with ``expires_at`` TTL except the cursor):
+
+- ``STREAM, CURSOR``: ``time_us`` of the newest event whose effects are stored (everything at or before it).
+- ``STREAM, GAP#<from µs>#<to µs>``: an interval the stream did not deliver, with its reason.
+- ``STREAM#KW#<key>, MIN#<minute epoch>``: one minute of one keyword: posts, positive, neutral, negative,
+  compound_sum, deleted, ``terms_json`` (top terms), ``samples_json`` (the newest few posts), and ``ids`` /
+  ``deleted_ids``, string sets of the counted posts' short hashes. The sets make counting exactly-once: a bucket
+  is rewritten with a condition on its version, adding only posts not yet in ``ids``, so every redelivery
+  (rewound cursor, reconnect, a run that died before storing its cursor) adds nothing.
+- ``STREAM#SEEN#<hash>, POST``: which keywords counted a post, so a later delete is counted for them.
+
+Reads of buckets for the API project away the id sets.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from social_analytics.settings import get_settings
+from social_analytics.storage.clients import table
+
+PARTITION = "STREAM"
+MAX_TERMS = 50
+MAX_SAMPLES = 5
+_MERGE_ATTEMPTS = 8
+_PUT_THREADS = 16
+
+
+def _table():
+    return table(get_settings().table_name)
+
+
+def bucket_pk(key: str) -> str:
+    return f"STREAM#KW#{key}"
+
+
+def _minute_sk(minute: int) -> str:
+    return f"MIN#{minute:010d}"
+
+
+# ------------------------------------------------------------------ cursor and gaps
+def get_cursor() -> int | None:
+    item = _table().get_item(Key={"pk": PARTITION, "sk": "CURSOR"}, ConsistentRead=True).get("Item")
+    return int(item["time_us"]) if item else None
+
+
+def put_cursor(time_us: int) -> None:
+    """Store the cursor; never moves it back (an older, slower run finishing late leaves a newer one)."""
+    try:
+        _table().put_item(
+            Item={
+                "pk": PARTITION,
+                "sk": "CURSOR",
+                "time_us": time_us,
+                "updated_at": Decimal(str(round(time.time(), 3))),
+            },
+            ConditionExpression="attribute_not_exists(time_us) OR time_us < :t",
+            ExpressionAttributeValues={":t": time_us},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
+def put_gap(from_us: int, to_us: int, reason: str, ttl_seconds: int) -> None:
+    _table().put_item(
+        Item={
+            "pk": PARTITION,
+            "sk": f"GAP#{from_us:017d}#{to_us:017d}",
+            "from_us": from_us,
+            "to_us": to_us,
+            "reason": reason,
+            "expires_at": int(to_us / 1e6 + ttl_seconds),
+        }
+    )
+
+
+def list_gaps(since_us: int, until_us: int) -> list[dict]:
+    """Gaps overlapping [since, until], oldest first: ``{"from_us", "to_us", "reason"}``."""
+    query = {
+        "KeyConditionExpression": Key("pk").eq(PARTITION) & Key("sk").between("GAP#", f"GAP#{until_us:017d}~"),
+    }
+    gaps = []
+    while True:
+        page = _table().query(**query)
+        for item in page.get("Items", []):
+            if int(item["to_us"]) >= since_us and int(item["from_us"]) <= until_us:
+                gaps.append({"from_us": int(item["from_us"]), "to_us": int(item["to_us"]), "reason": item["reason"]})
+        if "LastEvaluatedKey" not in page:
+            return gaps
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# ------------------------------------------------------------------ buckets
+@dataclass
+class CountedPost:
+    label: str  # positive | neutral | negative
+    compound: float
+    terms: list[str]
+    sample: dict  # what the API shows of the post
+
+
+@dataclass
+class BucketDelta:
+    """What one run adds to one (keyword, minute): posts and deletes keyed by their short hash."""
+
+    posts: dict[str, CountedPost] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+
+
+def _plain_bucket(item: dict) -> dict:
+    return {
+        "minute": int(item["sk"][4:]),
+        "posts": int(item.get("posts", 0)),
+        "positive": int(item.get("positive", 0)),
+        "neutral": int(item.get("neutral", 0)),
+        "negative": int(item.get("negative", 0)),
+        "compound_sum": float(item.get("compound_sum", 0)),
+        "deleted": int(item.get("deleted", 0)),
+        "terms": json.loads(item.get("terms_json") or "{}"),
+        "samples": json.loads(item.get("samples_json") or "[]"),
+    }
+
+
+def _merged(item: dict | None, key: str, minute: int, delta: BucketDelta, ttl_seconds: int) -> dict | None:
+    """The bucket item with the delta's new posts and deletes added, or None when it adds nothing."""
+    item = dict(item or {"pk": bucket_pk(key), "sk": _minute_sk(minute), "ver": 0})
+    ids = set(item.get("ids") or ())
+    deleted_ids = set(item.get("deleted_ids") or ())
+    new_posts = {h: p for h, p in delta.posts.items() if h not in ids}
+    new_deletes = delta.deleted - deleted_ids
+    if not new_posts and not new_deletes:
+        return None
+    terms = json.loads(item.get("terms_json") or "{}")
+    samples = json.loads(item.get("samples_json") or "[]")
+    counts = {name: int(item.get(name, 0)) for name in ("posts", "positive", "neutral", "negative", "deleted")}
+    compound_sum = float(item.get("compound_sum", 0))
+    for post in new_posts.values():
+        counts["posts"] += 1
+        counts[post.label] += 1
+        compound_sum += post.compound
+        for term in set(post.terms):
+            terms[term] = terms.get(term, 0) + 1
+        samples.append(post.sample)
+    counts["deleted"] += len(new_deletes)
+    top_terms = dict(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS])
+    samples = sorted(samples, key=lambda s: s["time_us"], reverse=True)[:MAX_SAMPLES]
+    item.update({name: value for name, value in counts.items()})
+    item.update(
+        {
+            "epoch": minute,
+            "compound_sum": Decimal(str(round(compound_sum, 4))),
+            "terms_json": json.dumps(top_terms, separators=(",", ":"), ensure_ascii=False),
+            "samples_json": json.dumps(samples, separators=(",", ":"), ensure_ascii=False),
+            "expires_at": minute + ttl_seconds,
+            "ver": int(item.get("ver", 0)) + 1,
+        }
+    )
+    if ids | new_posts.keys():
+        item["ids"] = ids | new_posts.keys()
+    if deleted_ids | new_deletes:
+        item["deleted_ids"] = deleted_ids | new_deletes
+    return item
+
+
+def _batch_get(keys: list[dict], projection: str | None = None) -> dict[tuple[str, str], dict]:
+    """Strongly consistent BatchGetItem of up to any number of keys (100 per call, unprocessed ones retried)."""
+    name = get_settings().table_name
+    resource = _table().meta.client
+    found: dict[tuple[str, str], dict] = {}
+    extra = {"ProjectionExpression": projection} if projection else {}
+    for start in range(0, len(keys), 100):
+        request = {name: {"Keys": keys[start : start + 100], "ConsistentRead": True, **extra}}
+        for _ in range(10):
+            response = resource.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(name, []):  # the resource's client speaks Python types
+                found[(item["pk"], item["sk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05)
+    return found
+
+
+def merge_buckets(deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) -> int:
+    """Add each delta to its (keyword, minute) bucket exactly once; returns the posts newly counted.
+
+    One consistent batch read of every touched bucket, then one conditional put per bucket that changes
+    (condition: the version read is still there), re-read and retried when another run wrote in between.
+    """
+    if not deltas:
+        return 0
+    keys = [{"pk": bucket_pk(key), "sk": _minute_sk(minute)} for key, minute in deltas]
+    current = _batch_get(keys)
+
+    def merge_one(entry: tuple[tuple[str, int], BucketDelta]) -> int:
+        (key, minute), delta = entry
+        item = current.get((bucket_pk(key), _minute_sk(minute)))
+        for _attempt in range(_MERGE_ATTEMPTS):
+            before = int(item.get("posts", 0)) if item else 0
+            merged = _merged(item, key, minute, delta, ttl_seconds)
+            if merged is None:
+                return 0
+            try:
+                if item is None:
+                    _table().put_item(Item=merged, ConditionExpression="attribute_not_exists(pk)")
+                else:
+                    _table().put_item(
+                        Item=merged, ConditionExpression="ver = :v", ExpressionAttributeValues={":v": item["ver"]}
+                    )
+                return merged["posts"] - before
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                item = _table().get_item(Key={"pk": bucket_pk(key), "sk": _minute_sk(minute)}, ConsistentRead=True)
+                item = item.get("Item")
+        raise RuntimeError(f"bucket {key!r} {minute} kept changing under {_MERGE_ATTEMPTS} attempts")
+
+    # The puts are independent round trips: overlap them (boto3 clients are thread-safe).
+    with ThreadPoolExecutor(max_workers=min(_PUT_THREADS, len(deltas))) as pool:
+        return sum(pool.map(merge_one, deltas.items()))
+
+
+def get_buckets(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+    """The buckets of these (keyword, minute) pairs that exist, in batches of 100 keys (alert evaluation)."""
+    names = "pk, sk, posts, positive, neutral, negative, compound_sum, deleted, terms_json, samples_json"
+    keys = [{"pk": bucket_pk(key), "sk": _minute_sk(minute)} for key, minute in dict.fromkeys(wanted)]
+    found = _batch_get(keys, names)
+    return {(pk.removeprefix("STREAM#KW#"), int(sk[4:])): _plain_bucket(item) for (pk, sk), item in found.items()}
+
+
+def query_buckets(key: str, since_minute: int, until_minute: int, samples: bool = True) -> list[dict]:
+    """Buckets with since <= minute <= until, oldest first, without their id sets."""
+    names = "pk, sk, posts, positive, neutral, negative, compound_sum, deleted, terms_json"
+    query: dict = {
+        "KeyConditionExpression": Key("pk").eq(bucket_pk(key))
+        & Key("sk").between(_minute_sk(since_minute), _minute_sk(until_minute)),
+        "ProjectionExpression": names + (", samples_json" if samples else ""),
+    }
+    buckets = []
+    while True:
+        page = _table().query(**query)
+        buckets.extend(_plain_bucket(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return buckets
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# ------------------------------------------------------------------ counted-post markers (for deletes)
+def mark_counted(markers: dict[str, dict[str, int]], ttl_seconds: int) -> None:
+    """``{post hash: {keyword key: minute}}``, written in batches (idempotent puts, later keys merged in)."""
+    if not markers:
+        return
+    existing = _batch_get([{"pk": f"STREAM#SEEN#{h}", "sk": "POST"} for h in markers])
+    expires = int(time.time()) + ttl_seconds
+    with _table().batch_writer() as batch:
+        for post_hash, keys in markers.items():
+            old = existing.get((f"STREAM#SEEN#{post_hash}", "POST"))
+            merged = {**json.loads(old["keys_json"]), **keys} if old else keys
+            if old and merged == json.loads(old["keys_json"]):
+                continue
+            batch.put_item(
+                Item={
+                    "pk": f"STREAM#SEEN#{post_hash}",
+                    "sk": "POST",
+                    "keys_json": json.dumps(merged, sort_keys=True),
+                    "expires_at": expires,
+                }
+            )
+
+
+def counted_keys(post_hashes: list[str]) -> dict[str, dict[str, int]]:
+    """For each hash of a counted post: the keywords that counted it."""
+    if not post_hashes:
+        return {}
+    found = _batch_get([{"pk": f"STREAM#SEEN#{h}", "sk": "POST"} for h in dict.fromkeys(post_hashes)])
+    return {pk.removeprefix("STREAM#SEEN#"): json.loads(item["keys_json"]) for (pk, _), item in found.items()}
+
+
+def count_minutes(key: str, up_to: int) -> int:
+    """How many minute buckets a keyword has, counting no further than ``up_to`` (keys only)."""
+    query: dict = {"KeyConditionExpression": Key("pk").eq(bucket_pk(key)), "Select": "COUNT", "Limit": up_to}
+    total = 0
+    while total < up_to:
+        page = _table().query(**query)
+        total += int(page.get("Count", 0))
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return min(total, up_to)
+
+
+def delete_keyword(key: str) -> int:
+    """Remove a keyword's buckets (its part of a keyword deletion)."""
+    deleted = 0
+    query: dict = {"KeyConditionExpression": Key("pk").eq(bucket_pk(key)), "ProjectionExpression": "pk, sk"}
+    with _table().batch_writer() as batch:
+        while True:
+            page = _table().query(**query)
+            for item in page.get("Items", []):
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+                deleted += 1
+            if "LastEvaluatedKey" not in page:
+                return deleted
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,274 @@
+"""Durable local state for the in-process moto: snapshots of what the platform stores, in ``LOCAL_DATA_DIR``.
+
+moto keeps everything in memory and has no persistence of its own (its recorder journals requests for replay, which
+grows without bound and replays every metrics flush). So the stack snapshots the state it uses (DynamoDB items, SQS
+messages, S3 objects) with pickle: every ``interval`` seconds when something changed, and at shutdown; written to a
+temporary file, fsynced, then renamed over the last one, so a kill -9 at any moment leaves the previous whole
+snapshot, and at most ``interval`` seconds of writes are lost. Restoring puts the items back into the tables the
+template creates; messages that were in flight become visible at once (the workers that held them are gone).
+
+Every call into the in-process moto runs under one lock (``moto_lock``) so a snapshot sees no half-applied request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sys
+import threading
+import time
+from pathlib import Path
+
+from local_stack.template import ACCOUNT, REGION
+
+SNAPSHOT_NAME = "state.pickle"
+FORMAT = 1
+READ_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "Head")
+SQS_WAKE_OPERATIONS = ("SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch")
+
+moto_lock = threading.RLock()
+
+
+class Activity:
+    """What the hooks saw: a change counter (snapshots) and an event set when a message may have become visible."""
+
+    def __init__(self) -> None:
+        self.changes = 0
+        self.calls: dict[str, int] = {}
+        self.wakers: list[threading.Event] = []  # one per SQS poller
+        self.count_calls = True  # a dict increment per call; the bench reads it to count round trips per job
+
+    def waker(self) -> threading.Event:
+        event = threading.Event()
+        self.wakers.append(event)
+        return event
+
+    def wake(self) -> None:
+        for event in self.wakers:
+            event.set()
+
+    def record(self, service: str, operation: str, response_body: bytes | None) -> None:
+        if self.count_calls:
+            key = f"{service}.{operation}"
+            self.calls[key] = self.calls.get(key, 0) + 1
+        if operation == "ReceiveMessage":
+            if response_body and b"ReceiptHandle" in response_body:
+                self.changes += 1
+            return
+        if not operation.startswith(READ_PREFIXES):
+            self.changes += 1
+        if service == "sqs" and operation in SQS_WAKE_OPERATIONS:
+            self.wake()
+
+
+activity = Activity()
+
+
+def install_hooks() -> None:
+    """Serialize in-process moto calls under ``moto_lock`` and record them in ``activity``."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    if getattr(BotocoreStubber, "_local_stack_hooked", False):
+        return
+    original = BotocoreStubber.__call__
+
+    def locked_call(self, event_name: str, request, **kwargs):
+        with moto_lock:
+            response = original(self, event_name, request, **kwargs)
+        if response is not None:
+            parts = event_name.split(".")  # before-send.<service>.<Operation>
+            if len(parts) >= 3:
+                body = response.raw.getvalue() if parts[2] == "ReceiveMessage" else None
+                activity.record(parts[1], parts[2], body)
+        return response
+
+    BotocoreStubber.__call__ = locked_call
+    BotocoreStubber._local_stack_hooked = True
+
+
+def locked_wsgi(app):
+    """The HTTP endpoint's requests under the same lock; every one counts as a change (tests and tools only)."""
+
+    def call(environ, start_response):
+        if environ.get("PATH_INFO") == "/_local/calls":  # behind the guard: the bench's round-trip counter
+            body = json.dumps(activity.calls).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        with moto_lock:
+            body = b"".join(app(environ, start_response))
+        activity.changes += 1
+        activity.wake()
+        return [body]
+
+    return call
+
+
+# ------------------------------------------------------------------ the snapshot
+def _backends():
+    from moto.backends import get_backend
+
+    return (
+        get_backend("dynamodb")[ACCOUNT][REGION],
+        get_backend("sqs")[ACCOUNT][REGION],
+        get_backend("s3")[ACCOUNT]["aws"],
+    )
+
+
+def capture() -> dict:
+    dynamodb, sqs, s3 = _backends()
+    return {
+        "format": FORMAT,
+        "saved_at": time.time(),
+        "dynamodb": {name: table.items for name, table in dynamodb.tables.items()},
+        "sqs": {queue.name: list(queue._messages) for queue in sqs.queues.values()},
+        "s3": {name: list(bucket.keys.values()) for name, bucket in s3.buckets.items()},
+    }
+
+
+def save(data_dir: Path) -> float:
+    """Write one snapshot atomically; returns its size in MiB."""
+    with moto_lock:
+        blob = pickle.dumps(capture(), protocol=pickle.HIGHEST_PROTOCOL)
+    target = data_dir / SNAPSHOT_NAME
+    temporary = data_dir / f".{SNAPSHOT_NAME}.{os.getpid()}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(blob)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, target)
+    directory = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return len(blob) / 1024 / 1024
+
+
+def restore(data_dir: Path) -> dict | None:
+    """Put a snapshot's items, messages and objects into the (already created) resources.
+
+    Returns ``{"items", "messages", "objects", "seconds", "saved_at"}`` or None when there is no snapshot."""
+    path = data_dir / SNAPSHOT_NAME
+    if not path.exists():
+        return None
+    started = time.perf_counter()
+    try:
+        state = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, in a 0700 folder
+    except Exception as error:  # a damaged file: keep it aside rather than lose it, start empty
+        aside = path.with_suffix(f".damaged-{int(time.time())}")
+        path.rename(aside)
+        print(f"local data: could not read {path} ({error!r}); moved to {aside.name}", file=sys.stderr)
+        return None
+    if state.get("format") != FORMAT:
+        return None
+    dynamodb, sqs, s3 = _backends()
+    items = messages = objects = 0
+    with moto_lock:
+        for name, stored in state["dynamodb"].items():
+            table = dynamodb.tables.get(name)
+            if table is not None:
+                table.items = stored
+                items += sum(len(value) if isinstance(value, dict) else 1 for value in stored.values())
+        queues = {queue.name: queue for queue in sqs.queues.values()}
+        for name, stored in state["sqs"].items():
+            queue = queues.get(name)
+            if queue is None:
+                continue
+            for message in stored:
+                message.visible_at = 0.0  # the attempts that held them died with the last run
+            queue._messages = stored
+            queue._pending_messages = set()
+            messages += len(stored)
+        for name, keys in state["s3"].items():
+            bucket = s3.buckets.get(name)
+            if bucket is None:
+                continue
+            for key in keys:
+                bucket.keys[key.name] = key
+                objects += 1
+    return {
+        "items": items,
+        "messages": messages,
+        "objects": objects,
+        "seconds": time.perf_counter() - started,
+        "saved_at": state["saved_at"],
+    }
+
+
+def sweep_expired(now: float | None = None) -> int:
+    """Delete the items whose TTL attribute has passed, as DynamoDB's TTL does (moto never does): a stack left
+    running keeps only what the template's TTLs keep, so memory and snapshots stop growing with time."""
+    dynamodb = _backends()[0]
+    now = time.time() if now is None else now
+    removed = 0
+    with moto_lock:
+        for table in dynamodb.tables.values():
+            attribute = table.ttl.get("AttributeName") if table.ttl.get("TimeToLiveStatus") == "ENABLED" else None
+            if not attribute:
+                continue
+            for hash_key, stored in list(table.items.items()):
+                items = list(stored.values()) if isinstance(stored, dict) else [stored]
+                for item in items:
+                    value = item.attrs.get(attribute)
+                    try:
+                        expired = value is not None and value.type == "N" and float(value.value) < now
+                    except (TypeError, ValueError):
+                        expired = False
+                    if expired:
+                        table.delete_item(item.hash_key, item.range_key)
+                        removed += 1
+                if isinstance(stored, dict) and not stored:
+                    table.items.pop(hash_key, None)
+    if removed:
+        activity.changes += 1
+    return removed
+
+
+def sweep_forever(stopped: threading.Event, interval: float = 60.0) -> None:
+    while not stopped.wait(interval):
+        try:
+            sweep_expired()
+        except Exception as error:  # never stop the stack over housekeeping
+            print(f"local data: TTL sweep failed: {error!r}", file=sys.stderr, flush=True)
+
+
+class Snapshotter:
+    """Saves every ``interval`` seconds when something changed, and once more at ``stop``."""
+
+    def __init__(self, data_dir: Path, interval: float = 2.0) -> None:
+        self.data_dir = data_dir
+        self.interval = interval
+        self._stopped = threading.Event()
+        self._saved_changes = activity.changes
+        self._thread = threading.Thread(target=self._run, name="snapshots", daemon=True)
+
+    def start(self) -> Snapshotter:
+        self._thread.start()
+        return self
+
+    def save_if_changed(self) -> None:
+        changes = activity.changes
+        if changes != self._saved_changes:
+            save(self.data_dir)
+            self._saved_changes = changes
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.save_if_changed()
+            except Exception as error:  # a full disk must not stop the stack; say so and try again
+                print(f"local data: snapshot failed: {error!r}", file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=10)
+        self.save_if_changed()
+
+
+def prepare_data_dir(path: str | os.PathLike) -> Path:
+    data_dir = Path(path).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)  # provider sessions and the admin token are in there
+    return data_dir
