@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from dashboard_helpers import PageWatch, new_page, poll, run_axe
+from social_analytics.analyses.compare import MAX_KEYWORDS
 from social_analytics.models import normalize_keyword
-from social_analytics.service.compare import MAX_KEYWORDS
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from social_analytics.models import AnalysisJob
-from social_analytics.service.tracking import history_point, posts_per_hour
+from social_analytics.tracking.scans import history_point, posts_per_hour
 
 JOB = AnalysisJob("j", "kw", "kw", 100, 24, 0.0, kind="scan")
 
