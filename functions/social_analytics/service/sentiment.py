@@ -81,7 +81,9 @@ class _Words(list):
 
     def __init__(self, words: list[str], caps: int = 0) -> None:
         super().__init__(words)
-        self.lowered = [w.lower() for w in words]
+        # One C-level lower() of the joined words: no word holds whitespace and the space between them gives
+        # str.lower the same word boundaries (final sigma included) as lowering each word alone.
+        self.lowered = " ".join(words).lower().split()
         self.caps = caps  # words in capitals (str.isupper)
 
 
@@ -117,6 +119,7 @@ def analyzer():
             chars = {c for key in table for c in key if not c.isascii()}
             chars.update(_VARIATION_SELECTORS, _SKIN_TONES, _DROPPED_WHEN_ALONE)
             self.emoji_run = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]+")
+            self.scorable = frozenset(self.lexicon.keys() - vs.BOOSTER_DICT.keys())  # words VADER gives a valence
 
         def polarity_scores(self, text: str) -> dict:
             """Like the package's, but on ``prepare(text)`` and with long texts averaged per sentence."""
@@ -169,18 +172,15 @@ def analyzer():
             sentitext = _SentiText(text)
             words = sentitext.words_and_emoticons
             lowered = words.lowered
-            sentiments: list = []
+            # Boosters, "kind of" and words outside the lexicon get the 0 VADER gives them; only lexicon words
+            # that are not boosters (``self.scorable``, a set built once) are valued, most words are not.
+            sentiments: list = [0] * len(words)
+            scorable = self.scorable
             last = len(words) - 1
-            lexicon, boosters = self.lexicon, vs.BOOSTER_DICT
-            for i, item in enumerate(words):
-                low = lowered[i]
-                if low in boosters or (i < last and low == "kind" and lowered[i + 1] == "of"):
-                    sentiments.append(0)
+            for i in [i for i, low in enumerate(lowered) if low in scorable]:
+                if i < last and lowered[i] == "kind" and lowered[i + 1] == "of":
                     continue
-                if low not in lexicon:  # sentiment_valence appends the 0 it was given for a word not in the lexicon
-                    sentiments.append(0)
-                    continue
-                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+                sentiments[i] = self._valence(sentitext, words[i], i)
             return self._but_check(words, sentiments), words
 
         def scored_parts(self, text: str) -> list[tuple[dict, list, list[str], str]]:
@@ -204,41 +204,44 @@ def analyzer():
         # the package; each falls back to the package's method for a plain word list.
         def sentiment_valence(self, valence, sentitext, item, i, sentiments):
             words = sentitext.words_and_emoticons
-            low = getattr(words, "lowered", None)
-            if low is None:
+            if getattr(words, "lowered", None) is None or words.lowered[i] not in self.lexicon:
                 return super().sentiment_valence(valence, sentitext, item, i, sentiments)
+            sentiments.append(self._valence(sentitext, item, i))
+            return sentiments
+
+        def _valence(self, sentitext, item, i):
+            """``sentiment_valence`` of a lexicon word (``sentitext`` a ``_SentiText``), returned, not appended."""
+            words = sentitext.words_and_emoticons
+            low = words.lowered
             lexicon = self.lexicon
             item_lowercase = low[i]
-            if item_lowercase in lexicon:
-                is_cap_diff = sentitext.is_cap_diff
-                valence = lexicon[item_lowercase]
-                if item_lowercase == "no" and i != len(words) - 1 and low[i + 1] in lexicon:
-                    valence = 0.0
-                if (
-                    (i > 0 and low[i - 1] == "no")
-                    or (i > 1 and low[i - 2] == "no")
-                    or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
-                ):
-                    valence = lexicon[item_lowercase] * vs.N_SCALAR
-                if item.isupper() and is_cap_diff:
-                    if valence > 0:
-                        valence += vs.C_INCR
-                    else:
-                        valence -= vs.C_INCR
-                for start_i in range(3):
-                    if i > start_i and low[i - (start_i + 1)] not in lexicon:
-                        s = vs.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
-                        if start_i == 1 and s != 0:
-                            s = s * 0.95
-                        if start_i == 2 and s != 0:
-                            s = s * 0.9
-                        valence = valence + s
-                        valence = self._negation_check(valence, words, start_i, i)
-                        if start_i == 2:
-                            valence = self._special_idioms_check(valence, words, i)
-                valence = self._least_check(valence, words, i)
-            sentiments.append(valence)
-            return sentiments
+            is_cap_diff = sentitext.is_cap_diff
+            valence = lexicon[item_lowercase]
+            if item_lowercase == "no" and i != len(words) - 1 and low[i + 1] in lexicon:
+                valence = 0.0
+            if (
+                (i > 0 and low[i - 1] == "no")
+                or (i > 1 and low[i - 2] == "no")
+                or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
+            ):
+                valence = lexicon[item_lowercase] * vs.N_SCALAR
+            if item.isupper() and is_cap_diff:
+                if valence > 0:
+                    valence += vs.C_INCR
+                else:
+                    valence -= vs.C_INCR
+            for start_i in range(3):
+                if i > start_i and low[i - (start_i + 1)] not in lexicon:
+                    s = vs.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+                    if start_i == 1 and s != 0:
+                        s = s * 0.95
+                    if start_i == 2 and s != 0:
+                        s = s * 0.9
+                    valence = valence + s
+                    valence = self._negation_check(valence, words, start_i, i)
+                    if start_i == 2:
+                        valence = self._special_idioms_check(valence, words, i)
+            return self._least_check(valence, words, i)
 
         def _but_check(self, words_and_emoticons, sentiments):
             low = getattr(words_and_emoticons, "lowered", None)
@@ -250,6 +253,8 @@ def analyzer():
             """The package's ``score_valence`` with its loops as comprehensions (same sums, same order)."""
             if not sentiments:
                 return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+            if not any(sentiments):  # no valence: what the sums below give (every word neutral, no emphasis)
+                return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
             sum_s = float(sum(sentiments))
             ep_count = min(text.count("!"), 4)
             qm_count = text.count("?")
