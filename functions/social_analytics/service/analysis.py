@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from datetime import UTC, datetime
+from operator import attrgetter
 
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.service import trending
@@ -56,6 +57,8 @@ __all__ = [
 ]
 
 SAMPLE_SIZE = 50
+_TEXT = attrgetter("text")
+_CREATED_AT = attrgetter("created_at")
 TOP_TERMS = 25
 TOP_BIGRAMS = 15
 TOP_EXAMPLES = 5
@@ -118,9 +121,9 @@ def analyze(
         kept = [post for post in posts if text_lang[post.text] in wanted]
         filtered_out, posts = len(posts) - len(kept), kept
     tags = provider_tags(posts)
-    newest_first = sorted(posts, key=lambda p: p.created_at, reverse=True)
+    newest_first = sorted(posts, key=_CREATED_AT, reverse=True)
     # The window baseline for trending: the older half of the posts (the words of its copies are gathered below).
-    older_copies = Counter(p.text for p in newest_first[(len(posts) + 1) // 2 :]) if len(posts) > 1 else Counter()
+    older_copies = Counter(map(_TEXT, newest_first[(len(posts) + 1) // 2 :])) if len(posts) > 1 else Counter()
 
     # Token lists are concatenated and counted once at the end (one C-level count instead of a call per text).
     # Each distinct text is tokenized, given its language and scored once, in one pass (nothing per text is kept
@@ -131,7 +134,7 @@ def analyze(
     mentions: list[str] = []
     cashtags: list[str] = []
     emoji: list[str] = []
-    copies: Counter[str] = Counter(post.text for post in posts)
+    copies: Counter[str] = Counter(map(_TEXT, posts))
     scores: dict[str, dict] = {}
     scored_texts: set[str] = set()
     term_sets: list[tuple[frozenset[str], float, int]] = []  # (terms, compound, copies) per scored distinct text
@@ -169,13 +172,14 @@ def analyze(
     compound_sum = weighted_sum = weight_total = 0.0
     log1p = math.log1p
     for post in posts:
-        post_scores = scores[post.text]
+        text = post.text
+        post_scores = scores[text]
         compound, label = post_scores["compound"], post_scores["label"]
-        lang_count = per_lang.get(text_lang[post.text])
+        lang_count = per_lang.get(text_lang[text])
         if lang_count is None:
-            lang_count = per_lang[text_lang[post.text]] = [0, 0]
+            lang_count = per_lang[text_lang[text]] = [0, 0]
         lang_count[0] += 1
-        scored = post.text in scored_texts
+        scored = text in scored_texts
         if scored:
             lang_count[1] += 1
             labels[label] += 1
@@ -190,8 +194,8 @@ def analyze(
             weight_total += weight
         if post.hashtags:
             hashtags += [t.casefold().lstrip("#") for t in post.hashtags]
-        elif post.text in text_tags:
-            hashtags += text_tags[post.text]
+        elif text in text_tags:
+            hashtags += text_tags[text]
         key = int(post.created_at.timestamp()) // step
         bucket = buckets.get(key)
         if bucket is None:
@@ -298,8 +302,9 @@ def _top_terms(
     top = words.most_common(TOP_TERMS)
     compound_sums = dict.fromkeys((t for t, _ in top), 0.0)
     containing = dict.fromkeys(compound_sums, 0)
+    top_set = frozenset(compound_sums)
     for terms, compound, n in term_sets:
-        for term in compound_sums.keys() & terms:
+        for term in top_set & terms:  # set & set walks the smaller one; each term's sum keeps term_sets order
             compound_sums[term] += compound * n
             containing[term] += n
     result = []

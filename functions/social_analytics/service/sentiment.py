@@ -230,13 +230,16 @@ def analyzer():
                     valence += vs.C_INCR
                 else:
                     valence -= vs.C_INCR
+            boosters = vs.BOOSTER_DICT
             for start_i in range(3):
                 if i > start_i and low[i - (start_i + 1)] not in lexicon:
-                    s = vs.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
-                    if start_i == 1 and s != 0:
-                        s = s * 0.95
-                    if start_i == 2 and s != 0:
-                        s = s * 0.9
+                    s = 0.0  # scalar_inc_dec of a word that is no booster
+                    if low[i - (start_i + 1)] in boosters:
+                        s = vs.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+                        if start_i == 1 and s != 0:
+                            s = s * 0.95
+                        if start_i == 2 and s != 0:
+                            s = s * 0.9
                     valence = valence + s
                     valence = self._negation_check(valence, words, start_i, i)
                     if start_i == 2:
