@@ -28,10 +28,11 @@ Decisions (see docs/ANALYTICS.md for the measurements behind them):
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from datetime import UTC, datetime
-from operator import attrgetter
+from operator import attrgetter, neg
 
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.service import trending
@@ -332,17 +333,17 @@ def _extremes(posts: list[Post], scores: dict[str, dict]) -> tuple[list[Post], l
         best = representative.get(post.text)
         if best is None or (post.likes + post.reposts, post.created_at) > (best.likes + best.reposts, best.created_at):
             representative[post.text] = post
-    ranked = sorted(
-        representative.values(),
-        key=lambda p: (scores[p.text]["compound"], p.likes + p.reposts),
-        reverse=True,
-    )
-    positive = [p for p in ranked[:TOP_EXAMPLES] if scores[p.text]["label"] == "positive"]
-    ranked_negative = sorted(
-        representative.values(),
-        key=lambda p: (scores[p.text]["compound"], -(p.likes + p.reposts)),
-    )
-    negative = [p for p in ranked_negative[:TOP_EXAMPLES] if scores[p.text]["label"] == "negative"]
+    candidates = list(representative.values())
+    compounds = [scores[p.text]["compound"] for p in candidates]
+    engagement = [p.likes + p.reposts for p in candidates]
+    # heapq.nlargest / nsmallest give exactly sorted(...)[:n] (ties kept in input order) without sorting everything
+    high = list(zip(compounds, engagement, strict=True))
+    low = list(zip(compounds, map(neg, engagement), strict=True))
+    indexes = range(len(candidates))
+    positive = [candidates[i] for i in heapq.nlargest(TOP_EXAMPLES, indexes, key=high.__getitem__)]
+    negative = [candidates[i] for i in heapq.nsmallest(TOP_EXAMPLES, indexes, key=low.__getitem__)]
+    positive = [p for p in positive if scores[p.text]["label"] == "positive"]
+    negative = [p for p in negative if scores[p.text]["label"] == "negative"]
     return positive, negative
 
 
