@@ -79,12 +79,8 @@ class _Words(list):
 
     __slots__ = ("caps", "lowered")
 
-    def __init__(self, words: list[str], caps: int = 0) -> None:
-        super().__init__(words)
-        # One C-level lower() of the joined words: no word holds whitespace and the space between them gives
-        # str.lower the same word boundaries (final sigma included) as lowering each word alone.
-        self.lowered = " ".join(words).lower().split()
-        self.caps = caps  # words in capitals (str.isupper)
+    lowered: list[str]
+    caps: int  # words in capitals (str.isupper)
 
 
 class _SentiText:
@@ -96,9 +92,12 @@ class _SentiText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        words = [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in text.split()]
-        caps = sum(map(str.isupper, words))
-        self.words_and_emoticons = _Words(words, caps)
+        words = self.words_and_emoticons = _Words()
+        words += [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in text.split()]
+        words.caps = caps = sum(map(str.isupper, words))
+        # One C-level lower() of the joined words: no word holds whitespace and the space between them gives
+        # str.lower the same word boundaries (final sigma included) as lowering each word alone.
+        words.lowered = " ".join(words).lower().split()
         self.is_cap_diff = 0 < len(words) - caps < len(words)
 
 
@@ -256,9 +255,11 @@ def analyzer():
             """The package's ``score_valence`` with its loops as comprehensions (same sums, same order)."""
             if not sentiments:
                 return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
-            if not any(sentiments):  # no valence: what the sums below give (every word neutral, no emphasis)
+            # The zeros change none of the sums below (x + 0 is x), so they run over the non-zero valences only.
+            nonzero = [v for v in sentiments if v]
+            if not nonzero:  # no valence: what the sums below give (every word neutral, no emphasis)
                 return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
-            sum_s = float(sum(sentiments))
+            sum_s = float(sum(nonzero))
             ep_count = min(text.count("!"), 4)
             qm_count = text.count("?")
             qm_amplifier = (qm_count * 0.18 if qm_count <= 3 else 0.96) if qm_count > 1 else 0
@@ -268,9 +269,9 @@ def analyzer():
             elif sum_s < 0:
                 sum_s -= punct_emph_amplifier
             compound = vs.normalize(sum_s)
-            pos_sum = float(sum([float(v) + 1 for v in sentiments if v > 0]))
-            neg_sum = float(sum([float(v) - 1 for v in sentiments if v < 0]))
-            neu_count = len(sentiments) - len([v for v in sentiments if v])
+            pos_sum = float(sum([float(v) + 1 for v in nonzero if v > 0]))
+            neg_sum = float(sum([float(v) - 1 for v in nonzero if v < 0]))
+            neu_count = len(sentiments) - len(nonzero)
             if pos_sum > math.fabs(neg_sum):
                 pos_sum += punct_emph_amplifier
             elif pos_sum < math.fabs(neg_sum):
