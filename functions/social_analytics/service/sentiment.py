@@ -119,6 +119,9 @@ def analyzer():
             chars.update(_VARIATION_SELECTORS, _SKIN_TONES, _DROPPED_WHEN_ALONE)
             self.emoji_run = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]+")
             self.scorable = frozenset(self.lexicon.keys() - vs.BOOSTER_DICT.keys())  # words VADER gives a valence
+            # every word of VADER's idioms and multi-word boosters, the only phrases _special_idioms_check finds
+            phrases = [p for p in (*vs.SPECIAL_CASES, *vs.BOOSTER_DICT) if " " in p]
+            self.idiom_words = frozenset(w for p in phrases for w in p.split())
 
         def polarity_scores(self, text: str) -> dict:
             """Like the package's, but on ``prepare(text)`` and with long texts averaged per sentence."""
@@ -324,6 +327,8 @@ def analyzer():
             low = getattr(words_and_emoticons, "lowered", None)
             if low is None:
                 return super()._special_idioms_check(valence, words_and_emoticons, i)
+            if i >= 3 and self.idiom_words.isdisjoint(low[i - 3 : i + 3]):
+                return valence  # none of the phrases below can be formed from these six words
             special, booster = vs.SPECIAL_CASES, vs.BOOSTER_DICT
             threetwoone = f"{low[i - 3]} {low[i - 2]} {low[i - 1]}"
             threetwo = f"{low[i - 3]} {low[i - 2]}"
