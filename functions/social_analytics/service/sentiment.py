@@ -232,20 +232,33 @@ def analyzer():
                     valence += vs.C_INCR
                 else:
                     valence -= vs.C_INCR
+            # The package's loop over the three preceding words, unrolled, with its _negation_check inlined;
+            # scalar_inc_dec is 0.0 for a word that is no booster.
             boosters = vs.BOOSTER_DICT
-            for start_i in range(3):
-                if i > start_i and low[i - (start_i + 1)] not in lexicon:
-                    s = 0.0  # scalar_inc_dec of a word that is no booster
-                    if low[i - (start_i + 1)] in boosters:
-                        s = vs.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
-                        if start_i == 1 and s != 0:
-                            s = s * 0.95
-                        if start_i == 2 and s != 0:
-                            s = s * 0.9
-                    valence = valence + s
-                    valence = self._negation_check(valence, words, start_i, i)
-                    if start_i == 2:
-                        valence = self._special_idioms_check(valence, words, i)
+            if i > 0 and low[i - 1] not in lexicon:
+                if low[i - 1] in boosters:
+                    valence = valence + vs.scalar_inc_dec(words[i - 1], valence, is_cap_diff)
+                else:
+                    valence = valence + 0.0
+                if _negated(low[i - 1]):
+                    valence = valence * vs.N_SCALAR
+            if i > 1 and low[i - 2] not in lexicon:
+                s = 0.0
+                if low[i - 2] in boosters:
+                    s = vs.scalar_inc_dec(words[i - 2], valence, is_cap_diff)
+                    if s != 0:
+                        s = s * 0.95
+                valence = valence + s
+                valence = negation_check_1(valence, low, i)
+            if i > 2 and low[i - 3] not in lexicon:
+                s = 0.0
+                if low[i - 3] in boosters:
+                    s = vs.scalar_inc_dec(words[i - 3], valence, is_cap_diff)
+                    if s != 0:
+                        s = s * 0.9
+                valence = valence + s
+                valence = negation_check_2(valence, low, i)
+                valence = self._special_idioms_check(valence, words, i)
             return self._least_check(valence, words, i)
 
         def _but_check(self, words_and_emoticons, sentiments):
@@ -306,21 +319,9 @@ def analyzer():
                 if _negated(low[i - 1]):
                     valence = valence * vs.N_SCALAR
             elif start_i == 1:
-                if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"):
-                    valence = valence * 1.25
-                elif low[i - 2] == "without" and low[i - 1] == "doubt":
-                    pass
-                elif _negated(low[i - 2]):
-                    valence = valence * vs.N_SCALAR
+                valence = negation_check_1(valence, low, i)
             elif start_i == 2:
-                if (low[i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this")) or (
-                    low[i - 1] == "so" or low[i - 1] == "this"
-                ):
-                    valence = valence * 1.25
-                elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"):
-                    pass
-                elif _negated(low[i - 3]):
-                    valence = valence * vs.N_SCALAR
+                valence = negation_check_2(valence, low, i)
             return valence
 
         def _special_idioms_check(self, valence, words_and_emoticons, i):
@@ -354,6 +355,26 @@ def analyzer():
 
     def _negated(word: str) -> bool:  # vs.negated([word]) for one lowercase word
         return word in negations or "n't" in word
+
+    def negation_check_1(valence: float, low: list[str], i: int) -> float:  # _negation_check, start_i == 1
+        if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"):
+            valence = valence * 1.25
+        elif low[i - 2] == "without" and low[i - 1] == "doubt":
+            pass
+        elif _negated(low[i - 2]):
+            valence = valence * vs.N_SCALAR
+        return valence
+
+    def negation_check_2(valence: float, low: list[str], i: int) -> float:  # _negation_check, start_i == 2
+        if (low[i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this")) or (
+            low[i - 1] == "so" or low[i - 1] == "this"
+        ):
+            valence = valence * 1.25
+        elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"):
+            pass
+        elif _negated(low[i - 3]):
+            valence = valence * vs.N_SCALAR
+        return valence
 
     return Analyzer()
 
