@@ -138,7 +138,7 @@ def analyze(
     copies: Counter[str] = Counter(map(_TEXT, posts))
     scores: dict[str, dict] = {}
     scored_texts: set[str] = set()
-    term_sets: list[tuple[frozenset[str], float, int]] = []  # (terms, compound, copies) per scored distinct text
+    term_sets: list[tuple[list[str], float, int]] = []  # (words, compound, copies) per scored distinct text
     text_tags: dict[str, list[str]] = {}  # hashtags found in each distinct text
     for text, n in copies.items():
         tokens = tokenize(text, exclude)
@@ -161,7 +161,7 @@ def analyze(
             older_words += tokens.words if older == 1 else tokens.words * older
         if lang in SCORED_LANGUAGES:
             scored_texts.add(text)
-            term_sets.append((frozenset(tokens.words), score["compound"], n))
+            term_sets.append((tokens.words, score["compound"], n))
 
     step = 86400 if window.hours > 72 else 3600  # daily buckets for windows over three days, else hourly
     buckets: dict[int, list] = {}  # UTC epoch // step -> [posts, positive, neutral, negative, compound_sum]
@@ -296,7 +296,7 @@ def _trends(
 
 def _top_terms(
     words: Counter[str],
-    term_sets: list[tuple[frozenset[str], float, int]],
+    term_sets: list[tuple[list[str], float, int]],
     count: int,
     previous: dict[str, float] | None,
 ) -> list[dict]:
@@ -305,7 +305,7 @@ def _top_terms(
     containing = dict.fromkeys(compound_sums, 0)
     top_set = frozenset(compound_sums)
     for terms, compound, n in term_sets:
-        for term in top_set & terms:  # set & set walks the smaller one; each term's sum keeps term_sets order
+        for term in top_set.intersection(terms):  # each term once; its sum keeps term_sets order
             compound_sums[term] += compound * n
             containing[term] += n
     result = []

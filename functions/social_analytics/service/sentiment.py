@@ -258,14 +258,27 @@ def analyzer():
                         s = s * 0.9
                 valence = valence + s
                 valence = negation_check_2(valence, low, i)
-                valence = self._special_idioms_check(valence, words, i)
+                if not self.idiom_words.isdisjoint(low[i - 3 : i + 3]):
+                    valence = self._special_idioms_check(valence, words, i)
             return self._least_check(valence, words, i)
 
         def _but_check(self, words_and_emoticons, sentiments):
             low = getattr(words_and_emoticons, "lowered", None)
-            if low is not None and "but" not in low:  # the package rebuilds the lowercase list to find out
+            if low is None:
+                return super()._but_check(words_and_emoticons, sentiments)
+            if "but" not in low:  # the package rebuilds the lowercase list to find out
                 return sentiments
-            return super()._but_check(words_and_emoticons, sentiments)
+            # The package's loop as it runs: it visits each position in turn (its pop + insert keep the length) and
+            # rescales the FIRST valence equal to the one found there (list.index), as the package does.
+            bi = low.index("but")
+            for k in range(len(sentiments)):
+                sentiment = sentiments[k]
+                si = sentiments.index(sentiment)
+                if si < bi:
+                    sentiments[si] = sentiment * 0.5
+                elif si > bi:
+                    sentiments[si] = sentiment * 1.5
+            return sentiments
 
         def score_valence(self, sentiments, text):
             """The package's ``score_valence`` with its loops as comprehensions (same sums, same order)."""
