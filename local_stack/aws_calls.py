@@ -108,10 +108,17 @@ def wrap_handlers_on_import(handlers: dict[str, str]) -> None:
         sys.meta_path.insert(0, _HandlerWrapper(pending))
 
 
+# Threads of the embedded stack that stand in for event sources (SQS pollers, schedulers, the HTTP front, the TTL
+# sweeper): outside a handler's scope their calls are the event source's, never a function's.
+EVENT_SOURCE_THREADS = ("sqs-", "schedule-", "front", "ttl")
+
+
 def _caller() -> str | None:
     current = _function.get()
     if current:
         return current
+    if threading.current_thread().name.startswith(EVENT_SOURCE_THREADS):
+        return None
     if _process_function:
         return _process_function if threading.current_thread() is not threading.main_thread() else None
     with _lock:

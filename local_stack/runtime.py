@@ -31,12 +31,13 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def load_handler(dotted: str):
+def load_handler(dotted: str, function_name: str | None = None):
+    """The handler at ``dotted``; ``function_name`` is its template logical id (several share one process)."""
     module_name, _, attribute = dotted.rpartition(".")
     recording = bool(os.environ.get(aws_calls.LOG_ENV))  # the least-privilege test records the function's calls
     if recording:
         aws_calls.install_from_environment()  # before the import: clients made at import are hooked too
     handler = getattr(importlib.import_module(module_name), attribute)
     if recording:
-        handler = aws_calls.wrap_handler(handler, os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or dotted)
+        handler = aws_calls.wrap_handler(handler, function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or dotted)
     return handler

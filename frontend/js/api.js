@@ -39,13 +39,18 @@ export function resolveApiUrl(path) {
   return apiBase + (path.startsWith("/") ? path : `/${path}`);
 }
 
-async function request(path, { method = "GET", body, signal } = {}) {
+/** One HTTP call to the API: JSON in and out, errors as ApiError. `headers` adds to Accept/Content-Type. */
+export async function request(path, { method = "GET", body, signal, headers = {} } = {}) {
   let res;
   try {
     res = await fetch(resolveApiUrl(path), {
       method,
       signal,
-      headers: body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
+      headers: {
+        Accept: "application/json",
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
     });
@@ -83,6 +88,12 @@ export function getJob(statusUrl, signal) {
 
 export function getMetrics(signal) {
   return request("/api/metrics", { signal }).then((r) => r.data);
+}
+
+/** Share of voice across the latest results of `keywords` (GET /api/compare: 1..10 keywords). */
+export function getCompare(keywords, signal) {
+  const q = keywords.map((k) => k.replace(/,/g, " ")).join(",");
+  return request(`/api/compare?keywords=${encodeURIComponent(q)}`, { signal }).then((r) => r.data);
 }
 
 const sleep = (ms, signal) =>

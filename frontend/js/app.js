@@ -1,7 +1,16 @@
 // The dashboard controller: URL state <-> views, search, progress, panels, compare, metrics, export.
-import { ApiError, getApiBase, getMetrics, loadConfig, pollJob, runAnalysis } from "./api.js";
+import { ApiError, getApiBase, getCompare, getMetrics, loadConfig, pollJob, runAnalysis } from "./api.js";
 import { compareCharts, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
 import { exportCsv, exportJson } from "./export.js";
+import {
+  BASIS_TEXT,
+  intervalRange,
+  intervalText,
+  renderCoverage,
+  renderLanguages,
+  renderSources,
+  renderSpend,
+} from "./insight.js";
 import { enterTracked } from "./tracked.js";
 import {
   clear,
@@ -14,6 +23,7 @@ import {
   renderProvenance,
   renderTags,
   renderTerms,
+  renderTrendExtras,
   fmtTime,
   relTime,
 } from "./render.js";
@@ -60,6 +70,7 @@ const app = {
   compareController: null,
   compareRows: null,
   postFilter: "all",
+  termsSort: "count", // "count" | "trend" (significant movers first)
   timer: null,
 };
 
@@ -323,8 +334,16 @@ function showResult(result) {
   $("result-meta").textContent = bits.join(" · ");
   $("results").dataset.keyword = result.keyword;
   renderProvenance(result);
-  renderKpis($("kpis"), result);
-  renderTerms($("terms-body"), result);
+  renderCoverage($("coverage-line"), result);
+  renderKpis($("kpis"), result, {
+    interval: (name) => intervalText(result, name),
+    range: intervalRange,
+    postsNote: postsNote(result),
+  });
+  renderLanguages($("unscored-note"), $("languages"), result);
+  renderSources($("sources-body"), $("sources-note"), result);
+  renderTermsTable();
+  renderTrendExtras($("trend-note"), $("emerging-wrap"), $("emerging"), result);
   renderTags($("hashtags"), result.hashtags, "#");
   const bigrams = Array.isArray(result.bigrams) ? result.bigrams : null;
   $("bigrams-wrap").hidden = !bigrams || !bigrams.length;
@@ -334,6 +353,24 @@ function showResult(result) {
   renderPosts($("top-negative"), neg, { compact: true, emptyText: "No negative posts." });
   renderSamplePosts();
   drawCharts();
+}
+
+/** What the post count is: which sources, and whether it stopped at the limit. */
+function postsNote(result) {
+  const providers = result.source?.providers;
+  const ok = Array.isArray(providers) ? providers.filter((r) => r.outcome === "ok").map((r) => r.provider) : [result.source?.provider || "unknown"];
+  const bits = [`from ${ok.length ? ok.join(", ") : "no source"}`];
+  if (result.coverage) bits.push(result.coverage.complete ? "complete" : "capped at the limit");
+  return bits.join(", ");
+}
+
+function renderTermsTable() {
+  if (!app.result) return;
+  renderTerms($("terms-body"), app.result, { sortBy: app.termsSort });
+  for (const btn of document.querySelectorAll("#terms-table .sort-btn")) {
+    const active = btn.dataset.sort === app.termsSort;
+    btn.closest("th").setAttribute("aria-sort", active ? "descending" : "none");
+  }
 }
 
 function renderSamplePosts() {
@@ -364,11 +401,16 @@ function maybeRunCompare() {
     $("compare-body").hidden = true;
     $("compare-clear").hidden = true;
     $("compare-status").textContent = "";
+    $("compare-basis").textContent = "";
     return;
   }
   runCompare([app.state.q, ...others].slice(0, MAX_COMPARE));
 }
 
+/**
+ * Each keyword is analyzed (or served from cache) with the current window and limit; then GET /api/compare ranks
+ * them by estimated posts in the window and says its basis. The browser computes no share itself.
+ */
 async function runCompare(keywords) {
   app.compareController?.abort();
   const controller = new AbortController();
@@ -377,6 +419,7 @@ async function runCompare(keywords) {
   const status = $("compare-status");
   $("compare-clear").hidden = false;
   $("compare").dataset.state = "loading";
+  $("compare-basis").textContent = "";
   let done = 0;
   status.textContent = `Analyzing ${keywords.length} keywords… 0 of ${keywords.length} done`;
   const outcomes = await Promise.allSettled(
@@ -392,37 +435,41 @@ async function runCompare(keywords) {
   );
   if (controller.signal.aborted) return;
   const failed = [];
-  const rows = [];
+  const analyzed = [];
   outcomes.forEach((o, i) => {
-    if (o.status === "fulfilled") {
-      const r = o.value;
-      const s = r.sentiment || {};
-      rows.push({
-        keyword: keywords[i],
-        posts: r.posts_analyzed || 0,
-        positive: s.positive || 0,
-        neutral: s.neutral || 0,
-        negative: s.negative || 0,
-        mean_compound: s.mean_compound || 0,
-        simulated: Boolean(r.source?.simulated),
-      });
-    } else {
-      const msg = o.reason?.fields?.[0]?.message || o.reason?.message || "failed";
-      failed.push(`${keywords[i]}: ${msg}`);
-    }
+    if (o.status === "fulfilled") analyzed.push(keywords[i]);
+    else failed.push(`${keywords[i]}: ${o.reason?.fields?.[0]?.message || o.reason?.message || "failed"}`);
   });
-  const total = rows.reduce((a, r) => a + r.posts, 0);
-  for (const r of rows) r.share = total ? r.posts / total : 0;
+  let body = null;
+  if (analyzed.length) {
+    try {
+      body = await getCompare(analyzed, controller.signal);
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      failed.push(`share of voice: ${err.message}`);
+    }
+  }
+  if (controller.signal.aborted) return;
+  const rows = body && Array.isArray(body.keywords) ? body.keywords : [];
   app.compareRows = rows;
   $("compare").dataset.state = failed.length ? "partial" : "ready";
-  status.textContent = failed.length
-    ? `Could not analyze ${failed.join("; ")}.`
-    : `Share of voice across ${rows.length} keywords (${total} posts).`;
+  status.textContent = failed.length ? `Could not compare ${failed.join("; ")}.` : `Share of voice across ${rows.length} keywords.`;
+  $("compare-basis").textContent = body ? compareBasisText(body, rows) : "";
+  $("compare-basis").dataset.basis = body?.basis || "";
   $("compare-body").hidden = rows.length === 0;
   if (rows.length) {
     renderCompareTable($("compare-tbody"), rows);
     compareCharts(rows);
   }
+}
+
+function compareBasisText(body, rows) {
+  if (body.basis) {
+    const what = body.basis === "complete" ? "exact post counts in the window" : "estimated posts in the window";
+    return `Shares by ${what}; basis: ${body.basis} (${BASIS_TEXT[body.basis] || body.basis}), the weakest among the keywords.`;
+  }
+  const total = Number(body.total_volume) || rows.reduce((a, r) => a + (r.volume || 0), 0);
+  return `Shares by posts analyzed (${total} in all), each capped at the limit of ${app.state.limit}: not an estimate of the volume out there.`;
 }
 
 function onCompareSubmit(ev) {
@@ -453,6 +500,7 @@ async function refreshMetrics() {
   try {
     const m = await getMetrics();
     renderMetrics($("metric-grid"), m);
+    renderSpend($("spend"), $("spend-list"), m);
     note.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     $("metrics").dataset.state = "ready";
   } catch (e) {
@@ -515,6 +563,12 @@ function wire() {
     writeUrl(app.state);
     maybeRunCompare();
   });
+  for (const b of document.querySelectorAll("#terms-table .sort-btn")) {
+    b.addEventListener("click", () => {
+      app.termsSort = b.dataset.sort;
+      renderTermsTable();
+    });
+  }
   for (const b of document.querySelectorAll(".filter .seg")) {
     b.addEventListener("click", () => {
       app.postFilter = b.dataset.filter;

@@ -15,7 +15,7 @@ function palette() {
     muted: v("--muted"),
     grid: v("--grid"),
     surface: v("--surface"),
-    series: [v("--s1"), v("--s2"), v("--s3"), v("--s4"), v("--s5")],
+    series: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => v(`--s${i}`)),
   };
 }
 
@@ -82,9 +82,11 @@ export function sentimentDoughnut(result) {
       },
     },
   });
+  const unscored = Number(s.unscored) || 0;
   setAlt(
     "alt-sentiment",
-    `${pct(data[0], total)}% positive, ${pct(data[1], total)}% neutral, ${pct(data[2], total)}% negative of ${total} posts.`,
+    `${pct(data[0], total)}% positive, ${pct(data[1], total)}% neutral, ${pct(data[2], total)}% negative of ${total} scored posts` +
+      (unscored ? ` (${unscored} not scored).` : "."),
   );
 }
 
@@ -96,29 +98,77 @@ function bucketLabel(iso, byDay) {
     : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
 }
 
+/** Buckets with covered:false are outside the span the posts cover: no data, never zero. */
+const isUncovered = (b) => b.covered === false;
+
+function hatchPattern(ctx, color) {
+  const tile = document.createElement("canvas");
+  tile.width = 8;
+  tile.height = 8;
+  const t = tile.getContext("2d");
+  t.strokeStyle = color;
+  t.lineWidth = 1.5;
+  t.beginPath();
+  t.moveTo(0, 8);
+  t.lineTo(8, 0);
+  t.moveTo(-2, 2);
+  t.lineTo(2, -2);
+  t.moveTo(6, 10);
+  t.lineTo(10, 6);
+  t.stroke();
+  return ctx.createPattern(tile, "repeat");
+}
+
+/** Draws a hatched band over the uncovered buckets, behind the bars. */
+const uncoveredBands = {
+  id: "uncoveredBands",
+  beforeDatasetsDraw(chart, _args, opts) {
+    const flags = opts.flags || [];
+    if (!flags.some(Boolean)) return;
+    const { ctx, chartArea, scales } = chart;
+    const x = scales.x;
+    const step = flags.length > 1 ? Math.abs(x.getPixelForValue(1) - x.getPixelForValue(0)) : chartArea.width;
+    ctx.save();
+    ctx.fillStyle = hatchPattern(ctx, opts.color);
+    for (let i = 0; i < flags.length; i += 1) {
+      if (!flags[i]) continue;
+      let j = i;
+      while (j + 1 < flags.length && flags[j + 1]) j += 1;
+      const left = Math.max(chartArea.left, x.getPixelForValue(i) - step / 2);
+      const right = Math.min(chartArea.right, x.getPixelForValue(j) + step / 2);
+      ctx.fillRect(left, chartArea.top, right - left, chartArea.bottom - chartArea.top);
+      i = j;
+    }
+    ctx.restore();
+  },
+};
+
 export function timelineChart(result) {
   const p = palette();
   applyDefaults(p);
   const tl = Array.isArray(result.timeline) ? result.timeline : [];
   const byDay = (result.window?.hours || 24) > 72;
   const labels = tl.map((b) => bucketLabel(b.start, byDay));
+  const flags = tl.map(isUncovered);
+  const val = (b, k) => (isUncovered(b) ? null : b[k] || 0);
   draw("chart-timeline", {
     type: "bar",
+    plugins: [uncoveredBands],
     data: {
       labels,
       datasets: [
-        { type: "bar", label: "Positive", data: tl.map((b) => b.positive || 0), backgroundColor: p.pos, stack: "v", yAxisID: "y", borderRadius: 2 },
-        { type: "bar", label: "Neutral", data: tl.map((b) => b.neutral || 0), backgroundColor: p.neu, stack: "v", yAxisID: "y", borderRadius: 2 },
-        { type: "bar", label: "Negative", data: tl.map((b) => b.negative || 0), backgroundColor: p.neg, stack: "v", yAxisID: "y", borderRadius: 2 },
+        { type: "bar", label: "Positive", data: tl.map((b) => val(b, "positive")), backgroundColor: p.pos, stack: "v", yAxisID: "y", borderRadius: 2 },
+        { type: "bar", label: "Neutral", data: tl.map((b) => val(b, "neutral")), backgroundColor: p.neu, stack: "v", yAxisID: "y", borderRadius: 2 },
+        { type: "bar", label: "Negative", data: tl.map((b) => val(b, "negative")), backgroundColor: p.neg, stack: "v", yAxisID: "y", borderRadius: 2 },
         {
           type: "line",
           label: "Mean sentiment",
-          data: tl.map((b) => (b.posts ? b.mean_compound : null)),
+          data: tl.map((b) => (!isUncovered(b) && b.posts ? b.mean_compound : null)),
           borderColor: p.accent,
           backgroundColor: p.accent,
           yAxisID: "y2",
           tension: 0.35,
-          spanGaps: true,
+          spanGaps: false,
           pointRadius: 2,
           borderWidth: 2,
         },
@@ -131,20 +181,41 @@ export function timelineChart(result) {
         y: { stacked: true, beginAtZero: true, title: { display: true, text: "Posts" }, ticks: { precision: 0 } },
         y2: { position: "right", min: -1, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: "Mean compound" } },
       },
-      plugins: { legend: { position: "bottom" } },
+      plugins: {
+        legend: { position: "bottom" },
+        uncoveredBands: { flags, color: p.muted },
+        tooltip: {
+          callbacks: {
+            footer: (items) => (items.length && flags[items[0].dataIndex] ? "Not covered by the fetched posts: no data" : ""),
+          },
+        },
+      },
     },
   });
+  const legend = document.getElementById("timeline-uncovered");
+  const uncovered = flags.filter(Boolean).length;
+  const unit = byDay ? "daily buckets" : "hourly buckets";
+  if (legend) {
+    legend.hidden = !uncovered;
+    document.getElementById("timeline-uncovered-text").textContent = uncovered
+      ? `Hatched: ${uncovered} of ${tl.length} ${unit} not covered by the fetched posts (no data, not zero).`
+      : "";
+    legend.dataset.uncovered = String(uncovered);
+  }
   if (!tl.length) {
     setAlt("alt-timeline", "No posts in this window.");
     return;
   }
-  const peak = tl.reduce((a, b) => (b.posts > a.posts ? b : a), tl[0]);
-  const active = tl.filter((b) => b.posts);
+  const covered = tl.filter((b) => !isUncovered(b));
+  const peak = covered.reduce((a, b) => (b.posts > a.posts ? b : a), covered[0] || tl[0]);
+  const active = covered.filter((b) => b.posts);
   const first = active[0];
   const last = active[active.length - 1];
   setAlt(
     "alt-timeline",
-    `${tl.length} ${byDay ? "days" : "hours"}; busiest ${bucketLabel(peak.start, byDay)} with ${peak.posts} posts. ` +
+    `${tl.length} ${unit}` +
+      (uncovered ? `, of which ${uncovered} not covered by the fetched posts (no data)` : "") +
+      `; busiest ${bucketLabel(peak.start, byDay)} with ${peak.posts} posts. ` +
       (first && last ? `Mean sentiment moved from ${signed(first.mean_compound)} to ${signed(last.mean_compound)}.` : ""),
   );
 }
@@ -197,27 +268,33 @@ export function termsChart(result) {
   );
 }
 
+/** rows: GET /api/compare rows (share from the API, computed by it from the estimates). */
 export function compareCharts(rows) {
   const p = palette();
   applyDefaults(p);
   const labels = rows.map((r) => r.keyword);
+  const shares = rows.map((r) => Math.round((Number(r.share) || 0) * 1000) / 10);
   draw("chart-share", {
     type: "doughnut",
     data: {
       labels,
-      datasets: [{ data: rows.map((r) => r.posts), backgroundColor: rows.map((_, i) => p.series[i % p.series.length]), borderColor: p.surface, borderWidth: 2 }],
+      datasets: [{ data: shares, backgroundColor: rows.map((_, i) => p.series[i % p.series.length]), borderColor: p.surface, borderWidth: 2 }],
     },
     options: {
       cutout: "58%",
       plugins: {
         legend: { position: "bottom" },
-        tooltip: { callbacks: { label: (c) => ` ${c.label}: ${(rows[c.dataIndex].share * 100).toFixed(1)}% (${c.raw} posts)` } },
+        tooltip: { callbacks: { label: (c) => ` ${c.label}: ${c.raw}% (${rows[c.dataIndex].basis || "posts analyzed"})` } },
       },
     },
   });
-  setAlt("alt-share", `Share of voice: ${rows.map((r) => `${r.keyword} ${(r.share * 100).toFixed(1)}%`).join(", ")}.`);
+  setAlt("alt-share", `Share of voice: ${rows.map((r, i) => `${r.keyword} ${shares[i].toFixed(1)}%`).join(", ")}.`);
 
-  const frac = (r, k) => (r.posts ? Math.round((r[k] / r.posts) * 1000) / 10 : 0);
+  const frac = (r, k) => {
+    const s = r.sentiment || {};
+    const n = (s.positive || 0) + (s.neutral || 0) + (s.negative || 0);
+    return n ? Math.round(((s[k] || 0) / n) * 1000) / 10 : 0;
+  };
   draw("chart-compare", {
     type: "bar",
     data: {
@@ -239,7 +316,9 @@ export function compareCharts(rows) {
   });
   setAlt(
     "alt-compare",
-    rows.map((r) => `${r.keyword}: ${frac(r, "positive")}% positive, ${frac(r, "negative")}% negative, mean ${signed(r.mean_compound)}`).join("; ") + ".",
+    rows
+      .map((r) => `${r.keyword}: ${frac(r, "positive")}% positive, ${frac(r, "negative")}% negative, mean ${signed(r.sentiment?.mean_compound || 0)}`)
+      .join("; ") + ".",
   );
 }
 

@@ -1,6 +1,12 @@
 // Export the current result: CSV (one row per post with its scores) and the full JSON.
 
-export const CSV_COLUMNS = ["id", "created_at", "author", "text", "compound", "label", "likes", "reposts", "url", "keyword", "provider", "simulated"];
+export const CSV_COLUMNS = [
+  "id", "created_at", "author", "text", "compound", "label", "likes", "reposts", "url", "keyword", "provider", "simulated",
+  "lang", "scored",
+];
+
+/** Each post's own source: its `provider`, else the `<provider>:` prefix of its id (a result may merge sources). */
+const providerOf = (post, src) => post.provider || (String(post.id || "").includes(":") ? String(post.id).split(":")[0] : src.provider);
 
 /** RFC 4180 quoting; text cells that a spreadsheet would run as a formula get a leading apostrophe. */
 function cell(value, { text = false } = {}) {
@@ -25,8 +31,10 @@ export function toCsv(result) {
         cell(p.reposts),
         cell(p.url, { text: true }),
         cell(result.keyword, { text: true }),
-        cell(src.provider),
+        cell(providerOf(p, src)),
         cell(Boolean(src.simulated)),
+        cell(p.lang),
+        cell(p.scored === undefined ? "" : Boolean(p.scored)),
       ].join(","),
     );
   }

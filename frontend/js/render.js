@@ -61,16 +61,37 @@ export function safeUrl(url) {
   }
 }
 
-export function renderKpis(container, result) {
+/**
+ * Shares are of the scored posts (posts in a language the scorer does not read are counted, not scored); each share
+ * carries its 95 % interval as a range when the result has one (`extras.interval(name)` from insight.js).
+ */
+export function renderKpis(container, result, extras = {}) {
   const s = result.sentiment || {};
   const total = result.posts_analyzed || 0;
-  const share = (n) => (total ? (n || 0) / total : 0);
+  const scored = (s.positive || 0) + (s.neutral || 0) + (s.negative || 0);
+  const unscored = Number.isFinite(Number(s.unscored)) ? Number(s.unscored) : null;
+  const share = (n) => (scored ? (n || 0) / scored : 0);
   const mean = Number(s.mean_compound || 0);
+  const postsSub = [unscored ? `${fmtInt(scored)} scored, ${fmtInt(unscored)} not scored (language)` : "all scored"];
+  if (extras.postsNote) postsSub.push(extras.postsNote);
+  const shareCard = (id, label, cls) => {
+    const iv = extras.interval ? extras.interval(id) : null;
+    return {
+      id,
+      label: `${label} share`,
+      value: fmtPct(share(s[id])),
+      raw: s[id] || 0,
+      cls,
+      sub: `${fmtInt(s[id])} of ${fmtInt(scored)} scored posts`,
+      range: iv ? extras.range(share(s[id]), iv.pair, id) : null,
+      rangeText: iv ? iv.text : "no interval in this result",
+    };
+  };
   const cards = [
-    { id: "posts", label: "Posts analyzed", value: fmtInt(total), raw: total, cls: "" },
-    { id: "positive", label: "Positive", value: fmtPct(share(s.positive)), raw: s.positive || 0, cls: "kpi-pos", sub: `${fmtInt(s.positive)} posts` },
-    { id: "neutral", label: "Neutral", value: fmtPct(share(s.neutral)), raw: s.neutral || 0, cls: "kpi-neu", sub: `${fmtInt(s.neutral)} posts` },
-    { id: "negative", label: "Negative", value: fmtPct(share(s.negative)), raw: s.negative || 0, cls: "kpi-neg", sub: `${fmtInt(s.negative)} posts` },
+    { id: "posts", label: "Posts analyzed", value: fmtInt(total), raw: total, cls: "", sub: postsSub.join(" · ") },
+    shareCard("positive", "Positive", "kpi-pos"),
+    shareCard("neutral", "Neutral", "kpi-neu"),
+    shareCard("negative", "Negative", "kpi-neg"),
     {
       id: "mean",
       raw: mean,
@@ -78,9 +99,9 @@ export function renderKpis(container, result) {
       value: fmtSigned(mean),
       cls: `kpi-${labelOf(mean)}`,
       sub:
-        typeof s.weighted_mean_compound === "number"
+        (typeof s.weighted_mean_compound === "number"
           ? `engagement-weighted ${fmtSigned(s.weighted_mean_compound)}`
-          : "from −1 (negative) to +1",
+          : "from −1 (negative) to +1") + ` · over ${fmtInt(scored)} scored posts`,
     },
   ];
   clear(container).append(
@@ -91,6 +112,8 @@ export function renderKpis(container, result) {
         h("span", { class: "kpi-label" }, c.label),
         h("span", { class: "kpi-value", dataset: { value: c.id, raw: String(c.raw) } }, c.value),
         c.sub ? h("span", { class: "kpi-sub" }, c.sub) : null,
+        c.range || null,
+        c.rangeText ? h("span", { class: "kpi-ci", dataset: { ci: c.id } }, c.rangeText) : null,
       ),
     ),
   );
@@ -108,8 +131,50 @@ function sentimentBar(compound) {
   );
 }
 
-export function renderTerms(tbody, result) {
-  const terms = result.top_terms || [];
+const hasTest = (t) => typeof t.trend_direction === "string" || typeof t.significant === "boolean";
+
+/** Significant movers first (largest G-squared first), then the others by count. */
+export function sortTerms(terms, by) {
+  const list = [...terms];
+  if (by === "trend") {
+    list.sort(
+      (a, b) =>
+        Number(Boolean(b.significant)) - Number(Boolean(a.significant)) ||
+        (Number(b.trend_score) || 0) - (Number(a.trend_score) || 0) ||
+        (b.count || 0) - (a.count || 0),
+    );
+  }
+  return list;
+}
+
+function trendCell(t) {
+  if (hasTest(t)) {
+    const score = typeof t.trend_score === "number" ? `G² ${t.trend_score.toFixed(1)}` : "G² n/a";
+    if (t.significant && (t.trend_direction === "up" || t.trend_direction === "down")) {
+      const up = t.trend_direction === "up";
+      return h(
+        "span",
+        { class: `trend trend-${t.trend_direction} trend-significant`, dataset: { significant: "true" }, title: "Rate changed against the baseline by more than chance (log-likelihood G²)" },
+        h("span", { "aria-hidden": "true" }, up ? "▲ " : "▼ "),
+        `${up ? "rising" : "falling"}`,
+        h("span", { class: "trend-score" }, ` · ${score}`),
+      );
+    }
+    return h("span", { class: "trend trend-flat", dataset: { significant: "false" }, title: "No change beyond chance against the baseline" }, "not significant", h("span", { class: "trend-score" }, ` · ${score}`));
+  }
+  if (typeof t.trend === "number") {
+    const dir = t.trend > 0.0005 ? "up" : t.trend < -0.0005 ? "down" : "flat";
+    return h(
+      "span",
+      { class: "trend trend-flat", title: "Share change vs the previous result, without a significance test" },
+      `${t.trend > 0 ? "+" : t.trend < 0 ? "−" : ""}${(Math.abs(t.trend) * 100).toFixed(1)} pts (${dir}, untested)`,
+    );
+  }
+  return h("span", { class: "muted", title: "No baseline to compare with" }, "—");
+}
+
+export function renderTerms(tbody, result, { sortBy = "count" } = {}) {
+  const terms = sortTerms(result.top_terms || [], sortBy);
   const total = result.posts_analyzed || 0;
   clear(tbody);
   if (!terms.length) {
@@ -118,26 +183,51 @@ export function renderTerms(tbody, result) {
   }
   for (const t of terms.slice(0, 15)) {
     const share = typeof t.share === "number" ? t.share : total ? t.count / total : 0;
-    let trend = h("span", { class: "muted", title: "No previous result to compare with" }, "—");
-    if (typeof t.trend === "number") {
-      const dir = t.trend > 0.0005 ? "up" : t.trend < -0.0005 ? "down" : "flat";
-      const arrow = dir === "up" ? "▲" : dir === "down" ? "▼" : "•";
-      trend = h(
-        "span",
-        { class: `trend trend-${dir}`, title: "Share change vs the previous result" },
-        h("span", { "aria-hidden": "true" }, `${arrow} `),
-        `${t.trend > 0 ? "+" : t.trend < 0 ? "−" : ""}${(Math.abs(t.trend) * 100).toFixed(1)} pts`,
-      );
-    }
     tbody.append(
       h(
         "tr",
-        {},
+        { dataset: { term: t.term, significant: String(Boolean(t.significant)) } },
         h("th", { scope: "row", class: "term" }, t.term),
         h("td", { class: "num" }, fmtInt(t.count)),
-        h("td", { class: "num" }, fmtPct(share)),
-        h("td", {}, typeof t.sentiment === "number" ? sentimentBar(t.sentiment) : h("span", { class: "muted" }, "n/a")),
-        h("td", { class: "num" }, trend),
+        h("td", { class: "num hide-narrow" }, fmtPct(share)),
+        h("td", { class: "hide-narrow" }, typeof t.sentiment === "number" ? sentimentBar(t.sentiment) : h("span", { class: "muted" }, "n/a")),
+        h("td", { class: "num" }, trendCell(t)),
+      ),
+    );
+  }
+}
+
+/** What the trend column measures, and the terms absent from the baseline. */
+export function renderTrendExtras(note, wrap, ul, result) {
+  const terms = result.top_terms || [];
+  const tested = terms.some(hasTest);
+  const baseline = result.trend_baseline;
+  if (tested) {
+    const against =
+      baseline === "history"
+        ? "the keyword's earlier results (history)"
+        : baseline === "window"
+          ? "the earlier part of this window (no history yet)"
+          : "no baseline (nothing to compare with)";
+    const movers = terms.filter((t) => t.significant).length;
+    note.textContent =
+      `Trend: each term's rate against ${against}, log-likelihood G² (significant: G² ≥ 3.84, p < 0.05, and at least 5 mentions); ` +
+      `▲/▼ marks only the ${movers} significant ${movers === 1 ? "mover" : "movers"}, other terms show their G² without a flag.`;
+  } else if (terms.some((t) => typeof t.trend === "number")) {
+    note.textContent = "Trend: share change against the previous result, untested (this result has no significance test).";
+  } else {
+    note.textContent = "Trend: no baseline to compare with.";
+  }
+  clear(ul);
+  const emerging = Array.isArray(result.emerging_terms) ? result.emerging_terms : [];
+  wrap.hidden = !emerging.length;
+  for (const e of emerging) {
+    ul.append(
+      h(
+        "li",
+        { class: "tag tag-emerging", dataset: { term: e.term } },
+        h("span", {}, e.term),
+        h("span", { class: "tag-count" }, `${fmtInt(e.count)} posts${typeof e.trend_score === "number" ? ` · G² ${e.trend_score.toFixed(1)}` : ""}`),
       ),
     );
   }
@@ -156,9 +246,12 @@ export function renderTags(ul, items, prefix = "") {
   }
 }
 
+/** A post in a language the scorer does not read has no sentiment label (it is not neutral). */
+const postLabel = (p) => (p.scored === false ? "unscored" : p.label || labelOf(Number(p.compound || 0)));
+
 export function postItem(post, { compact = false } = {}) {
   const compound = Number(post.compound || 0);
-  const label = post.label || labelOf(compound);
+  const label = postLabel(post);
   const url = safeUrl(post.url);
   const meta = h(
     "div",
@@ -166,19 +259,22 @@ export function postItem(post, { compact = false } = {}) {
     h("span", { class: "post-author" }, post.author || "unknown"),
     h("time", { datetime: post.created_at || "", title: fmtTime(post.created_at) }, relTime(post.created_at)),
     compact ? null : h("span", { class: "post-eng", title: "Likes and reposts" }, `♥ ${fmtInt(post.likes)} · ⟲ ${fmtInt(post.reposts)}`),
+    post.lang && post.lang !== "en" ? h("span", { class: "post-lang", title: "Language of the post" }, post.lang) : null,
     url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer nofollow", class: "post-link" }, "Open original", h("span", { class: "sr-only" }, ` post by ${post.author || "unknown"}`)) : null,
   );
   return h(
     "li",
     { class: `post post-${label}`, dataset: { label, postId: post.id || "" } },
-    h("span", { class: `score score-${label}`, title: `Compound ${fmtSigned(compound)} (${label})` }, fmtSigned(compound), h("span", { class: "sr-only" }, ` ${label}`)),
+    label === "unscored"
+      ? h("span", { class: "score score-unscored", title: `Not scored: the scorer does not read this language (${post.lang || "unknown"})` }, "n/s", h("span", { class: "sr-only" }, " not scored"))
+      : h("span", { class: `score score-${label}`, title: `Compound ${fmtSigned(compound)} (${label})` }, fmtSigned(compound), h("span", { class: "sr-only" }, ` ${label}`)),
     h("div", { class: "post-body" }, h("p", { class: "post-text" }, post.text || ""), meta),
   );
 }
 
 export function renderPosts(ol, posts, { filter = "all", compact = false, emptyText = "No posts." } = {}) {
   clear(ol);
-  const list = (posts || []).filter((p) => filter === "all" || (p.label || labelOf(p.compound)) === filter);
+  const list = (posts || []).filter((p) => filter === "all" || postLabel(p) === filter);
   if (!list.length) {
     ol.append(h("li", { class: "muted empty-inline" }, emptyText));
     return;
@@ -201,7 +297,8 @@ export function extremes(result, n = 3) {
 export function renderProvenance(result) {
   const src = result.source || {};
   const badge = document.getElementById("provider-badge");
-  badge.textContent = `Source: ${src.provider || "unknown"}`;
+  const answered = Array.isArray(src.providers) ? src.providers.filter((r) => r.outcome === "ok").map((r) => r.provider) : null;
+  badge.textContent = answered && answered.length > 1 ? `Sources: ${answered.join(", ")}` : `Source: ${src.provider || "unknown"}`;
   document.getElementById("simulated-badge").hidden = !src.simulated;
   const body = clear(document.getElementById("attempts-body"));
   const attempts = Array.isArray(src.attempts) ? src.attempts : [];
@@ -246,21 +343,34 @@ export function renderMetrics(dl, m) {
   }
 }
 
+/** Rows of GET /api/compare: observed posts, the estimate and its basis, the API's share, sentiment of scored posts. */
 export function renderCompareTable(tbody, rows) {
   clear(tbody);
-  const pct = (r, k) => (r.posts ? fmtPct(r[k] / r.posts, 0) : "—");
   for (const [i, r] of rows.entries()) {
+    const s = r.sentiment || {};
+    const scored = (s.positive || 0) + (s.neutral || 0) + (s.negative || 0);
+    const pct = (k) => (scored ? fmtPct((s[k] || 0) / scored, 0) : "—");
+    const estimate = typeof r.estimated_posts_in_window === "number" ? r.estimated_posts_in_window : null;
     tbody.append(
       h(
         "tr",
-        { dataset: { keyword: r.keyword } },
-        h("th", { scope: "row" }, h("span", { class: `swatch s${(i % 5) + 1}`, "aria-hidden": "true" }), r.keyword, r.simulated ? h("span", { class: "badge badge-sim badge-tiny" }, "Simulated") : null),
-        h("td", { class: "num" }, fmtInt(r.posts)),
-        h("td", { class: "num share" }, fmtPct(r.share)),
-        h("td", { class: "num" }, pct(r, "positive")),
-        h("td", { class: "num" }, pct(r, "neutral")),
-        h("td", { class: "num" }, pct(r, "negative")),
-        h("td", { class: "num" }, fmtSigned(r.mean_compound)),
+        { dataset: { keyword: r.keyword, basis: r.basis || "" } },
+        h(
+          "th",
+          { scope: "row" },
+          h("span", { class: `swatch s${(i % 10) + 1}`, "aria-hidden": "true" }),
+          r.keyword,
+          r.simulated ? h("span", { class: "badge badge-sim badge-tiny" }, "Simulated") : null,
+          r.analyzed === false ? h("span", { class: "badge badge-tiny" }, "Not analyzed") : null,
+        ),
+        h("td", { class: "num", dataset: { col: "volume" } }, fmtInt(r.volume)),
+        h("td", { class: "num", dataset: { col: "estimate" } }, estimate === null ? "—" : r.basis === "complete" ? fmtInt(estimate) : `≈ ${fmtInt(estimate)}`),
+        h("td", { dataset: { col: "basis" } }, r.basis || "posts analyzed (capped)"),
+        h("td", { class: "num share" }, fmtPct(r.share || 0)),
+        h("td", { class: "num" }, pct("positive")),
+        h("td", { class: "num" }, pct("neutral")),
+        h("td", { class: "num" }, pct("negative")),
+        h("td", { class: "num" }, scored ? fmtSigned(s.mean_compound || 0) : "—"),
       ),
     );
   }

@@ -1,14 +1,33 @@
 // View state in the URL (shareable, Back works) and small preferences in localStorage.
 
-export const MAX_COMPARE = 5; // keywords in a comparison, the main one included
+export const MAX_COMPARE = 10; // keywords in a comparison, the main one included (GET /api/compare's MAX_KEYWORDS)
 const RECENT_KEY = "asa.recent";
 const THEME_KEY = "asa.theme";
 const RECENT_MAX = 8;
 export const DEFAULTS = { view: "analyze", windowHours: 24, limit: 100 };
 
-/** Same rule as the API's cache key (normalize_keyword): NFKC, casefold, collapse whitespace. */
+// Python's str.split() whitespace (str.isspace), which differs from JS \s: it has U+001C..U+001F and U+0085, not U+FEFF.
+const PY_WHITESPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+const CHEROKEE_UPPER = /^[\u13a0-\u13f5]$/u;
+const CHEROKEE_LOWER = /^[\uab70-\uabbf\u13f8-\u13fd]$/u;
+
+/** Python's str.casefold() for one character: full case folding is upper-then-lower except for these. */
+function casefoldChar(ch) {
+  if (ch === "\u1e9e") return "ss"; // capital sharp s
+  if (ch === "\u0131") return ch; // dotless i has no folding
+  if (CHEROKEE_UPPER.test(ch)) return ch; // Cherokee folds to its uppercase letters
+  if (CHEROKEE_LOWER.test(ch)) return ch.toUpperCase();
+  return ch.toUpperCase().toLowerCase();
+}
+
+/**
+ * The API's cache key (models.normalize_keyword): NFKC, casefold, whitespace collapsed, trimmed. Per character, so
+ * that no context rule (final sigma) applies, as in Python. Checked against Python for every code point in the
+ * browser tests (except code points newer than the Python's Unicode database).
+ */
 export function normalizeKeyword(k) {
-  return String(k || "").normalize("NFKC").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+  const folded = Array.from(String(k || "").normalize("NFKC"), casefoldChar).join("");
+  return folded.split(PY_WHITESPACE).filter(Boolean).join(" ");
 }
 
 export function splitKeywords(text) {

@@ -2,7 +2,7 @@
 // plus the live last hour from the Bluesky stream (every matching post, per minute) and each alert's explanation.
 // Admin actions (track / untrack) need the admin token: asked for in the form, kept only in sessionStorage.
 // Untrusted text (keywords, terms) only goes through textContent via h(): no innerHTML here.
-import { ApiError, resolveApiUrl } from "./api.js";
+import { request } from "./api.js";
 import { clear, fmtInt, fmtTime, h, relTime, safeUrl } from "./render.js";
 
 const TOKEN_KEY = "asa.adminToken";
@@ -14,26 +14,8 @@ let root = null;
 const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
 
 async function call(path, { method = "GET", body, admin = false } = {}) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (admin) headers.Authorization = `Bearer ${token()}`;
-  let res;
-  try {
-    res = await fetch(resolveApiUrl(path), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store",
-    });
-  } catch {
-    throw new ApiError(0, "network_error", "Could not reach the API.");
-  }
-  const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const e = (data && data.error) || {};
-    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || `The API answered ${res.status}.`, e.fields);
-  }
-  return data;
+  const headers = admin ? { Authorization: `Bearer ${token()}` } : {};
+  return (await request(path, { method, body, headers })).data;
 }
 
 function say(text, kind = "info") {
@@ -149,6 +131,9 @@ async function untrack(item) {
   }
 }
 
+/** History points carry the result's volume estimate when it has one; older points only the posts analyzed. */
+const hasEstimate = (points) => points.length > 0 && points.every((p) => typeof p.estimated_posts_in_window === "number");
+
 function drawHistory(canvasId, points) {
   const C = window.Chart;
   const canvas = document.getElementById(canvasId);
@@ -162,7 +147,9 @@ function drawHistory(canvasId, points) {
       data: {
         labels: points.map((p) => fmtTime(p.time)),
         datasets: [
-          { type: "bar", label: "Volume", data: points.map((p) => p.volume), backgroundColor: color("--accent", "#4c8dff"), yAxisID: "y" },
+          hasEstimate(points)
+            ? { type: "bar", label: "Estimated posts in the window", data: points.map((p) => p.estimated_posts_in_window), backgroundColor: color("--accent", "#4c8dff"), yAxisID: "y" }
+            : { type: "bar", label: "Posts analyzed (capped at the limit)", data: points.map((p) => p.volume), backgroundColor: color("--accent", "#4c8dff"), yAxisID: "y" },
           {
             type: "line",
             label: "Mean sentiment",
@@ -288,8 +275,13 @@ function card(item, index, history, alerts, live) {
   const liveText = liveSummary(live);
   const points = history.points || [];
   const last = points[points.length - 1];
+  const latest = last && typeof last.estimated_posts_in_window === "number"
+    ? `about ${fmtInt(last.estimated_posts_in_window)} posts in the window (${last.basis || "basis not stated"}), ${fmtInt(last.volume)} analyzed`
+    : last
+      ? `${fmtInt(last.volume)} posts analyzed`
+      : "";
   const summary = points.length
-    ? `${points.length} scan${points.length === 1 ? "" : "s"} · latest ${fmtInt(last.volume)} posts, mean ${last.mean_compound.toFixed(2)}`
+    ? `${points.length} scan${points.length === 1 ? "" : "s"} · latest ${latest}, mean compound ${last.mean_compound.toFixed(2)}`
     : "No scan yet: the first one runs on the next schedule tick.";
   return h(
     "article",

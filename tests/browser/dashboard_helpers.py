@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,3 +52,44 @@ def new_page(browser, watch: PageWatch, width: int = 1280, height: int = 800, **
     page.on("dialog", on_dialog)
     page.on("request", lambda r: "/api/" in r.url and watch.requests.append((r.method, r.url)))
     return context, page
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# axe-core is a dev dependency (frontend/package.json): served to the page under test only, never deployed.
+AXE_JS = REPO_ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PATH = "/__test__/axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def poll(page, expression: str, arg=None, timeout: float = 30.0, interval: float = 0.1):
+    """Evaluate a JS function in the page until it returns something truthy (the CSP forbids the eval that
+    ``wait_for_function`` with a string needs); returns that value, or fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = page.evaluate(expression, arg)
+        except Exception as error:  # the page may be navigating
+            last = error
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {expression!r} (last: {last!r})")
+
+
+def run_axe(page, base_url: str) -> list[dict]:
+    """Runs axe-core's WCAG 2.x A/AA rules on the page as it is; returns the violations (empty when clean)."""
+    if not AXE_JS.is_file():
+        raise AssertionError(f"{AXE_JS} is missing: run `npm ci --prefix frontend`")
+    page.route(f"**{AXE_PATH}", lambda route: route.fulfill(path=str(AXE_JS), content_type="text/javascript"))
+    page.add_script_tag(url=base_url + AXE_PATH)  # same origin: allowed by the CSP's script-src 'self'
+    return page.evaluate(
+        """async (tags) => {
+            const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
+            return r.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary),
+            }));
+        }""",
+        WCAG_TAGS,
+    )

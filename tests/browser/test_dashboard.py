@@ -9,7 +9,7 @@ import uuid
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from dashboard_helpers import PageWatch, new_page
+from dashboard_helpers import PageWatch, new_page, poll
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +32,11 @@ def search(page, keyword: str) -> None:
 def wait_ready(page, keyword: str | None = None) -> None:
     page.wait_for_selector("body[data-state=ready]", timeout=60_000)
     if keyword is not None:
-        page.wait_for_function(
+        poll(
+            page,
             "k => document.getElementById('result-keyword').textContent.trim().toLowerCase()"
             " === k.trim().toLowerCase()",
-            arg=keyword,
+            keyword,
         )
 
 
@@ -87,13 +88,14 @@ def test_search_polls_then_draws_charts_and_kpis_equal_the_api(page, watch, dash
     result = api_result(page, dashboard_url, keyword)
     total = result["posts_analyzed"]
     s = result["sentiment"]
+    scored = s["positive"] + s["neutral"] + s["negative"]  # shares are of the scored posts
     text, raw = kpi(page, "posts")
     assert raw == total and text.replace(",", "") == str(total)
     for name in ("positive", "neutral", "negative"):
         text, raw = kpi(page, name)
         assert raw == s[name]
-        assert abs(float(text.rstrip("%")) - s[name] / total * 100) <= 0.051, (name, text)
-        assert page.locator(f"[data-kpi={name}] .kpi-sub").inner_text() == f"{s[name]} posts"
+        assert abs(float(text.rstrip("%")) - s[name] / scored * 100) <= 0.051, (name, text)
+        assert page.locator(f"[data-kpi={name}] .kpi-sub").inner_text() == f"{s[name]} of {scored} scored posts"
     text, raw = kpi(page, "mean")
     assert raw == pytest.approx(s["mean_compound"])
     assert abs(float(text.replace("−", "-").replace("+", "")) - s["mean_compound"]) <= 0.0051
@@ -280,24 +282,32 @@ def test_compare_share_of_voice(page, watch, dashboard_url):
     assert rows.count() == 3
     assert parse_qs(urlsplit(page.url).query)["compare"] == [",".join(keywords[1:])]
 
-    totals = {k: api_result(page, dashboard_url, k)["posts_analyzed"] for k in keywords}
-    grand = sum(totals.values())
+    # The shares are GET /api/compare's (the browser computes none itself), with their basis.
+    assert len(watch.api_requests("GET", "/api/compare?keywords=")) == 1
+    body = page.request.get(f"{dashboard_url}/api/compare", params={"keywords": ",".join(keywords)}).json()
     shares = []
-    for i, k in enumerate(keywords):
+    for i, (k, api_row) in enumerate(zip(keywords, body["keywords"], strict=True)):
         row = rows.nth(i)
-        assert row.get_attribute("data-keyword") == k
+        assert row.get_attribute("data-keyword") == k == api_row["keyword"]
         share = float(row.locator(".share").inner_text().rstrip("%"))
-        assert abs(share - totals[k] / grand * 100) <= 0.051
+        assert abs(share - api_row["share"] * 100) <= 0.051
+        assert row.locator("[data-col=volume]").inner_text() == str(api_row["volume"])
         shares.append(share)
     assert abs(sum(shares) - 100) < 0.2
+    basis_line = page.locator("#compare-basis").inner_text()
+    if "basis" in body:
+        assert page.locator("#compare-basis").get_attribute("data-basis") == body["basis"]
+        assert f"basis: {body['basis']}" in basis_line
+    else:
+        assert "capped at the limit" in basis_line
     wait_charts(page, ["chart-share", "chart-compare"])
     assert page.locator("#alt-share").inner_text().startswith("Share of voice")
     # Each keyword was POSTed once and its job polled with GETs.
     assert len(watch.api_requests("POST", "/api/analyses")) <= 1 + len(keywords)
 
-    # Too many keywords: an inline message, nothing sent.
+    # Too many keywords (the API's limit is 10, the main one included): an inline message, nothing sent.
     before = len(watch.requests)
-    page.fill("#compare-input", "a, b, c, d, e")
+    page.fill("#compare-input", ", ".join(f"k{i}" for i in range(10)))
     page.click("#compare-btn")
     assert page.locator("#compare-error").is_visible()
     assert len(watch.requests) == before
@@ -319,6 +329,8 @@ def test_export_csv_and_json(page, dashboard_url):
     for row, post in zip(rows, result["posts"], strict=True):
         assert float(row["compound"]) == pytest.approx(post["compound"])
         assert row["label"] == post["label"]
+        assert row["provider"] == post["id"].split(":")[0]  # each post's own source (results merge sources)
+        assert row["lang"] == post.get("lang", "")
 
     with page.expect_download() as info:
         page.click("#export-json")

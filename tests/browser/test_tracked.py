@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -61,6 +62,14 @@ def test_track_watch_history_and_untrack(browser, tracked_stack):
             return int(points or 0) >= 2
 
         assert wait_until(scanned_twice, timeout=60, interval=0.5), "the view never showed two scans"
+        # The latest point is told as the estimate of posts in the window, with its basis, and the posts analyzed.
+        count, shown = page.evaluate(
+            "() => { const e = document.querySelector('.tracked-summary');"
+            " return [Number(e.dataset.points), e.textContent]; }"
+        )
+        last = httpx.get(f"{base}/api/analyses/{quote(HOSTILE, safe='')}/history").json()["points"][count - 1]
+        assert f"about {last['estimated_posts_in_window']:,} posts in the window ({last['basis']})" in shown
+        assert f"{last['volume']} analyzed" in shown
         assert watch.api_requests("POST", "/api/analyses") == []
         painted = page.evaluate(
             """() => { const c = document.querySelector('.tracked-item canvas');
