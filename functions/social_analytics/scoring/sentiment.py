@@ -79,10 +79,8 @@ class _Words(list):
 
     __slots__ = ("caps", "lowered")
 
-    def __init__(self, words: list[str], caps: int = 0) -> None:
-        super().__init__(words)
-        self.lowered = [w.lower() for w in words]
-        self.caps = caps  # words in capitals (str.isupper)
+    lowered: list[str]
+    caps: int  # words in capitals (str.isupper)
 
 
 class _SentiText:
@@ -94,9 +92,12 @@ class _SentiText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        words = [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in text.split()]
-        caps = sum(map(str.isupper, words))
-        self.words_and_emoticons = _Words(words, caps)
+        words = self.words_and_emoticons = _Words()
+        words += [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in text.split()]
+        words.caps = caps = sum(map(str.isupper, words))
+        # One C-level lower() of the joined words: no word holds whitespace and the space between them gives
+        # str.lower the same word boundaries (final sigma included) as lowering each word alone.
+        words.lowered = " ".join(words).lower().split()
         self.is_cap_diff = 0 < len(words) - caps < len(words)
 
 
@@ -117,6 +118,10 @@ def analyzer():
             chars = {c for key in table for c in key if not c.isascii()}
             chars.update(_VARIATION_SELECTORS, _SKIN_TONES, _DROPPED_WHEN_ALONE)
             self.emoji_run = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]+")
+            self.scorable = frozenset(self.lexicon.keys() - vs.BOOSTER_DICT.keys())  # words VADER gives a valence
+            # every word of VADER's idioms and multi-word boosters, the only phrases _special_idioms_check finds
+            phrases = [p for p in (*vs.SPECIAL_CASES, *vs.BOOSTER_DICT) if " " in p]
+            self.idiom_words = frozenset(w for p in phrases for w in p.split())
 
         def polarity_scores(self, text: str) -> dict:
             """Like the package's, but on ``prepare(text)`` and with long texts averaged per sentence."""
@@ -169,18 +174,15 @@ def analyzer():
             sentitext = _SentiText(text)
             words = sentitext.words_and_emoticons
             lowered = words.lowered
-            sentiments: list = []
+            # Boosters, "kind of" and words outside the lexicon get the 0 VADER gives them; only lexicon words
+            # that are not boosters (``self.scorable``, a set built once) are valued, most words are not.
+            sentiments: list = [0] * len(words)
+            scorable = self.scorable
             last = len(words) - 1
-            lexicon, boosters = self.lexicon, vs.BOOSTER_DICT
-            for i, item in enumerate(words):
-                low = lowered[i]
-                if low in boosters or (i < last and low == "kind" and lowered[i + 1] == "of"):
-                    sentiments.append(0)
+            for i in [i for i, low in enumerate(lowered) if low in scorable]:
+                if i < last and lowered[i] == "kind" and lowered[i + 1] == "of":
                     continue
-                if low not in lexicon:  # sentiment_valence appends the 0 it was given for a word not in the lexicon
-                    sentiments.append(0)
-                    continue
-                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+                sentiments[i] = self._valence(sentitext, words[i], i)
             return self._but_check(words, sentiments), words
 
         def scored_parts(self, text: str) -> list[tuple[dict, list, list[str], str]]:
@@ -204,53 +206,89 @@ def analyzer():
         # the package; each falls back to the package's method for a plain word list.
         def sentiment_valence(self, valence, sentitext, item, i, sentiments):
             words = sentitext.words_and_emoticons
-            low = getattr(words, "lowered", None)
-            if low is None:
+            if getattr(words, "lowered", None) is None or words.lowered[i] not in self.lexicon:
                 return super().sentiment_valence(valence, sentitext, item, i, sentiments)
+            sentiments.append(self._valence(sentitext, item, i))
+            return sentiments
+
+        def _valence(self, sentitext, item, i):
+            """``sentiment_valence`` of a lexicon word (``sentitext`` a ``_SentiText``), returned, not appended."""
+            words = sentitext.words_and_emoticons
+            low = words.lowered
             lexicon = self.lexicon
             item_lowercase = low[i]
-            if item_lowercase in lexicon:
-                is_cap_diff = sentitext.is_cap_diff
-                valence = lexicon[item_lowercase]
-                if item_lowercase == "no" and i != len(words) - 1 and low[i + 1] in lexicon:
-                    valence = 0.0
-                if (
-                    (i > 0 and low[i - 1] == "no")
-                    or (i > 1 and low[i - 2] == "no")
-                    or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
-                ):
-                    valence = lexicon[item_lowercase] * vs.N_SCALAR
-                if item.isupper() and is_cap_diff:
-                    if valence > 0:
-                        valence += vs.C_INCR
-                    else:
-                        valence -= vs.C_INCR
-                for start_i in range(3):
-                    if i > start_i and low[i - (start_i + 1)] not in lexicon:
-                        s = vs.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
-                        if start_i == 1 and s != 0:
-                            s = s * 0.95
-                        if start_i == 2 and s != 0:
-                            s = s * 0.9
-                        valence = valence + s
-                        valence = self._negation_check(valence, words, start_i, i)
-                        if start_i == 2:
-                            valence = self._special_idioms_check(valence, words, i)
-                valence = self._least_check(valence, words, i)
-            sentiments.append(valence)
-            return sentiments
+            is_cap_diff = sentitext.is_cap_diff
+            valence = lexicon[item_lowercase]
+            if item_lowercase == "no" and i != len(words) - 1 and low[i + 1] in lexicon:
+                valence = 0.0
+            if (
+                (i > 0 and low[i - 1] == "no")
+                or (i > 1 and low[i - 2] == "no")
+                or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
+            ):
+                valence = lexicon[item_lowercase] * vs.N_SCALAR
+            if item.isupper() and is_cap_diff:
+                if valence > 0:
+                    valence += vs.C_INCR
+                else:
+                    valence -= vs.C_INCR
+            # The package's loop over the three preceding words, unrolled, with its _negation_check inlined;
+            # scalar_inc_dec is 0.0 for a word that is no booster.
+            boosters = vs.BOOSTER_DICT
+            if i > 0 and low[i - 1] not in lexicon:
+                if low[i - 1] in boosters:
+                    valence = valence + vs.scalar_inc_dec(words[i - 1], valence, is_cap_diff)
+                else:
+                    valence = valence + 0.0
+                if _negated(low[i - 1]):
+                    valence = valence * vs.N_SCALAR
+            if i > 1 and low[i - 2] not in lexicon:
+                s = 0.0
+                if low[i - 2] in boosters:
+                    s = vs.scalar_inc_dec(words[i - 2], valence, is_cap_diff)
+                    if s != 0:
+                        s = s * 0.95
+                valence = valence + s
+                valence = negation_check_1(valence, low, i)
+            if i > 2 and low[i - 3] not in lexicon:
+                s = 0.0
+                if low[i - 3] in boosters:
+                    s = vs.scalar_inc_dec(words[i - 3], valence, is_cap_diff)
+                    if s != 0:
+                        s = s * 0.9
+                valence = valence + s
+                valence = negation_check_2(valence, low, i)
+                if not self.idiom_words.isdisjoint(low[i - 3 : i + 3]):
+                    valence = self._special_idioms_check(valence, words, i)
+            return self._least_check(valence, words, i)
 
         def _but_check(self, words_and_emoticons, sentiments):
             low = getattr(words_and_emoticons, "lowered", None)
-            if low is not None and "but" not in low:  # the package rebuilds the lowercase list to find out
+            if low is None:
+                return super()._but_check(words_and_emoticons, sentiments)
+            if "but" not in low:  # the package rebuilds the lowercase list to find out
                 return sentiments
-            return super()._but_check(words_and_emoticons, sentiments)
+            # The package's loop as it runs: it visits each position in turn (its pop + insert keep the length) and
+            # rescales the FIRST valence equal to the one found there (list.index), as the package does.
+            bi = low.index("but")
+            for k in range(len(sentiments)):
+                sentiment = sentiments[k]
+                si = sentiments.index(sentiment)
+                if si < bi:
+                    sentiments[si] = sentiment * 0.5
+                elif si > bi:
+                    sentiments[si] = sentiment * 1.5
+            return sentiments
 
         def score_valence(self, sentiments, text):
             """The package's ``score_valence`` with its loops as comprehensions (same sums, same order)."""
             if not sentiments:
                 return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
-            sum_s = float(sum(sentiments))
+            # The zeros change none of the sums below (x + 0 is x), so they run over the non-zero valences only.
+            nonzero = [v for v in sentiments if v]
+            if not nonzero:  # no valence: what the sums below give (every word neutral, no emphasis)
+                return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
+            sum_s = float(sum(nonzero))
             ep_count = min(text.count("!"), 4)
             qm_count = text.count("?")
             qm_amplifier = (qm_count * 0.18 if qm_count <= 3 else 0.96) if qm_count > 1 else 0
@@ -260,9 +298,9 @@ def analyzer():
             elif sum_s < 0:
                 sum_s -= punct_emph_amplifier
             compound = vs.normalize(sum_s)
-            pos_sum = float(sum([float(v) + 1 for v in sentiments if v > 0]))
-            neg_sum = float(sum([float(v) - 1 for v in sentiments if v < 0]))
-            neu_count = len(sentiments) - len([v for v in sentiments if v])
+            pos_sum = float(sum([float(v) + 1 for v in nonzero if v > 0]))
+            neg_sum = float(sum([float(v) - 1 for v in nonzero if v < 0]))
+            neu_count = len(sentiments) - len(nonzero)
             if pos_sum > math.fabs(neg_sum):
                 pos_sum += punct_emph_amplifier
             elif pos_sum < math.fabs(neg_sum):
@@ -294,27 +332,17 @@ def analyzer():
                 if _negated(low[i - 1]):
                     valence = valence * vs.N_SCALAR
             elif start_i == 1:
-                if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"):
-                    valence = valence * 1.25
-                elif low[i - 2] == "without" and low[i - 1] == "doubt":
-                    pass
-                elif _negated(low[i - 2]):
-                    valence = valence * vs.N_SCALAR
+                valence = negation_check_1(valence, low, i)
             elif start_i == 2:
-                if (low[i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this")) or (
-                    low[i - 1] == "so" or low[i - 1] == "this"
-                ):
-                    valence = valence * 1.25
-                elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"):
-                    pass
-                elif _negated(low[i - 3]):
-                    valence = valence * vs.N_SCALAR
+                valence = negation_check_2(valence, low, i)
             return valence
 
         def _special_idioms_check(self, valence, words_and_emoticons, i):
             low = getattr(words_and_emoticons, "lowered", None)
             if low is None:
                 return super()._special_idioms_check(valence, words_and_emoticons, i)
+            if i >= 3 and self.idiom_words.isdisjoint(low[i - 3 : i + 3]):
+                return valence  # none of the phrases below can be formed from these six words
             special, booster = vs.SPECIAL_CASES, vs.BOOSTER_DICT
             threetwoone = f"{low[i - 3]} {low[i - 2]} {low[i - 1]}"
             threetwo = f"{low[i - 3]} {low[i - 2]}"
@@ -340,6 +368,26 @@ def analyzer():
 
     def _negated(word: str) -> bool:  # vs.negated([word]) for one lowercase word
         return word in negations or "n't" in word
+
+    def negation_check_1(valence: float, low: list[str], i: int) -> float:  # _negation_check, start_i == 1
+        if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"):
+            valence = valence * 1.25
+        elif low[i - 2] == "without" and low[i - 1] == "doubt":
+            pass
+        elif _negated(low[i - 2]):
+            valence = valence * vs.N_SCALAR
+        return valence
+
+    def negation_check_2(valence: float, low: list[str], i: int) -> float:  # _negation_check, start_i == 2
+        if (low[i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this")) or (
+            low[i - 1] == "so" or low[i - 1] == "this"
+        ):
+            valence = valence * 1.25
+        elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"):
+            pass
+        elif _negated(low[i - 3]):
+            valence = valence * vs.N_SCALAR
+        return valence
 
     return Analyzer()
 
