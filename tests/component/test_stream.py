@@ -140,6 +140,8 @@ def test_a_server_that_ignores_the_cursor_leaves_a_recorded_gap(stream_env, call
     with FakeJetstream(ignore_cursor=True) as jet:
         jet.add(*background(100, asked, 1_000_000))  # replayable, but this server will not replay
 
+        # Idle long enough that the live tail below always arrives within the run, however loaded the machine.
+        stream_env.setenv("STREAM_IDLE_SECONDS", "5")
         use(jet, stream_env)
 
         def live_tail():
