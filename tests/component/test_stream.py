@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 
+from local_stack.stack import wait_until
 from tests.fakes.jetstream_server import (
     FakeJetstream,
     background,
@@ -144,7 +145,8 @@ def test_a_server_that_ignores_the_cursor_leaves_a_recorded_gap(stream_env, call
         stream_env.setenv("STREAM_IDLE_SECONDS", "5")
         use(jet, stream_env)
 
-        def live_tail():
+        def live_tail():  # once the run is connected: a live tail only sends what arrives after it connected
+            wait_until(lambda: jet.connections, timeout=30, interval=0.02)
             time.sleep(0.3)
             jet.add(*matching_posts(3, now_us(), 1000), *background(5, now_us(), 1000, seed=3))
 
