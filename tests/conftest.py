@@ -101,12 +101,12 @@ def aws(monkeypatch):
 
 
 def _reset_package_state() -> None:
+    from social_analytics import settings
     from social_analytics.analyses import submit as submissions
     from social_analytics.api import admin
-    from social_analytics.settings import get_settings
     from social_analytics.storage import clients, imports
 
-    get_settings.cache_clear()
+    settings.reset()
     clients.reset_clients()
     imports.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
     submissions.hot_results.clear()

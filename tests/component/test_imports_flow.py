@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import boto3
+from social_analytics.settings import get_import_settings
 
 from tests.conftest import sqs_event
 
@@ -55,6 +56,7 @@ def test_an_upload_over_the_cap_fails_the_job(aws, call_api, queue_messages, lam
 
     created = upload(aws, call_api, b'{"text": "hello"}\n' * 10)
     monkeypatch.setenv("IMPORT_MAX_BYTES", "50")
+    get_import_settings.cache_clear()
     events = sqs_event([s3_event(created["key"], 180)], "arn:aws:sqs:us-east-1:123456789012:q")
     assert imports.handler(events, lambda_context)["batchItemFailures"] == []
 
@@ -71,6 +73,7 @@ def test_the_worker_refuses_an_object_over_the_cap(aws, call_api, lambda_context
 
     created = upload(aws, call_api, b'{"text": "hello"}\n' * 10)
     monkeypatch.setenv("IMPORT_MAX_BYTES", "50")
+    get_import_settings.cache_clear()
     record = job_store.get_job(created["job_id"])
     job = AnalysisJob(
         job_id=record["job_id"], keyword=record["keyword"], key=record["key"], limit=record["limit"],

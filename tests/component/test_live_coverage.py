@@ -24,9 +24,9 @@ def use_fake(monkeypatch):
         paid = {"PAID_FOR_ANONYMOUS": "true", "PAID_DAILY_BUDGET_USD": "1000"}
         for name, value in {**fake.env(), "PROVIDERS": providers, "MASTODON_TRENDS": "false", **paid}.items():
             monkeypatch.setenv(name, value)
-        from social_analytics.settings import get_settings
+        from social_analytics import settings
 
-        get_settings.cache_clear()
+        settings.reset()
         return fake
 
     yield use

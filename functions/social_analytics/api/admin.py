@@ -9,11 +9,11 @@ is remembered for ``MISSING_RETRY_SECONDS``, so a flood of bad calls does not be
 from __future__ import annotations
 
 import hmac
-import os
 import threading
 import time
 
 from social_analytics.observability import logger
+from social_analytics.settings import get_admin_settings
 
 MISSING_RETRY_SECONDS = 30.0
 _missing_until: dict[str, float] = {}
@@ -25,10 +25,10 @@ class Unauthorized(Exception):
 
 
 def configured_token() -> str | None:
-    token = os.environ.get("ADMIN_TOKEN", "")
-    if token:
-        return token
-    name = os.environ.get("ADMIN_TOKEN_PARAM", "")
+    config = get_admin_settings()
+    if config.admin_token is not None:
+        return config.admin_token.get_secret_value()
+    name = config.admin_token_param
     if not name:
         return None
     if _missing_until.get(name, 0.0) > time.monotonic():

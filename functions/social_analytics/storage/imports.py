@@ -5,18 +5,18 @@ Objects are ``imports/<job_id>.<csv|jsonl>``; the bucket's lifecycle rule delete
 
 from __future__ import annotations
 
-import os
 from functools import cache
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from social_analytics.settings import DEFAULT_IMPORT_MAX_BYTES, get_import_settings
 from social_analytics.storage.clients import _CONFIG
 
 PREFIX = "imports/"
 CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = DEFAULT_IMPORT_MAX_BYTES
 UPLOAD_URL_SECONDS = 900
 
 
@@ -32,12 +32,11 @@ class ImportMissing(Exception):
 
 
 def bucket_name() -> str:
-    return os.environ.get("IMPORTS_BUCKET", "")
+    return get_import_settings().imports_bucket
 
 
 def max_bytes() -> int:
-    value = os.environ.get("IMPORT_MAX_BYTES", "").strip()
-    return int(value) if value else DEFAULT_MAX_BYTES
+    return get_import_settings().max_bytes
 
 
 @cache

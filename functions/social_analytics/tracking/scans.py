@@ -5,15 +5,13 @@ The scheduler calls :func:`enqueue_due`; the worker calls :func:`after_result` o
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
 from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
 from social_analytics.observability import logger
+from social_analytics.settings import TrackingSettings, get_tracking_settings  # noqa: F401  (re-exported)
 from social_analytics.storage import alerts as alert_store
 from social_analytics.storage import events, queue
 from social_analytics.storage import history as history_store
@@ -24,30 +22,6 @@ from social_analytics.tracking import detection, stream_views
 
 MIN_INTERVAL_MINUTES = 5
 HISTORY_LOOKBACK_POINTS = detection.BASELINE_POINTS + detection.GUARD_POINTS + 1
-
-
-@dataclass(frozen=True)
-class TrackingSettings:
-    history_ttl_seconds: int
-    alert_ttl_seconds: int
-    max_tracked: int
-    # The length of one "interval minute". 60 in AWS; `make run` with SCAN_INTERVAL_SECONDS set shortens it
-    # (to 1 s unless TRACK_MINUTE_SECONDS says otherwise) so a demo's keyword is scanned every few seconds.
-    minute_seconds: float
-
-
-@cache
-def get_tracking_settings() -> TrackingSettings:
-    def number(name: str, default: float) -> float:
-        value = os.environ.get(name, "").strip()
-        return float(value) if value else default
-
-    return TrackingSettings(
-        history_ttl_seconds=int(number("HISTORY_TTL_SECONDS", 90 * 86400)),
-        alert_ttl_seconds=int(number("ALERT_TTL_SECONDS", 90 * 86400)),
-        max_tracked=int(number("MAX_TRACKED_KEYWORDS", 200)),
-        minute_seconds=number("TRACK_MINUTE_SECONDS", 60.0),
-    )
 
 
 class TooManyTracked(Exception):

@@ -14,12 +14,12 @@ local runs can point at loopback fakes.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 from social_analytics.analyses.sources import bluesky, hackernews, lemmy, mastodon, socialdata, x_api
 from social_analytics.observability import logger
+from social_analytics.settings import ProviderSettings, get_provider_settings
 
 SECRET_NAMES = (
     "SOCIALDATA_API_KEY",
@@ -85,10 +85,10 @@ def load_credentials(
     env: Mapping[str, str] | None = None, get_parameter: Callable[[str], str] | None = None
 ) -> Credentials:
     """Read the four secrets (see the module docstring). ``get_parameter`` is injectable for tests."""
-    env = os.environ if env is None else env
+    config = get_provider_settings() if env is None else ProviderSettings.from_mapping(env)
     values: dict[str, str | None] = {}
     for name in SECRET_NAMES:
-        param_name = (env.get(f"{name}_PARAM") or "").strip()
+        param_name = config.secret_param(name)
         value: str | None = None
         if param_name:
             getter = get_parameter or _ssm_getter()
@@ -99,7 +99,7 @@ def load_credentials(
                     "provider secret unavailable", extra={"parameter": param_name, "error": type(exc).__name__}
                 )
         else:
-            value = env.get(name)
+            value = config.secret(name)
         values[name.lower()] = value.strip() if value and value.strip() else None
     return Credentials(**values)
 
@@ -111,15 +111,15 @@ def _split(value: str | None) -> tuple[str, ...]:
 def load_provider_config(
     env: Mapping[str, str] | None = None, get_parameter: Callable[[str], str] | None = None
 ) -> ProviderConfig:
-    env = os.environ if env is None else env
+    config = get_provider_settings() if env is None else ProviderSettings.from_mapping(env)
     return ProviderConfig(
         credentials=load_credentials(env, get_parameter),
-        providers=tuple(p.lower() for p in _split(env.get("PROVIDERS"))),
-        socialdata_base_url=(env.get("SOCIALDATA_BASE_URL") or "").strip() or socialdata.DEFAULT_BASE_URL,
-        x_api_base_url=(env.get("X_API_BASE_URL") or "").strip() or x_api.DEFAULT_BASE_URL,
-        bluesky_base_url=(env.get("BLUESKY_BASE_URL") or "").strip() or bluesky.DEFAULT_BASE_URL,
-        mastodon_instances=_split(env.get("MASTODON_INSTANCES")) or mastodon.DEFAULT_INSTANCES,
-        mastodon_trends=(env.get("MASTODON_TRENDS") or "true").strip().lower() not in ("0", "false", "no", "off"),
-        hackernews_base_url=(env.get("HACKERNEWS_BASE_URL") or "").strip() or hackernews.DEFAULT_BASE_URL,
-        lemmy_instances=_split(env.get("LEMMY_INSTANCES")) or lemmy.DEFAULT_INSTANCES,
+        providers=tuple(p.lower() for p in _split(config.providers)),
+        socialdata_base_url=config.socialdata_base_url or socialdata.DEFAULT_BASE_URL,
+        x_api_base_url=config.x_api_base_url or x_api.DEFAULT_BASE_URL,
+        bluesky_base_url=config.bluesky_base_url or bluesky.DEFAULT_BASE_URL,
+        mastodon_instances=_split(config.mastodon_instances) or mastodon.DEFAULT_INSTANCES,
+        mastodon_trends=config.mastodon_trends,
+        hackernews_base_url=config.hackernews_base_url or hackernews.DEFAULT_BASE_URL,
+        lemmy_instances=_split(config.lemmy_instances) or lemmy.DEFAULT_INSTANCES,
     )

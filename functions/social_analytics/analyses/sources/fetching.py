@@ -14,7 +14,6 @@ never labeled live: ``source["simulated"]`` is true iff any returned post came f
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from social_analytics.analyses.sources.x_api import XApiAdapter
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.public_errors import provider_reason
+from social_analytics.settings import get_settings
 
 # USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
 PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
@@ -117,7 +117,7 @@ class CircuitBreaker:
 
 
 # CIRCUIT_RESET_SECONDS: how long an open circuit stays open (tests shorten it; not a template setting).
-_default_breaker = CircuitBreaker(reset_seconds=float(os.environ.get("CIRCUIT_RESET_SECONDS") or 60.0))
+_default_breaker = CircuitBreaker(reset_seconds=get_settings().circuit_reset_seconds)
 
 
 def default_breaker() -> CircuitBreaker:
