@@ -50,6 +50,17 @@ def _table():
     return table(get_settings().table_name)
 
 
+def _conditional(write, **request) -> bool:
+    """One conditional write (``put_item``/``update_item``/``delete_item``): False when its condition failed."""
+    try:
+        write(**request)
+        return True
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return False
+
+
 def _job_key(job_id: str) -> dict:
     return {"pk": f"JOB#{job_id}", "sk": "JOB"}
 
@@ -128,15 +139,12 @@ def _job_item(job: AnalysisJob, now: float, ttl_seconds: int) -> dict:
 
 
 def release_lock(key: str, job_id: str) -> None:
-    try:
-        _table().delete_item(
-            Key=_lock_key(key),
-            ConditionExpression="job_id = :job_id",
-            ExpressionAttributeValues={":job_id": job_id},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    _conditional(
+        _table().delete_item,
+        Key=_lock_key(key),
+        ConditionExpression="job_id = :job_id",
+        ExpressionAttributeValues={":job_id": job_id},
+    )
 
 
 def discard_job(job_id: str, key: str) -> None:
@@ -205,17 +213,14 @@ def mark_running(job_id: str, lease_seconds: float) -> str:
 
 def release_lease(job_id: str) -> None:
     """End a failed attempt's claim at once, so the message's next delivery can retry the job."""
-    try:
-        _table().update_item(
-            Key=_job_key(job_id),
-            UpdateExpression="SET lease_until = :zero",
-            ConditionExpression="#status = :running",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":zero": 0, ":running": "running"},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    _conditional(
+        _table().update_item,
+        Key=_job_key(job_id),
+        UpdateExpression="SET lease_until = :zero",
+        ConditionExpression="#status = :running",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":zero": 0, ":running": "running"},
+    )
 
 
 def complete_job(job: AnalysisJob, result: dict) -> bool:
@@ -269,50 +274,40 @@ def complete_job(job: AnalysisJob, result: dict) -> bool:
 def finish_job(job_id: str, lock_key: str, result: dict) -> bool:
     """Mark a running job that produced no keyword result (a deletion) done with ``result``, release its lock.
     False when the job was no longer running (marked timed out meanwhile): it stays as it is."""
-    try:
-        _table().update_item(
-            Key=_job_key(job_id),
-            UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
-            ConditionExpression="attribute_exists(pk) AND #status = :running",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":done": "done",
-                ":running": "running",
-                ":now": _now(),
-                ":result": encode_result(result),
-            },
-        )
-        changed = True
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        changed = False
+    changed = _conditional(
+        _table().update_item,
+        Key=_job_key(job_id),
+        UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
+        ConditionExpression="attribute_exists(pk) AND #status = :running",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":done": "done",
+            ":running": "running",
+            ":now": _now(),
+            ":result": encode_result(result),
+        },
+    )
     release_lock(lock_key, job_id)
     return changed
 
 
 def fail_job(job_id: str, key: str, code: str, message: str) -> bool:
     """Mark a job failed with its reason (unless it already finished) and release its lock."""
-    try:
-        _table().update_item(
-            Key=_job_key(job_id),
-            UpdateExpression="SET #status = :failed, updated_at = :now, error_code = :code, error_message = :message",
-            ConditionExpression="attribute_exists(pk) AND #status IN (:queued, :running)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":failed": "failed",
-                ":queued": "queued",
-                ":running": "running",
-                ":now": _now(),
-                ":code": code,
-                ":message": message[:500],
-            },
-        )
-        changed = True
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        changed = False
+    changed = _conditional(
+        _table().update_item,
+        Key=_job_key(job_id),
+        UpdateExpression="SET #status = :failed, updated_at = :now, error_code = :code, error_message = :message",
+        ConditionExpression="attribute_exists(pk) AND #status IN (:queued, :running)",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":failed": "failed",
+            ":queued": "queued",
+            ":running": "running",
+            ":now": _now(),
+            ":code": code,
+            ":message": message[:500],
+        },
+    )
     release_lock(key, job_id)
     return changed
 
