@@ -82,7 +82,9 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     except ValueError as error:
         raise JobFailed("unknown_provider", str(error)) from None
 
-    stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
+    stored, cursors = None, {}
+    if any(hasattr(adapter, "fetch_result") for adapter in adapters):  # no other source continues a stored window
+        stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
     incremental: list[str] = []
     for index, adapter in enumerate(adapters):  # each source with a stored window and cursor continues from it
         if stored is not None and adapter.name in cursors and not adapter.simulated:

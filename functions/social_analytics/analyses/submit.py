@@ -168,7 +168,7 @@ def submit(submission: Submission) -> Answer:
         languages=submission.languages,
         paid_allowed=submission.paid_allowed,
     )
-    holder = job_store.create_job_with_lock(job)
+    holder = job_store.create_job_or_find_holder(job)
     if holder is None:
         # A job for this keyword may have finished between our cache read and our lock: its result is
         # stored before its lock is released, so one more read closes that window (one job per keyword).
@@ -181,9 +181,7 @@ def submit(submission: Submission) -> Answer:
                 return _hit(result, started)
     recorder.count("cache_misses")
     if holder is not None:  # single flight: an identical job is already queued or running
-        existing = job_store.get_job(holder)
-        status = existing["status"] if existing else "queued"
-        return Answer(cached=False, body=_accepted(holder, existing["keyword"] if existing else job.keyword, status))
+        return Answer(cached=False, body=_accepted(holder["job_id"], holder["keyword"], holder["status"]))
     try:
         queue.send_job(job)
     except Exception as error:
