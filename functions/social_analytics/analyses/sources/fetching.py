@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from social_analytics import composition
 from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
     Cursor,
@@ -35,6 +36,7 @@ from social_analytics.analyses.sources.base import (
     SocialMediaAdapter,
 )
 from social_analytics.analyses.sources.bluesky import BlueskyAdapter, BlueskySessionManager
+from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.analyses.sources.catalog import KEYLESS_PROVIDERS, KNOWN_PROVIDERS
 from social_analytics.analyses.sources.credentials import ProviderConfig
 from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
@@ -46,7 +48,6 @@ from social_analytics.analyses.sources.x_api import XApiAdapter
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.public_errors import provider_reason
-from social_analytics.settings import get_settings
 
 # USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
 PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
@@ -56,73 +57,9 @@ _TIMEOUT_GRACE_SECONDS = 1.0
 # ----------------------------------------------------------------------------------------------- circuit breaker
 
 
-@dataclass
-class _Circuit:
-    failures: int = 0
-    open_until: float = 0.0
-    trial_in_flight: bool = False
-    last_reason: str = ""
-
-
-class CircuitBreaker:
-    """Per-provider breaker shared by all jobs of a container.
-
-    Closed -> open after ``failure_threshold`` consecutive failures (at once for auth / payment errors, which do not
-    heal by themselves) for ``reset_seconds``; then half-open: one job tries, success closes, failure re-opens.
-    """
-
-    def __init__(
-        self, failure_threshold: int = 3, reset_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.failure_threshold = failure_threshold
-        self.reset_seconds = reset_seconds
-        self._clock = clock
-        self._circuits: dict[str, _Circuit] = {}
-
-    def state(self, name: str) -> str:
-        circuit = self._circuits.get(name)
-        if circuit is None or circuit.open_until == 0.0:
-            return "closed"
-        return "open" if self._clock() < circuit.open_until else "half_open"
-
-    def check(self, name: str) -> str | None:
-        """None when a call may go ahead, else the reason to skip it (``"circuit open ..."``)."""
-        circuit = self._circuits.get(name)
-        if circuit is None or circuit.open_until == 0.0:
-            return None
-        left = circuit.open_until - self._clock()
-        if left > 0:
-            return f"circuit open for {left:.0f}s more after {circuit.failures} failures ({circuit.last_reason})"
-        if circuit.trial_in_flight:
-            return "circuit open (half-open: another job is probing the provider)"
-        circuit.trial_in_flight = True
-        return None
-
-    def record_success(self, name: str) -> None:
-        self._circuits.pop(name, None)
-
-    def record_failure(self, name: str, reason: str = "", *, permanent: bool = False) -> None:
-        circuit = self._circuits.setdefault(name, _Circuit())
-        circuit.failures += 1
-        circuit.trial_in_flight = False
-        circuit.last_reason = reason[:120]
-        if permanent or circuit.failures >= self.failure_threshold or circuit.open_until:
-            circuit.open_until = self._clock() + self.reset_seconds
-
-    def release(self, name: str) -> None:
-        """A call that neither succeeded nor failed (skipped for its query): free a half-open trial slot."""
-        circuit = self._circuits.get(name)
-        if circuit is not None:
-            circuit.trial_in_flight = False
-
-
-# CIRCUIT_RESET_SECONDS: how long an open circuit stays open (tests shorten it; not a template setting).
-_default_breaker = CircuitBreaker(reset_seconds=get_settings().circuit_reset_seconds)
-
-
 def default_breaker() -> CircuitBreaker:
-    """The container-wide breaker."""
-    return _default_breaker
+    """The container-wide breaker (held by ``social_analytics.composition``)."""
+    return composition.breaker()
 
 
 # ----------------------------------------------------------------------------------------------- the chain
@@ -312,15 +249,13 @@ class UnconfiguredAdapter:
         raise ProviderNotConfigured(self._reason)
 
 
-_session_managers: dict[tuple, Any] = {}
-
-
 def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: Any) -> Any:
     creds = config.credentials
     key = (id(client), config.bluesky_base_url, creds.bluesky_handle, id(store) if store is not None else None)
-    manager = _session_managers.get(key)
+    managers = composition.session_managers
+    manager = managers.get(key)
     if manager is None:
-        manager = _session_managers[key] = BlueskySessionManager(
+        manager = managers[key] = BlueskySessionManager(
             client, creds.bluesky_handle or "", creds.bluesky_app_password or "", config.bluesky_base_url, store
         )
     return manager
