@@ -1,6 +1,6 @@
-"""The per-provider circuit breaker: later jobs of a container skip a provider that keeps failing.
+"""A per-provider circuit breaker shared by every job of a container, so later jobs skip a dead provider quickly.
 
-One breaker is shared by every job of a container (``social_analytics.composition.breaker``).
+The container's one breaker is held by ``social_analytics.composition`` (``composition.breaker()``).
 """
 
 from __future__ import annotations

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from social_analytics import composition
 from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
@@ -35,34 +33,13 @@ from social_analytics.analyses.sources.base import (
     ProviderUnsupportedQuery,
     SocialMediaAdapter,
 )
-from social_analytics.analyses.sources.bluesky import BlueskyAdapter, BlueskySessionManager
 from social_analytics.analyses.sources.breaker import CircuitBreaker
-from social_analytics.analyses.sources.catalog import KEYLESS_PROVIDERS, KNOWN_PROVIDERS
-from social_analytics.analyses.sources.credentials import ProviderConfig
-from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
-from social_analytics.analyses.sources.lemmy import LemmyAdapter
-from social_analytics.analyses.sources.mastodon import MastodonAdapter
-from social_analytics.analyses.sources.simulated import SimulatedAdapter
-from social_analytics.analyses.sources.socialdata import SocialDataAdapter
-from social_analytics.analyses.sources.x_api import XApiAdapter
+from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.public_errors import provider_reason
 
-# USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
-PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
-_TIMEOUT_GRACE_SECONDS = 1.0
-
-
-# ----------------------------------------------------------------------------------------------- circuit breaker
-
-
-def default_breaker() -> CircuitBreaker:
-    """The container-wide breaker (held by ``social_analytics.composition``)."""
-    return composition.breaker()
-
-
-# ----------------------------------------------------------------------------------------------- the chain
+_TIMEOUT_GRACE_SECONDS = 1.0  # past the job's budget, how long a source may still finish its request
 
 
 @dataclass
@@ -115,7 +92,7 @@ async def fetch_with_fallback(
     fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why. ``log_extra`` (the
     job id) goes with every logged provider failure.
     """
-    breaker = breaker or default_breaker()
+    breaker = breaker or composition.breaker()
     cursors = cursors or {}
     deadline = clock() + budget_seconds
     attempts: list[dict] = []
@@ -219,106 +196,10 @@ async def _call(
     budget: RequestBudget,
     remaining: float,
 ) -> FetchResult:
-    fetch_result = getattr(adapter, "fetch_result", None)
     if adapter.simulated:  # local and instant: no budget guard, it is the last resort even when time is up
-        if fetch_result is not None:
-            return await fetch_result(query, window, limit, cursor=cursor, budget=budget)
-        return FetchResult(posts=list(await adapter.fetch(query, window, limit)))
+        return await adapter.fetch(query, window, limit, cursor=cursor, budget=budget)
     try:
         async with asyncio.timeout(max(0.0, remaining) + _TIMEOUT_GRACE_SECONDS):
-            if fetch_result is not None:
-                return await fetch_result(query, window, limit, cursor=cursor, budget=budget)
-            return FetchResult(posts=list(await adapter.fetch(query, window, limit)))
+            return await adapter.fetch(query, window, limit, cursor=cursor, budget=budget)
     except TimeoutError:
         raise ProviderTimeout(f"{adapter.name}: job time budget exhausted") from None
-
-
-# ----------------------------------------------------------------------------------------------- building the chain
-
-
-class UnconfiguredAdapter:
-    """Stands in for a provider that was asked for but has no credentials: shows up as ``skipped`` in provenance."""
-
-    simulated = False
-
-    def __init__(self, name: str, reason: str) -> None:
-        self.name = name
-        self._reason = reason
-
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        raise ProviderNotConfigured(self._reason)
-
-
-def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: Any) -> Any:
-    creds = config.credentials
-    key = (id(client), config.bluesky_base_url, creds.bluesky_handle, id(store) if store is not None else None)
-    managers = composition.session_managers
-    manager = managers.get(key)
-    if manager is None:
-        manager = managers[key] = BlueskySessionManager(
-            client, creds.bluesky_handle or "", creds.bluesky_app_password or "", config.bluesky_base_url, store
-        )
-    return manager
-
-
-def default_provider_names(config: ProviderConfig) -> list[str]:
-    """Configured paid providers, Bluesky if configured, every keyless source, then simulated (the labelled
-    fallback used only when no live source answers)."""
-    return [*config.credentials.configured(), *KEYLESS_PROVIDERS, "simulated"]
-
-
-def build_adapters(
-    provider_names: Sequence[str] | None,
-    config: ProviderConfig,
-    client: httpx.AsyncClient,
-    *,
-    session_store: Any = None,
-) -> list[SocialMediaAdapter]:
-    """The sources of a job: ``provider_names`` (the job's), else ``config.providers`` (``PROVIDERS``), else the
-    default set. A named provider without credentials, or outside an explicit ``PROVIDERS``, becomes an
-    ``UnconfiguredAdapter`` (recorded as skipped).
-    The Bluesky session manager is cached per (client, base URL, handle, store), so jobs share one login.
-
-    Raises ``ValueError`` for an unknown provider name.
-    """
-    names = [n.strip().lower() for n in (provider_names or config.providers or default_provider_names(config))]
-    unknown = [n for n in names if n not in KNOWN_PROVIDERS]
-    if unknown:
-        raise ValueError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(KNOWN_PROVIDERS)}")
-    creds = config.credentials
-    chain: list[SocialMediaAdapter] = []
-    for name in dict.fromkeys(names):
-        if provider_names and config.providers and name not in config.providers:
-            # PROVIDERS set explicitly is the deployment's allow-list: a job may choose among it, never beyond.
-            chain.append(UnconfiguredAdapter(name, f"{name}: not enabled here (PROVIDERS)"))
-        elif name == "socialdata":
-            chain.append(
-                SocialDataAdapter(client, creds.socialdata_api_key, config.socialdata_base_url)
-                if creds.socialdata_api_key
-                else UnconfiguredAdapter(name, "socialdata: SOCIALDATA_API_KEY is not configured")
-            )
-        elif name == "x":
-            chain.append(
-                XApiAdapter(client, creds.x_bearer_token, config.x_api_base_url)
-                if creds.x_bearer_token
-                else UnconfiguredAdapter(name, "x: X_BEARER_TOKEN is not configured")
-            )
-        elif name == "bluesky":
-            chain.append(
-                BlueskyAdapter(client, _bluesky_sessions(client, config, session_store), config.bluesky_base_url)
-                if creds.bluesky_handle and creds.bluesky_app_password
-                else UnconfiguredAdapter(name, "bluesky: BLUESKY_HANDLE / BLUESKY_APP_PASSWORD are not configured")
-            )
-        elif name == "mastodon":
-            chain.append(
-                MastodonAdapter(
-                    client, list(config.mastodon_instances), creds.mastodon_access_token, config.mastodon_trends
-                )
-            )
-        elif name == "hackernews":
-            chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
-        elif name == "lemmy":
-            chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
-        elif name == "simulated":
-            chain.append(SimulatedAdapter())
-    return chain
