@@ -217,6 +217,19 @@ def conditional(write: Callable[..., Any], **request: Any) -> bool:
         return False
 
 
+def conditional_seen(write: Callable[..., Any], **request: Any) -> tuple[bool, dict | None]:
+    """A conditional write that, when its condition fails, says what the condition saw: (False, the item in
+    low-level attribute values, ``{"status": {"S": "done"}}``, or None when there was none); (True, None) when
+    it was written. Costs no extra read (``ReturnValuesOnConditionCheckFailure=ALL_OLD``)."""
+    try:
+        write(**request, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        return True, None
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return False, error.response.get("Item")
+
+
 def delete_matching(**request: Any) -> int:
     """Delete every item a query of the results table returns (ask only for ``pk, sk``); returns how many."""
     deleted = 0
