@@ -7,23 +7,14 @@ kind of alert last fired (the cooldown). No TTL: a tracked keyword stays until a
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 
-PARTITION = "TRACKED"
-
-
-def _table():
-    return table(get_settings().table_name)
-
-
-def _item_key(key: str) -> dict:
-    return {"pk": PARTITION, "sk": f"KW#{key}"}
+PARTITION = dynamo.TRACKED
+_table = dynamo.results_table
+_item_key = dynamo.tracked_key
 
 
 def _plain(item: dict) -> dict:
@@ -50,7 +41,7 @@ def put_tracked(config: dict) -> tuple[dict, bool]:
 
     Returns (the stored item, True when it was created).
     """
-    now = Decimal(str(round(time.time(), 3)))
+    now = dynamo.decimal(time.time())
     values = {
         ":keyword": config["keyword"],
         ":key": config["key"],
@@ -95,14 +86,9 @@ def get_tracked(key: str) -> dict | None:
 
 
 def list_tracked() -> list[dict]:
-    items: list[dict] = []
-    query = {"KeyConditionExpression": Key("pk").eq(PARTITION), "ConsistentRead": True}
-    while True:
-        page = _table().query(**query)
-        items.extend(_plain(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [
+        _plain(item) for item in dynamo.query_items(KeyConditionExpression=Key("pk").eq(PARTITION), ConsistentRead=True)
+    ]
 
 
 def delete_tracked(key: str) -> bool:
@@ -112,34 +98,30 @@ def delete_tracked(key: str) -> bool:
 
 def mark_enqueued(key: str, job_id: str, at: float) -> None:
     """Record a scan's enqueue time (only if the keyword is still tracked)."""
-    try:
-        _table().update_item(
-            Key=_item_key(key),
-            UpdateExpression="SET last_enqueued_at = :at, last_job_id = :job",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":at": Decimal(str(round(at, 3))), ":job": job_id},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    dynamo.conditional(
+        _table().update_item,
+        Key=_item_key(key),
+        UpdateExpression="SET last_enqueued_at = :at, last_job_id = :job",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":at": dynamo.decimal(at), ":job": job_id},
+    )
 
 
 def mark_alerted(key: str, alert_type: str, at: float) -> None:
     """Remember when an alert of this type last fired: the start of its cooldown."""
-    try:
-        _table().update_item(
-            Key=_item_key(key),
-            UpdateExpression="SET last_alerts = if_not_exists(last_alerts, :empty)",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":empty": {}},
-        )
-        _table().update_item(
-            Key=_item_key(key),
-            UpdateExpression="SET last_alerts.#type = :at",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#type": alert_type},
-            ExpressionAttributeValues={":at": Decimal(str(round(at, 3)))},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    if not dynamo.conditional(
+        _table().update_item,
+        Key=_item_key(key),
+        UpdateExpression="SET last_alerts = if_not_exists(last_alerts, :empty)",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":empty": {}},
+    ):
+        return  # no longer tracked
+    dynamo.conditional(
+        _table().update_item,
+        Key=_item_key(key),
+        UpdateExpression="SET last_alerts.#type = :at",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={"#type": alert_type},
+        ExpressionAttributeValues={":at": dynamo.decimal(at)},
+    )
