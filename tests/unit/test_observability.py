@@ -39,7 +39,7 @@ def _summed(documents: list[dict], metric: str) -> int:
 
 
 def test_failed_and_ok_calls_count_per_provider_and_in_total(emitted):
-    observability.record_provider_attempts(
+    observability.meter.provider_attempts(
         [
             {"provider": "socialdata", "outcome": "failed", "reason": "429: rate limited"},
             {"provider": "x", "outcome": "skipped", "reason": "not configured"},
@@ -54,8 +54,8 @@ def test_failed_and_ok_calls_count_per_provider_and_in_total(emitted):
     assert _summed(documents, "ProviderAttempts") == 2  # skipped and simulated are not provider calls
 
 
-def test_record_provider_error_alone_counts_one_error_for_that_provider(emitted):
-    observability.record_provider_error("mastodon")
+def test_a_provider_error_alone_counts_one_error_for_that_provider(emitted):
+    observability.meter.provider_error("mastodon")
     documents = emitted()
     assert _per_provider(documents, "ProviderErrors") == {"mastodon": 1}
     assert _summed(documents, "ProviderErrors") == 1

@@ -10,12 +10,11 @@ from social_analytics.analyses import gather
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
 from social_analytics.analyses.sources.coverage import add_sentiment, parse_iso
 from social_analytics.models import AnalysisJob, isoformat_z
-from social_analytics.observability import logger
+from social_analytics.observability import logger, meter
 from social_analytics.scoring.limits import ResultTooLarge, fit_result
 from social_analytics.scoring.summary import analyze
 from social_analytics.settings import get_settings
 from social_analytics.storage import jobs as job_store
-from social_analytics.storage.metrics import recorder
 from social_analytics.tracking import scans as tracking
 
 
@@ -93,9 +92,7 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     if not completed:  # it failed meanwhile (timed out): it stays failed
         return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
     tracking.after_result(job, result)  # scheduled scans: history point + alerts
-    recorder.count("jobs_done")
-    recorder.count("posts_analyzed", result["posts_analyzed"])
-    recorder.observe("queued", (time.time() - job.submitted_at) * 1000)
+    meter.job_done(job.submitted_at, result["posts_analyzed"])
     return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
 
 
@@ -110,4 +107,4 @@ def attempt_failed(job: AnalysisJob) -> None:
 
 def fail(job: AnalysisJob, code: str, message: str) -> None:
     if job_store.fail_job(job.job_id, job.key, code, message):
-        recorder.count("jobs_failed")
+        meter.job_failed()

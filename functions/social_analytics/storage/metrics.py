@@ -1,4 +1,5 @@
-"""Platform counters (cache hits, misses, enqueues, batches) and latency histograms in DynamoDB.
+"""Platform counters (cache hits, misses, enqueues, batches) and latency histograms in DynamoDB: the storage behind
+``GET /api/metrics``. Code records events through ``observability.meter``, which feeds these and the EMF metrics.
 
 Increments are buffered in memory and written with one atomic ``ADD`` per flush, so the hot cached path
 makes no DynamoDB call. ``METRICS_FLUSH_SECONDS`` > 0 flushes from a background thread at that period;
@@ -8,7 +9,6 @@ makes no DynamoDB call. ``METRICS_FLUSH_SECONDS`` > 0 flushes from a background 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
 from social_analytics.latency import bucket_of, percentile
@@ -129,7 +129,3 @@ def read_metrics() -> dict:
             "gaps": counts["stream_gaps"],
         },
     }
-
-
-def timer_ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
