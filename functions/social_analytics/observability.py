@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from social_analytics.storage.metrics import recorder
+from social_analytics.storage.metrics import MetricsRecorder, recorder
 
 logger = Logger()
 tracer = Tracer()
@@ -31,9 +31,11 @@ PROVIDER_ERRORS = "ProviderErrors"
 
 
 class Meter:
-    """One method per platform event. EMF name / counter name(s) are given for each."""
+    """One method per platform event. EMF name / counter name(s) are given for each. ``counters`` is where the
+    counters go: the DynamoDB recorder, or anything with its ``count``/``observe``/``flush`` (an in-memory fake)."""
 
-    def __init__(self) -> None:
+    def __init__(self, counters: MetricsRecorder) -> None:
+        self.counters = counters
         # The worker records from several threads; Powertools' metric set is a plain dict.
         self._lock = threading.Lock()
 
@@ -44,50 +46,50 @@ class Meter:
     def cache_hit(self, started: float) -> None:
         """CacheHit / cache_hits, and the "cached" latency histogram (``started`` is a ``perf_counter()``)."""
         self._emf("CacheHit")
-        recorder.count("cache_hits")
-        recorder.observe("cached", (time.perf_counter() - started) * 1000)
+        self.counters.count("cache_hits")
+        self.counters.observe("cached", (time.perf_counter() - started) * 1000)
 
     def cache_miss(self) -> None:
         """CacheMiss / cache_misses (a joined single-flight job is a miss too)."""
         self._emf("CacheMiss")
-        recorder.count("cache_misses")
+        self.counters.count("cache_misses")
 
     def job_enqueued(self) -> None:
         """TasksEnqueued / tasks_enqueued: the API queued a new job."""
         self._emf("TasksEnqueued")
-        recorder.count("tasks_enqueued")
+        self.counters.count("tasks_enqueued")
 
     def scan_enqueued(self) -> None:
         """tasks_enqueued: the scheduler queued a tracked keyword's scan (counter only)."""
-        recorder.count("tasks_enqueued")
+        self.counters.count("tasks_enqueued")
 
     def job_done(self, submitted_at: float, posts: int) -> None:
         """JobLatency / jobs_done, posts_analyzed and the "queued" histogram: submitted (API) -> stored (worker)."""
         latency_ms = (time.time() - submitted_at) * 1000
         self._emf("JobLatency", latency_ms, MetricUnit.Milliseconds)
-        recorder.count("jobs_done")
-        recorder.count("posts_analyzed", posts)
-        recorder.observe("queued", latency_ms)
+        self.counters.count("jobs_done")
+        self.counters.count("posts_analyzed", posts)
+        self.counters.observe("queued", latency_ms)
 
     def job_failed(self) -> None:
         """jobs_failed: a job ended failed (counter only)."""
-        recorder.count("jobs_failed")
+        self.counters.count("jobs_failed")
 
     def batch_processed(self, size: int) -> None:
         """BatchesProcessed, BatchSize / batches_processed, batch_records: one worker invocation."""
         self._emf("BatchesProcessed")
         self._emf("BatchSize", size)
-        recorder.count("batches_processed")
-        recorder.count("batch_records", size)
+        self.counters.count("batches_processed")
+        self.counters.count("batch_records", size)
 
     def stream_gap(self) -> None:
         """stream_gaps: Jetstream did not replay a span (counter only)."""
-        recorder.count("stream_gaps")
+        self.counters.count("stream_gaps")
 
     def stream_run(self, posts_counted: int) -> None:
         """stream_runs, stream_posts_counted: one stream ingestion run (counter only)."""
-        recorder.count("stream_runs")
-        recorder.count("stream_posts_counted", posts_counted)
+        self.counters.count("stream_runs")
+        self.counters.count("stream_posts_counted", posts_counted)
 
     def provider_attempts(self, attempts: Iterable[Mapping]) -> None:
         """Count a job's provider attempts (``result.source["attempts"]``): "ok" and "failed" were calls,
@@ -117,7 +119,7 @@ class Meter:
 
     def flush(self) -> None:
         """Write the buffered counters now (handlers, before the container may freeze)."""
-        recorder.flush()
+        self.counters.flush()
 
 
-meter = Meter()
+meter = Meter(recorder)

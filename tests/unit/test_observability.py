@@ -70,7 +70,7 @@ def counted(monkeypatch):
     monkeypatch.setenv("METRICS_FLUSH_SECONDS", "3600")
     get_settings.cache_clear()
     recorder = counters.MetricsRecorder()
-    monkeypatch.setattr(observability, "recorder", recorder)
+    monkeypatch.setattr(observability.meter, "counters", recorder)
     yield recorder.pending
     get_settings.cache_clear()
 
