@@ -23,7 +23,6 @@ from social_analytics.storage import events
 from social_analytics.storage import history as history_store
 from social_analytics.storage import stream as stream_store
 from social_analytics.storage import tracked as tracked_store
-from social_analytics.storage.metrics import recorder
 from social_analytics.tracking import detection
 
 MINUTE = 60
@@ -120,7 +119,6 @@ def evaluate(tracked: dict[str, dict], touched: set[str], from_us: int, to_us: i
             raised.extend(_evaluate_keyword(item, buckets, first_minute, last_minute, now))
         except Exception:
             logger.exception("stream alert evaluation failed", extra={"keyword": item["keyword"]})
-            recorder.count("stream_alerts_failed")
     return raised
 
 
@@ -151,7 +149,6 @@ def _evaluate_keyword(item: dict, buckets: list[dict], first_minute: int, last_m
             last_alerts[signal.type] = window[-1]["epoch"]
             tracked_store.mark_alerted(key, cooldown_key(signal.type), window[-1]["epoch"])
             alert_store.put_alert(alert, ALERT_TTL_SECONDS)
-            recorder.count("alerts_raised")
             try:
                 alert["event_id"] = events.publish(signal.detail_type, alert)
             except Exception:
