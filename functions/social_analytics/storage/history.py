@@ -13,6 +13,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from social_analytics.models import isoformat_z
+from social_analytics.records import HistoryPoint
 from social_analytics.settings import get_settings
 from social_analytics.storage.clients import table
 
@@ -28,14 +29,14 @@ def _sort_key(moment_iso: str, job_id: str = "") -> str:
     return f"{PREFIX}{moment_iso}#{job_id}"
 
 
-def append_point(key: str, point: dict, ttl_seconds: int) -> bool:
-    """Store one point (``point["time"]`` is ISO 8601 Z, ``point["epoch"]`` seconds); False if it exists already."""
+def append_point(key: str, point: HistoryPoint, ttl_seconds: int) -> bool:
+    """Store one point (``point.time`` is ISO 8601 Z, ``point.epoch`` seconds); False if it exists already."""
     item = {
         "pk": f"KW#{key}",
-        "sk": _sort_key(point["time"], point.get("job_id", "")),
-        "epoch": Decimal(str(round(point["epoch"], 3))),
-        "point_json": json.dumps(point, separators=(",", ":"), ensure_ascii=False),
-        "expires_at": int(point["epoch"] + ttl_seconds),
+        "sk": _sort_key(point.time, point.job_id),
+        "epoch": Decimal(str(round(point.epoch, 3))),
+        "point_json": json.dumps(point.model_dump(exclude_unset=True), separators=(",", ":"), ensure_ascii=False),
+        "expires_at": int(point.epoch + ttl_seconds),
     }
     try:
         _table().put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
@@ -46,7 +47,7 @@ def append_point(key: str, point: dict, ttl_seconds: int) -> bool:
         raise
 
 
-def query_points(key: str, since: float, until: float, limit: int = MAX_POINTS) -> list[dict]:
+def query_points(key: str, since: float, until: float, limit: int = MAX_POINTS) -> list[HistoryPoint]:
     """Points with since <= time <= until, oldest first (at most ``limit``, the newest ones)."""
     low = _sort_key(isoformat_z_epoch(since))
     high = _sort_key(isoformat_z_epoch(until)) + "~"  # '~' sorts after the job-id suffix
@@ -54,12 +55,12 @@ def query_points(key: str, since: float, until: float, limit: int = MAX_POINTS) 
         "KeyConditionExpression": Key("pk").eq(f"KW#{key}") & Key("sk").between(low, high),
         "ScanIndexForward": False,
     }
-    points: list[dict] = []
+    points: list[HistoryPoint] = []
     while len(points) < limit:
         page = _table().query(**query)
         for item in page.get("Items", []):
             if since <= float(item["epoch"]) <= until:
-                points.append(json.loads(item["point_json"]))
+                points.append(HistoryPoint.model_validate_json(item["point_json"]))
         if "LastEvaluatedKey" not in page:
             break
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
