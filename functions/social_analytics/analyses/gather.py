@@ -27,10 +27,11 @@ import httpx
 
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
 from social_analytics.analyses.sources._http import build_client
+from social_analytics.analyses.sources.chain import fetch_with_fallback
 from social_analytics.analyses.sources.credentials import load_provider_config
 from social_analytics.analyses.sources.fanout import fetch_fanout
-from social_analytics.analyses.sources.fetching import build_adapters, fetch_with_fallback
-from social_analytics.analyses.sources.incremental import IncrementalAdapter
+from social_analytics.analyses.sources.incremental import IncrementalSource
+from social_analytics.analyses.sources.registry import build_adapters
 from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
@@ -84,9 +85,9 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
     incremental: list[str] = []
     for index, adapter in enumerate(adapters):  # each source with a stored window and cursor continues from it
-        if stored is not None and adapter.name in cursors and hasattr(adapter, "fetch_result"):
+        if stored is not None and adapter.name in cursors and not adapter.simulated:
             own = [p for p in stored.posts if p.provider == adapter.name]
-            adapters[index] = IncrementalAdapter(adapter, own)
+            adapters[index] = IncrementalSource(adapter, own)
             incremental.append(adapter.name)
 
     # Paid providers reserve their cost first and may be skipped (service.spend).

@@ -59,7 +59,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """Everything ``fetching.build_adapters`` needs. ``providers`` empty means the default chain."""
+    """Everything ``registry.build_adapters`` needs. ``providers`` empty means the default chain."""
 
     credentials: Credentials
     providers: tuple[str, ...] = ()

@@ -41,15 +41,9 @@ from social_analytics.analyses.sources.base import (
     ProviderUnsupportedQuery,
     SocialMediaAdapter,
 )
-from social_analytics.analyses.sources.fetching import (
-    PRICE_PER_POST_USD,
-    CircuitBreaker,
-    FetchOutcome,
-    _attempt,
-    _call,
-    _log_failure,
-    default_breaker,
-)
+from social_analytics.analyses.sources.breaker import CircuitBreaker, default_breaker
+from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
+from social_analytics.analyses.sources.chain import FetchOutcome, _attempt, _call, _log_failure
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.public_errors import provider_reason
