@@ -14,8 +14,11 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def admin_token(monkeypatch):
+def admin_token(call_api, monkeypatch):
+    from social_analytics import settings
+
     monkeypatch.setenv("ADMIN_TOKEN", TOKEN)
+    settings.reset()  # importing the API handler (call_api) read the settings at cold start, before the token
 
 
 @pytest.fixture
