@@ -70,7 +70,7 @@ class FakeHistory:
         sort_key = (point.time, point.job_id)
         if sort_key in stored:
             return False
-        stored[sort_key] = point.model_copy(deep=True)
+        stored[sort_key] = HistoryPoint.model_validate_json(point.model_dump_json(exclude_unset=True))  # as stored
         return True
 
     def query_points(self, key: str, since: float, until: float, limit: int = 5000) -> list[HistoryPoint]:
@@ -85,7 +85,8 @@ class FakeAlerts:
         self.alerts: list[Alert] = []
 
     def put_alert(self, alert: Alert, ttl_seconds: int) -> None:
-        self.alerts.append(alert.model_copy(deep=True))
+        # as stored: its JSON, without the event id it is given once published
+        self.alerts.append(Alert.model_validate_json(alert.model_dump_json(exclude_unset=True, exclude={"event_id"})))
 
     def list_alerts(self, key: str | None = None, since_iso: str | None = None, limit: int = 100) -> list[Alert]:
         newest_first = sorted(self.alerts, key=lambda a: f"{a.at}#{a.key}#{a.type}", reverse=True)
