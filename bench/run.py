@@ -291,11 +291,11 @@ def cost(table: Table, burst_figures: dict, result_bytes: int) -> None:
     lambda_requests = jobs_per_million / batch * LAMBDA_REQUEST + jobs_per_million * LAMBDA_REQUEST  # worker + API
     sqs = jobs_per_million * (1 + 2 / batch) * SQS_REQUEST  # send per job; receive + delete per batch
     result_kb = max(1, -(-result_bytes // 1024))
-    # per job (no transactions): job item (1), lock (1), running (1), idempotency (2), result stored as the keyword's
+    # per job (no transactions): job item (1), lock (1), running (1, the job's lease), result stored as the keyword's
     # latest and as the job's (2 x result size), lock release (1), metrics (1 per batch)
-    writes = 1 + 1 + 1 + 2 + 2 * result_kb + 1 + 1 / batch
-    # API cache read (result size) + lock read; worker: previous result (result size), idempotency read, job read
-    reads = (result_kb / 4 + 0.5) + 0.5 + (result_kb / 4 + 0.5) + 0.5 + 0.5
+    writes = 1 + 1 + 1 + 2 * result_kb + 1 + 1 / batch
+    # API cache read (result size) + lock read; worker: previous result (result size), job read
+    reads = (result_kb / 4 + 0.5) + 0.5 + (result_kb / 4 + 0.5) + 0.5
     dynamodb = jobs_per_million * (writes * DYNAMODB_WRITE_UNIT + reads * DYNAMODB_READ_UNIT)
     total = lambda_compute + lambda_requests + sqs + dynamodb
     table.add("cost", "worker CPU per post (measured)", round(per_post_cpu * 1000, 3), "ms")

@@ -1,4 +1,5 @@
-"""DynamoDB calls answered by moto's handler in-process, without the HTTP-shaped round trip (embedded mode only).
+"""DynamoDB and SQS calls answered by moto's handlers in-process, without the HTTP-shaped round trip (embedded mode
+only).
 
 Through ``mock_aws`` a GetItem still goes boto3 -> botocore serializes and signs an HTTP request -> moto parses it,
 serializes its answer into an HTTP response from the service model -> botocore parses that back: about 3 ms, against
@@ -7,10 +8,16 @@ hook), so for DynamoDB's data operations the request body (already validated and
 straight to moto's own ``DynamoHandler`` method, whose result dict is what botocore would have parsed. moto's
 validation, conditions and expressions are the same code; only the two serializations are skipped. Errors become
 the ``ClientError`` botocore would raise. boto3's resource layer (``Table``) still converts types in ``after-call``.
+
+SQS's message operations take the same shortcut through moto's ``SQSResponse`` (the JSON protocol's request body is
+the parameters its methods read); its errors go through moto's serializer and botocore's parser, as on the usual
+path, so they keep their codes. A request carrying binary message attributes (base64 on the wire, bytes once parsed)
+takes the usual path.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 
@@ -28,16 +35,27 @@ OPERATIONS = {
 }
 
 
+SQS_OPERATIONS = {
+    "SendMessage": "send_message",
+    "SendMessageBatch": "send_message_batch",
+    "ReceiveMessage": "receive_message",
+    "DeleteMessage": "delete_message",
+    "DeleteMessageBatch": "delete_message_batch",
+    "ChangeMessageVisibility": "change_message_visibility",
+    "ChangeMessageVisibilityBatch": "change_message_visibility_batch",
+}
+
+
 class _Http:
     """The bits of botocore's AWSResponse that ``after-call`` handlers and error handling read."""
 
-    def __init__(self, status_code: int, request_id: str) -> None:
+    def __init__(self, status_code: int, request_id: str, service: str = "dynamodb") -> None:
         self.status_code = status_code
         self.headers = {"x-amzn-requestid": request_id}
         self.content = b""
         self.text = ""
         self.raw = None
-        self.url = f"https://dynamodb.{REGION}.amazonaws.com/"
+        self.url = f"https://{service}.{REGION}.amazonaws.com/"
 
 
 def _answer(model, params, **_kwargs):
@@ -68,6 +86,58 @@ def _answer(model, params, **_kwargs):
     parsed = dict(result or {})
     parsed["ResponseMetadata"] = {**metadata, "HTTPStatusCode": 200}
     return _Http(200, request_id), parsed
+
+
+def _answer_sqs(model, params, **_kwargs):
+    method = SQS_OPERATIONS.get(model.name)
+    body = params.get("body") or b"{}"
+    if method is None or b'"Binary' in body:
+        return None  # everything else takes moto's usual path
+    from moto.core.exceptions import ServiceException
+    from moto.sqs.responses import SQSResponse
+
+    from local_stack.persistence import activity, moto_lock
+
+    handler = SQSResponse()
+    handler.params = json.loads(body)
+    handler.uri_match = {}
+    handler.current_account = ACCOUNT
+    handler.region = REGION
+    request_id = str(uuid.uuid4())
+    metadata = {"RequestId": request_id, "HTTPHeaders": {}, "RetryAttempts": 0}
+    try:
+        with moto_lock:
+            result = getattr(handler, method)().result
+    except ServiceException as error:
+        return _sqs_error(handler, model, error, request_id)
+    messages = model.name == "ReceiveMessage" and bool(result and result.get("Messages"))
+    activity.record("sqs", model.name, b"ReceiptHandle" if messages else None)
+    parsed = copy.deepcopy(result) if result else {}  # received messages' attributes are moto's own dicts
+    parsed["ResponseMetadata"] = {**metadata, "HTTPStatusCode": 200}
+    return _Http(200, request_id, "sqs"), parsed
+
+
+def _sqs_error(handler, model, error, request_id: str):
+    """The error as the usual path answers it: moto serializes it for the JSON protocol, botocore parses it."""
+    from botocore.parsers import create_parser
+    from moto.core.responses import ActionResult
+
+    handler.querystring = {}
+    handler.headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{model.name}"}
+    handler.response_headers = {}
+    status, headers, body = handler.serialized(ActionResult(error))
+    headers = {**{k.lower(): str(v) for k, v in headers.items()}, "x-amzn-requestid": request_id}
+    body = body.encode() if isinstance(body, str) else body
+    response = {"status_code": int(status), "headers": headers, "body": body}
+    parser = create_parser(model.metadata["protocol"])
+    parsed = parser.parse(response, model.output_shape)
+    error_shape = model.service_model.shape_for_error_code(parsed.get("Error", {}).get("Code"))
+    if error_shape is not None:  # the modeled error's own fields, as botocore's endpoint adds them
+        parsed.update(parser.parse(response, error_shape))
+    parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
+    http = _Http(int(status), request_id, "sqs")
+    http.headers = headers
+    return http, parsed
 
 
 def _speed_up_sqs() -> None:
@@ -159,6 +229,7 @@ def install() -> None:
 
     if not any(handler is _answer for _event, handler, *_rest in BUILTIN_HANDLERS):
         BUILTIN_HANDLERS.append(("before-call.dynamodb", _answer))
+        BUILTIN_HANDLERS.append(("before-call.sqs", _answer_sqs))
         _speed_up_sqs()
         _speed_up_dynamodb_query()
         _cache_update_expressions()

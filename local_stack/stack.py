@@ -347,9 +347,7 @@ def function_environment(
         **{
             key: value
             for key, value in os.environ.items()
-            if key in spec.environment
-            and key.isupper()
-            and key not in ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "JOBS_QUEUE_URL")
+            if key in spec.environment and key.isupper() and key not in ("TABLE_NAME", "JOBS_QUEUE_URL")
         },
         "POWERTOOLS_LOG_LEVEL": log_level(),
         # A shortened visibility timeout (tests) shortens the job lease with it: as in the template, a message

@@ -113,7 +113,6 @@ def names_to_alias(group: type[_Group], field: str) -> str:
 # ------------------------------------------------------------------ AWS, cache, jobs, spend
 class AwsSettings(_Group):
     table_name: str = Field("social-analytics", validation_alias="TABLE_NAME")
-    idempotency_table_name: str = Field("social-analytics-idempotency", validation_alias="IDEMPOTENCY_TABLE_NAME")
     # Provider session tokens, in a table only the worker's role reaches.
     sessions_table_name: str = Field("social-analytics-sessions", validation_alias="SESSIONS_TABLE_NAME")
     # SSM parameter holding the secret CloudFront adds as a header; "" means no check (local runs).

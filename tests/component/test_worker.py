@@ -1,4 +1,4 @@
-"""The worker handler in-process against moto: idempotency, poison messages, retries, deadlines."""
+"""The worker handler in-process against moto: one run per job (its lease), poison messages, retries, deadlines."""
 
 from __future__ import annotations
 
@@ -41,19 +41,40 @@ def test_a_redelivered_message_is_analyzed_and_counted_once(call_api, queue_mess
     assert call_api("GET", job["status_url"])[1]["status"] == "done"
 
 
-def test_the_idempotency_record_alone_prevents_a_second_analysis(call_api, queue_messages, lambda_context, monkeypatch):
-    """Even if the job record were reset to queued, the job id's idempotency record stops a rerun."""
+def test_the_job_lease_alone_keeps_a_redelivered_message_from_running_twice(
+    call_api, queue_messages, lambda_context, monkeypatch
+):
+    """The job's lease is the one guard: a redelivery of a done job's message, and one while another attempt still
+    holds the job's live lease, neither fetch nor analyze nor count."""
+    from social_analytics.analyses import run as job_service
     from social_analytics.handlers import worker
 
-    submit(call_api)
-    message = queue_messages()[0]
-    worker.handler(sqs_event([message]), lambda_context)
-    calls = []
-    monkeypatch.setattr("social_analytics.analyses.run.analyze", lambda *a, **k: calls.append(1))
-    monkeypatch.setattr("social_analytics.analyses.run.start", lambda job: True)
+    done_job, busy_job = submit(call_api, "Serverless"), submit(call_api, "Lambda")
+    by_job = {json.loads(message["Body"])["job_id"]: message for message in queue_messages()}
+    done_message, busy_message = by_job[done_job["job_id"]], by_job[busy_job["job_id"]]
+    assert worker.handler(sqs_event([done_message]), lambda_context) == {"batchItemFailures": []}
+    # an attempt that claimed the second job and still works on it
+    assert job_service.start(job_service.parse_job(busy_message["Body"])) is True
+    fetches, analyses = [], []
+    real_fetch, real_analyze = job_service.fetch_posts, job_service.analyze
 
-    assert worker.handler(sqs_event([message]), lambda_context) == {"batchItemFailures": []}
-    assert calls == []
+    async def counting_fetch(job):
+        fetches.append(job.job_id)
+        return await real_fetch(job)
+
+    monkeypatch.setattr(job_service, "fetch_posts", counting_fetch)
+    monkeypatch.setattr(job_service, "analyze", lambda *a, **k: analyses.append(1) or real_analyze(*a, **k))
+
+    response = worker.handler(sqs_event([done_message, busy_message]), lambda_context)
+
+    # the busy job's message is retried later; the done job's is acknowledged
+    assert response == {"batchItemFailures": [{"itemIdentifier": busy_message["MessageId"]}]}
+    assert fetches == [] and analyses == []
+    _, metrics = call_api("GET", "/api/metrics")
+    assert metrics["jobs_done"] == 1 and metrics["posts_analyzed"] == 100
+    assert metrics["latency_ms"]["queued"]["samples"] == 1
+    assert call_api("GET", done_job["status_url"])[1]["status"] == "done"
+    assert call_api("GET", busy_job["status_url"])[1]["status"] == "running"
 
 
 def test_poison_message_is_reported_alone_in_the_batch(call_api, queue_messages, lambda_context):

@@ -3,8 +3,8 @@ killed batch's messages reappear after the visibility timeout and complete, and 
 
 The module's stack: SocialData (a loopback fake) takes 1.5 s per page, so a batch stays in flight; the worker's
 timeout and the job lease are 6 s (``WorkerTimeoutSeconds``, ``JOB_LEASE_SECONDS``) and the queue's visibility 8 s,
-just above them, so a killed attempt's lease and its in-progress idempotency record (which expires at the Lambda
-deadline) have run out when its message reappears.
+just above them, so a killed attempt's lease (the job's one guard against a second run) has run out when its
+message reappears.
 """
 
 from __future__ import annotations

@@ -26,12 +26,6 @@ UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
         "create_job_with_lock releases a finished job's leftover keyword lock and deletes its own job item when it "
         "loses the lock race (storage/jobs.py); the suites leave no stale lock behind a tracked keyword"
     ),
-    ("WorkerFunction", "IdempotencyRecords", "dynamodb:GetItem"): (
-        "Powertools idempotency reads the record when a redelivered job's record already exists (in progress)"
-    ),
-    ("WorkerFunction", "IdempotencyRecords", "dynamodb:DeleteItem"): (
-        "Powertools idempotency deletes the record when the analysis raises, so the next delivery can retry"
-    ),
     ("WorkerFunction", "ResultsItemsOfTheWorker", "dynamodb:BatchWriteItem"): (
         "a large keyword deletion runs as a worker job and deletes in batches"
     ),

@@ -93,3 +93,24 @@ def test_boto3_only_in_storage():
         )
     ]
     assert outside == []
+
+
+def test_ssm_only_in_storage():
+    """Powertools' parameters utility (SSM) is read only through storage/parameters.py."""
+
+    def names(node) -> list[str]:
+        if isinstance(node, ast.ImportFrom):
+            return [f"{node.module}.{alias.name}" for alias in node.names]
+        return [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+
+    outside = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.parent.name != "storage"
+        and any(
+            name.startswith("aws_lambda_powertools.utilities.parameters")
+            for node in ast.walk(ast.parse(path.read_text()))
+            for name in names(node)
+        )
+    ]
+    assert outside == []

@@ -58,11 +58,7 @@ def _clear_all(monkeypatch):
 def test_defaults(monkeypatch):
     _clear_all(monkeypatch)
     core = settings.get_settings()
-    assert (core.table_name, core.idempotency_table_name, core.sessions_table_name) == (
-        "social-analytics",
-        "social-analytics-idempotency",
-        "social-analytics-sessions",
-    )
+    assert (core.table_name, core.sessions_table_name) == ("social-analytics", "social-analytics-sessions")
     assert (core.origin_secret_param, core.jobs_queue_url) == ("", "")
     assert (core.cache_ttl_seconds, core.hot_cache_seconds, core.result_ttl_seconds) == (900, 5.0, 30 * 86400)
     assert (core.job_deadline_seconds, core.job_ttl_seconds, core.max_receive_count) == (1800, 7 * 86400, 3)

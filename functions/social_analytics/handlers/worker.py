@@ -13,16 +13,9 @@ from aws_lambda_powertools.utilities.batch import (
     async_process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from social_analytics import public_errors
 from social_analytics.analyses import deletion, run
-from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
 from social_analytics.settings import get_settings
 from social_analytics.storage.metrics import recorder
@@ -30,14 +23,6 @@ from social_analytics.storage.metrics import recorder
 processor = AsyncBatchProcessor(event_type=EventType.SQS)
 # The invocation's request id, quoted in public error messages so the logs can be found from them.
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
-idempotency_config = IdempotencyConfig(event_key_jmespath="job_id", expires_after_seconds=3600)
-persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table_name)
-
-
-# Keyed on the job id, not the SQS message id: a redelivered message never analyzes or counts twice.
-@idempotent_function(data_keyword_argument="job_message", config=idempotency_config, persistence_store=persistence)
-def analyze_once(job_message: dict, fetched: run.FetchedPosts) -> dict:
-    return run.analyze_and_store(AnalysisJob.from_message(job_message), fetched)
 
 
 async def handle_record(record: SQSRecord) -> dict:
@@ -50,6 +35,8 @@ async def handle_record(record: SQSRecord) -> dict:
     try:
         # Storage and analysis are blocking calls: threads let the batch's jobs overlap their DynamoDB
         # round trips, as the fetches overlap on the event loop.
+        # The job's lease is the one guard against a redelivered message: a job already done or failed is not
+        # run again, and one whose attempt still holds a live lease is retried later (run.start).
         if not await asyncio.to_thread(run.start, job):
             logger.info("job already finished; redelivery ignored", extra=log)
             return {"job_id": job.job_id, "status": "already finished"}
@@ -57,12 +44,12 @@ async def handle_record(record: SQSRecord) -> dict:
             return await asyncio.to_thread(deletion.run_job, job)
         fetched = await run.fetch_posts(job)
         record_provider_attempts(fetched.source.get("attempts", []))
-        outcome = await asyncio.to_thread(analyze_once, job_message=job.to_message(), fetched=fetched)
+        outcome = await asyncio.to_thread(run.analyze_and_store, job, fetched)
         latency_ms = (time.time() - job.submitted_at) * 1000  # submitted (API) -> stored (worker)
         metrics.add_metric(name="JobLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
         logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed"), "latency_ms": round(latency_ms)})
         return outcome
-    except (run.JobInProgress, IdempotencyAlreadyInProgressError):
+    except run.JobInProgress:
         # A redelivery while another attempt still works on the job: retry later, the job has not failed.
         logger.info("job in progress elsewhere; delivery retried later", extra=log)
         raise
@@ -84,7 +71,6 @@ async def handle_record(record: SQSRecord) -> dict:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
-    idempotency_config.register_lambda_context(context)
     _request_id.set(getattr(context, "aws_request_id", "") or "")
     records = event.get("Records", [])
     try:

@@ -1,0 +1,141 @@
+"""The embedded stack's SQS shortcut answers as moto's usual path does: the same results and the same errors.
+
+Two boto3 clients against one in-process moto: one with the shortcut registered, one without. Message ids, receipt
+handles, request ids and timestamps differ by nature; everything else must match.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+VARYING = {
+    "MessageId",
+    "ReceiptHandle",
+    "RequestId",
+    "HTTPHeaders",
+    "SentTimestamp",
+    "ApproximateFirstReceiveTimestamp",
+}
+
+
+def _masked(value):
+    if isinstance(value, dict):
+        return {key: "*" if key in VARYING else _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
+
+
+def _outcome(call, **request):
+    try:
+        return "ok", _masked(call(**request))
+    except Exception as error:  # the error's class and parsed response are what callers see
+        return type(error).__name__, _masked(getattr(error, "response", str(error)))
+
+
+@pytest.fixture
+def clients(monkeypatch):
+    from moto import mock_aws
+
+    from local_stack import fastpath
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        fast, usual = boto3.client("sqs"), boto3.client("sqs")
+        fast.meta.events.register("before-call.sqs", fastpath._answer_sqs)
+        answered = []
+        original = fastpath._answer_sqs
+
+        def counting(**kwargs):
+            answer = original(**kwargs)
+            answered.append(answer is not None)
+            return answer
+
+        fast.meta.events.unregister("before-call.sqs", fastpath._answer_sqs)
+        fast.meta.events.register("before-call.sqs", counting)
+        yield fast, usual, answered
+
+
+def test_sends_receives_deletes_and_errors_match_the_usual_path(clients):
+    fast, usual, answered = clients
+    queues = [usual.create_queue(QueueName=f"jobs-{i}")["QueueUrl"] for i in range(2)]
+    fifo = [usual.create_queue(QueueName=f"f{i}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"] for i in range(2)]
+    attributes = {
+        "job_id": {"DataType": "String", "StringValue": "abc"},
+        "n": {"DataType": "Number", "StringValue": "1"},
+    }
+
+    def same(operation, suffix="", **request):
+        results = [
+            _outcome(getattr(client, operation), QueueUrl=url + suffix, **request)
+            for client, url in zip((fast, usual), queues, strict=True)
+        ]
+        assert results[0] == results[1], operation
+        return results[0]
+
+    assert same("send_message", MessageBody="hello", MessageAttributes=attributes)[0] == "ok"
+    assert same("send_message", MessageBody="plain")[0] == "ok"
+    assert same("send_message_batch", Entries=[{"Id": "1", "MessageBody": "a"}, {"Id": "2", "MessageBody": "b"}])
+    received = same(
+        "receive_message",
+        MaxNumberOfMessages=10,
+        VisibilityTimeout=0,
+        AttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    )
+    assert [m["Body"] for m in received[1]["Messages"]] == ["hello", "plain", "a", "b"]
+    assert received[1]["Messages"][0]["MessageAttributes"] == attributes
+    # errors: their class, code, message and modeled fields
+    bogus = {"n": {"DataType": "Bogus", "StringValue": "1"}}
+    assert same("send_message", MessageBody="x", MessageAttributes=bogus)[0] == "ClientError"
+    assert same("send_message", suffix="-missing", MessageBody="x")[0] == "QueueDoesNotExist"
+    assert same("receive_message", MaxNumberOfMessages=11)[0] == "ClientError"
+    assert same("send_message_batch", Entries=[])[0] == "EmptyBatchRequest"
+    assert same("delete_message", ReceiptHandle="bogus")[0] == "ReceiptHandleIsInvalid"
+    assert same("delete_message_batch", Entries=[])[0] == "EmptyBatchRequest"
+    assert same("delete_message_batch", Entries=[{"Id": "1", "ReceiptHandle": "bogus"}])[0] == "ok"
+    assert same("change_message_visibility", ReceiptHandle="bogus", VisibilityTimeout=5)[0] == "ReceiptHandleIsInvalid"
+    fifo_results = [
+        _outcome(client.send_message, QueueUrl=url, MessageBody="f")
+        for client, url in zip((fast, usual), fifo, strict=True)
+    ]
+    assert fifo_results[0] == fifo_results[1] and fifo_results[0][0] == "ClientError"  # no MessageGroupId
+    assert answered and all(answered)
+
+    # deletes of what each client received: the queues end empty alike
+    for client, url in zip((fast, usual), queues, strict=True):
+        messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        assert _masked(client.delete_message_batch(QueueUrl=url, Entries=entries))["Successful"] == [
+            {"Id": str(i)} for i in range(4)
+        ]
+    assert "Messages" not in same("receive_message", MaxNumberOfMessages=10, WaitTimeSeconds=0)[1]
+
+
+def test_a_received_message_is_a_copy(clients):
+    """Changing a received message's attributes must not change the message moto holds."""
+    fast, usual, _answered = clients
+    url = usual.create_queue(QueueName="jobs")["QueueUrl"]
+    fast.send_message(
+        QueueUrl=url, MessageBody="x", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}}
+    )
+    first = fast.receive_message(QueueUrl=url, MessageAttributeNames=["All"], VisibilityTimeout=0)["Messages"][0]
+    first["MessageAttributes"]["k"]["StringValue"] = "changed"
+    again = usual.receive_message(QueueUrl=url, MessageAttributeNames=["All"], VisibilityTimeout=0)["Messages"][0]
+    assert again["MessageAttributes"]["k"]["StringValue"] == "v"
+
+
+def test_binary_message_attributes_take_the_usual_path(clients):
+    fast, usual, answered = clients
+    url = usual.create_queue(QueueName="jobs")["QueueUrl"]
+    binary = {"b": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}
+    fast.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=binary)
+    assert answered == [False]
+    received = fast.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
+    assert received["MessageAttributes"] == binary
