@@ -46,6 +46,16 @@ def storage_calls(stack: LocalStack) -> dict[str, int]:
     return httpx.get(f"{stack.aws_endpoint}/_local/calls", timeout=10).json()
 
 
+def storage_calls_by_function(stack: LocalStack) -> dict[str, dict[str, int]]:
+    """The same calls per function whose handler made them ("other": the SQS poller, the metrics flusher)."""
+    return httpx.get(f"{stack.aws_endpoint}/_local/calls_by_function", timeout=10).json()
+
+
+def per_job_by_function(before: dict, after: dict, jobs: int) -> dict[str, float]:
+    totals = {name: sum(calls.values()) - sum(before.get(name, {}).values()) for name, calls in after.items()}
+    return {name: round(total / max(1, jobs), 2) for name, total in sorted(totals.items()) if total}
+
+
 def burst(client: httpx.Client) -> tuple[float, int]:
     run = uuid.uuid4().hex[:8]
     keywords = [f"burst {run} topic {i}" for i in range(50)]
@@ -73,7 +83,7 @@ def measure(rounds: int, log) -> list[dict]:
         while client.get(warm["status_url"]).json()["status"] not in ("done", "failed"):
             time.sleep(0.01)
         times, jobs_total, rss_after_bench = [], 0, 0.0
-        calls_before = storage_calls(stack)
+        calls_before, owners_before = storage_calls(stack), storage_calls_by_function(stack)
         for _ in range(rounds):
             elapsed, jobs = burst(client)
             times.append(elapsed)
@@ -81,7 +91,7 @@ def measure(rounds: int, log) -> list[dict]:
             time.sleep(0.3)  # metrics flushes and the last deletes settle between rounds
             # make bench's protocol: the stack's memory after one burst (about 50 stored keywords)
             rss_after_bench = rss_after_bench or stack_rss(stack)
-        calls_after = storage_calls(stack)
+        calls_after, owners_after = storage_calls(stack), storage_calls_by_function(stack)
         rss_after_rounds = stack_rss(stack)
         # per-keyword growth: 200 more keywords stored, one at a time
         for i in range(200):
@@ -105,6 +115,7 @@ def measure(rounds: int, log) -> list[dict]:
             "metric": "storage_calls_per_job",
             "value": round(total_calls / max(1, jobs_total), 2),
             "by_operation": {k: round(v / max(1, jobs_total), 2) for k, v in sorted(by_operation.items()) if v},
+            "by_function": per_job_by_function(owners_before, owners_after, jobs_total),
         }
     )
     return rows

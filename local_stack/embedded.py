@@ -116,7 +116,7 @@ class EmbeddedStack:
 
         for logical_id, config, _scaling in worker_configs(template, functions):
             waker = persistence.activity.waker()
-            handler = load_handler(config["handler"], logical_id)
+            handler = persistence.owned_by(load_handler(config["handler"], logical_id), logical_id)
             self._thread(
                 f"sqs-{logical_id}",
                 sqs_pump.run,
@@ -128,7 +128,7 @@ class EmbeddedStack:
             )
         for logical_id, config in schedule_configs(functions, self.environment):
             self.schedules.append(logical_id)
-            handler = load_handler(config["handler"], logical_id)
+            handler = persistence.owned_by(load_handler(config["handler"], logical_id), logical_id)
             self._thread(f"schedule-{logical_id}", scheduler.run, config, self.stopped, self.log, handler)
         self._thread("ttl", persistence.sweep_forever, self.stopped)
         if self.data_dir:
@@ -142,6 +142,7 @@ class EmbeddedStack:
 
     def _start_front(self, functions) -> None:
         from local_stack.api_front import make_server
+        from local_stack.persistence import owned_by
         from local_stack.runtime import load_handler
         from local_stack.stack import functions_with
 
@@ -149,9 +150,8 @@ class EmbeddedStack:
         if not api:
             raise RuntimeError("template.yaml has no function with an Api event")
         logical_id = api[0][0]
-        server = make_server(
-            load_handler(functions[logical_id].handler, logical_id), self.port, FRONTEND_DIR, logical_id
-        )
+        handler = owned_by(load_handler(functions[logical_id].handler, logical_id), logical_id)
+        server = make_server(handler, self.port, FRONTEND_DIR, logical_id)
         self._servers.append(server)
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
         self._thread("front", server.serve_forever, 0.2)

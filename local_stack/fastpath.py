@@ -6,8 +6,9 @@ serializes its answer into an HTTP response from the service model -> botocore p
 40 us for the table lookup itself. botocore lets a ``before-call`` handler answer an operation (its stubbing
 hook), so for DynamoDB's data operations the request body (already validated and serialized by botocore) goes
 straight to moto's own ``DynamoHandler`` method, whose result dict is what botocore would have parsed. moto's
-validation, conditions and expressions are the same code; only the two serializations are skipped. Errors become
-the ``ClientError`` botocore would raise. boto3's resource layer (``Table``) still converts types in ``after-call``.
+validation, conditions and expressions are the same code; only the two serializations are skipped. Errors are
+moto's error bodies parsed by botocore's parser, so they become the ``ClientError`` botocore would raise (with a
+failed condition's ``Item``). boto3's resource layer (``Table``) still converts types in ``after-call``.
 
 SQS's message operations take the same shortcut through moto's ``SQSResponse`` (the JSON protocol's request body is
 the parameters its methods read); its errors go through moto's serializer and botocore's parser, as on the usual
@@ -78,10 +79,8 @@ def _answer(model, params, **_kwargs):
         with moto_lock:
             result = getattr(handler, method)().result
     except JsonRESTError as error:
-        code = str(getattr(error, "error_type", "") or error.code).rsplit("#", 1)[-1]
-        parsed = {"Error": {"Code": code, "Message": getattr(error, "message", str(error))}}
-        parsed["ResponseMetadata"] = {**metadata, "HTTPStatusCode": 400}
-        return _Http(400, request_id), parsed
+        # moto's error body, parsed as botocore parses it (a failed condition's ALL_OLD ``Item`` included)
+        return _parsed_error(model, int(error.code), {}, error.get_body(), request_id, "dynamodb")
     activity.record("dynamodb", model.name, None)
     parsed = dict(result or {})
     parsed["ResponseMetadata"] = {**metadata, "HTTPStatusCode": 200}
@@ -119,23 +118,28 @@ def _answer_sqs(model, params, **_kwargs):
 
 def _sqs_error(handler, model, error, request_id: str):
     """The error as the usual path answers it: moto serializes it for the JSON protocol, botocore parses it."""
-    from botocore.parsers import create_parser
     from moto.core.responses import ActionResult
 
     handler.querystring = {}
     handler.headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{model.name}"}
     handler.response_headers = {}
     status, headers, body = handler.serialized(ActionResult(error))
+    return _parsed_error(model, int(status), headers, body, request_id, "sqs")
+
+
+def _parsed_error(model, status: int, headers: dict, body, request_id: str, service: str):
+    """An error response parsed as botocore's endpoint parses it: the error, then the modeled error's own fields."""
+    from botocore.parsers import create_parser
+
     headers = {**{k.lower(): str(v) for k, v in headers.items()}, "x-amzn-requestid": request_id}
-    body = body.encode() if isinstance(body, str) else body
-    response = {"status_code": int(status), "headers": headers, "body": body}
+    response = {"status_code": status, "headers": headers, "body": body.encode() if isinstance(body, str) else body}
     parser = create_parser(model.metadata["protocol"])
     parsed = parser.parse(response, model.output_shape)
     error_shape = model.service_model.shape_for_error_code(parsed.get("Error", {}).get("Code"))
-    if error_shape is not None:  # the modeled error's own fields, as botocore's endpoint adds them
+    if error_shape is not None:
         parsed.update(parser.parse(response, error_shape))
     parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
-    http = _Http(int(status), request_id, "sqs")
+    http = _Http(status, request_id, service)
     http.headers = headers
     return http, parsed
 

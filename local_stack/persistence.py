@@ -12,6 +12,8 @@ Every call into the in-process moto runs under one lock (``moto_lock``) so a sna
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
 import os
 import pickle
@@ -28,6 +30,9 @@ READ_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "Head")
 SQS_WAKE_OPERATIONS = ("SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch")
 
 moto_lock = threading.RLock()
+# The function whose handler made the call (the bench splits round trips per job into API and worker side); calls
+# outside any handler (the SQS poller's receives and deletes, the metrics flusher) count under "other".
+calls_owner: contextvars.ContextVar[str] = contextvars.ContextVar("calls_owner", default="other")
 
 
 class Activity:
@@ -36,6 +41,7 @@ class Activity:
     def __init__(self) -> None:
         self.changes = 0
         self.calls: dict[str, int] = {}
+        self.calls_by_function: dict[str, dict[str, int]] = {}
         self.wakers: list[threading.Event] = []  # one per SQS poller
         self.count_calls = True  # a dict increment per call; the bench reads it to count round trips per job
 
@@ -52,6 +58,8 @@ class Activity:
         if self.count_calls:
             key = f"{service}.{operation}"
             self.calls[key] = self.calls.get(key, 0) + 1
+            owned = self.calls_by_function.setdefault(calls_owner.get(), {})
+            owned[key] = owned.get(key, 0) + 1
         if operation == "ReceiveMessage":
             if response_body and b"ReceiptHandle" in response_body:
                 self.changes += 1
@@ -63,6 +71,20 @@ class Activity:
 
 
 activity = Activity()
+
+
+def owned_by(handler, function: str):
+    """``handler`` with its AWS calls (and those of the threads it hands work to) counted under ``function``."""
+
+    @functools.wraps(handler)
+    def counted(event, context):
+        token = calls_owner.set(function)
+        try:
+            return handler(event, context)
+        finally:
+            calls_owner.reset(token)
+
+    return counted
 
 
 def install_hooks() -> None:
@@ -91,8 +113,9 @@ def locked_wsgi(app):
     """The HTTP endpoint's requests under the same lock; every one counts as a change (tests and tools only)."""
 
     def call(environ, start_response):
-        if environ.get("PATH_INFO") == "/_local/calls":  # behind the guard: the bench's round-trip counter
-            body = json.dumps(activity.calls).encode()
+        if environ.get("PATH_INFO") in ("/_local/calls", "/_local/calls_by_function"):  # the bench's counters
+            counts = activity.calls if environ["PATH_INFO"] == "/_local/calls" else activity.calls_by_function
+            body = json.dumps(counts).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         with moto_lock:

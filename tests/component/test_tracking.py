@@ -292,7 +292,7 @@ def test_compare_validation_names_the_field(call_api, keywords, field):
 def test_deleting_a_keyword_removes_its_results_history_and_jobs(
     call_api, admin_token, tracking_env, queue_messages, lambda_context, monkeypatch
 ):
-    from social_analytics.analyses import submit as submissions
+    from social_analytics import composition
     from social_analytics.handlers import worker
     from social_analytics.storage import jobs as job_store
     from social_analytics.tracking import scans as tracking
@@ -323,6 +323,6 @@ def test_deleting_a_keyword_removes_its_results_history_and_jobs(
     }
     assert call_api("GET", "/api/analyses/doomed")[0] == 404
     assert call_api("GET", "/api/analyses/doomed/history")[1]["points"] == []
-    assert submissions.hot_results.get("doomed") is None
+    assert composition.hot_results.get("doomed") is None
     assert call_api("POST", "/api/analyses", {"keyword": "doomed"})[0] == 202  # not served from any cache
     assert job_store._table().get_item(Key={"pk": "KW#other", "sk": "RESULT"}).get("Item") is not None

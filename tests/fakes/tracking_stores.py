@@ -1,15 +1,14 @@
 """In-memory stores for the tracking code's unit tests: the Protocols of tracking/ports.py (tracked keywords,
-history, alerts) plus the job lock, queue and event bus that scheduling touches. They keep the DynamoDB modules'
-semantics that the scheduling logic relies on (an update keeps the schedule and cooldowns, marks only touch a
-keyword still tracked, a history point is stored once, ranges are inclusive and oldest first, alerts newest first).
+history, alerts) and the event bus. They keep the DynamoDB modules' semantics that the scheduling logic relies on
+(an update keeps the schedule and cooldowns, marks only touch a keyword still tracked, a history point is stored
+once, ranges are inclusive and oldest first, alerts newest first), checked by tests/component/test_tracking_stores.py.
+The job store, queue and counters are tests/fakes/stores.py's.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 
-from social_analytics.models import AnalysisJob
 from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
 
 SETTINGS_FIELDS = (
@@ -95,40 +94,6 @@ class FakeAlerts:
             for a in newest_first
             if (key is None or a.key == key) and (since_iso is None or a.at >= since_iso)
         ][:limit]
-
-
-class FakeJobLocks:
-    """The part of storage/jobs.py scheduling uses: one job in flight per keyword, and failing a job."""
-
-    def __init__(self) -> None:
-        self.holders: dict[str, str] = {}  # key -> job id holding its lock
-        self.jobs: dict[str, dict] = {}
-
-    def create_job_with_lock(self, job: AnalysisJob) -> str | None:
-        holder = self.holders.get(job.key)
-        if holder is not None:
-            return holder
-        self.holders[job.key] = job.job_id
-        self.jobs[job.job_id] = {"status": "queued", "key": job.key, "kind": job.kind}
-        return None
-
-    def fail_job(self, job_id: str, key: str, code: str, message: str) -> None:
-        self.jobs[job_id] |= {"status": "failed", "error": {"code": code, "message": message}}
-        if self.holders.get(key) == job_id:
-            del self.holders[key]
-
-
-class FakeQueue:
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-        self.fail = False
-        self._ids = itertools.count(1)
-
-    def send_job(self, job: AnalysisJob) -> str:
-        if self.fail:
-            raise ConnectionError("the queue is unreachable")
-        self.messages.append(job.to_message())
-        return f"message-{next(self._ids)}"
 
 
 class FakeEvents:

@@ -139,3 +139,50 @@ def test_binary_message_attributes_take_the_usual_path(clients):
     assert answered == [False]
     received = fast.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
     assert received["MessageAttributes"] == binary
+
+
+def test_dynamodb_errors_match_the_usual_path(monkeypatch):
+    """A failed condition answers as botocore would parse it, with the item it saw when ALL_OLD is asked for."""
+    from moto import mock_aws
+
+    from local_stack import fastpath
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        fast, usual = boto3.client("dynamodb"), boto3.client("dynamodb")
+        fast.meta.events.register("before-call.dynamodb", fastpath._answer)
+        usual.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        usual.put_item(TableName="t", Item={"pk": {"S": "a"}, "status": {"S": "done"}})
+        requests = [
+            ("update_item", {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+            ("update_item", {}),
+            ("put_item", {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+        ]
+        for operation, extra in requests:
+            key = {"Key": {"pk": {"S": "a"}}} if operation == "update_item" else {"Item": {"pk": {"S": "a"}}}
+            update = {"UpdateExpression": "SET #s = :r"} if operation == "update_item" else {}
+            request = {
+                "TableName": "t",
+                **key,
+                **update,
+                "ConditionExpression": "#s = :q",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":q": {"S": "queued"}, **({":r": {"S": "x"}} if update else {})},
+                **extra,
+            }
+            results = [_outcome(getattr(client, operation), **request) for client in (fast, usual)]
+            assert results[0] == results[1], (operation, extra)
+            assert results[0][0] == "ConditionalCheckFailedException"
+            assert ("Item" in results[0][1]) == bool(extra)
+        missing = [_outcome(client.get_item, TableName="nope", Key={"pk": {"S": "a"}}) for client in (fast, usual)]
+        assert missing[0] == missing[1] and missing[0][0] == "ResourceNotFoundException"

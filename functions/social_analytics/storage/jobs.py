@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from social_analytics.models import AnalysisJob
 from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 
 TERMINAL = frozenset({"done", "failed"})
 # Errors that the same write would meet again on every retry (an item over 400 KB, a key over its limit).
@@ -46,35 +46,15 @@ def decode_result(item: dict) -> dict:
     return json.loads(item["result_json"])
 
 
-def _table():
-    return table(get_settings().table_name)
-
-
-def _conditional(write, **request) -> bool:
-    """One conditional write (``put_item``/``update_item``/``delete_item``): False when its condition failed."""
-    try:
-        write(**request)
-        return True
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        return False
-
-
-def _job_key(job_id: str) -> dict:
-    return {"pk": f"JOB#{job_id}", "sk": "JOB"}
-
-
-def _lock_key(key: str) -> dict:
-    return {"pk": f"KW#{key}", "sk": "INFLIGHT"}
-
-
-def _result_key(key: str) -> dict:
-    return {"pk": f"KW#{key}", "sk": "RESULT"}
+_table = dynamo.results_table
+_conditional = dynamo.conditional
+_job_key = dynamo.job_key
+_lock_key = dynamo.lock_key
+_result_key = dynamo.keyword_result_key
 
 
 def _now() -> Decimal:
-    return Decimal(str(round(time.time(), 3)))
+    return dynamo.decimal(time.time())
 
 
 def create_job_with_lock(job: AnalysisJob) -> str | None:
@@ -84,6 +64,13 @@ def create_job_with_lock(job: AnalysisJob) -> str | None:
     already holds it (single flight: the caller answers with that job instead). The job item is written
     before its lock, so a lock always names an existing job. No transaction: they cost twice the writes.
     """
+    holder = create_job_or_find_holder(job)
+    return None if holder is None else holder["job_id"]
+
+
+def create_job_or_find_holder(job: AnalysisJob) -> dict | None:
+    """``create_job_with_lock``, answering with the holder's job record (as ``get_job`` reads it) instead of its id,
+    so single flight reads the holder once."""
     settings = get_settings()
     job_written = False
     try:
@@ -93,7 +80,7 @@ def create_job_with_lock(job: AnalysisJob) -> str | None:
             if holder is not None and holder["job_id"] != job.job_id and int(holder["lease_until"]) >= now:
                 holder_job = get_job(holder["job_id"])
                 if holder_job is not None and holder_job["status"] not in TERMINAL:
-                    return holder["job_id"]
+                    return holder_job
                 release_lock(job.key, holder["job_id"])  # a leftover lock of a finished job
                 continue
             if not job_written:
@@ -200,15 +187,21 @@ def mark_running(job_id: str, lease_seconds: float) -> str:
                 ":lease": Decimal(str(round(now + lease_seconds, 3))),
                 ":one": 1,
             },
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
         return "started"
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-    job = get_job(job_id)
-    if job is None:
-        return "missing"
-    return "finished" if job["status"] in TERMINAL else "busy"
+        seen = error.response.get("Item")  # the job as the failed condition saw it (low-level attribute values)
+    if seen is not None:
+        status = seen.get("status", {}).get("S")
+    else:  # no item came back: the job is missing (or the store ignores ALL_OLD: read it)
+        job = get_job(job_id)
+        if job is None:
+            return "missing"
+        status = job["status"]
+    return "finished" if status in TERMINAL else "busy"
 
 
 def release_lease(job_id: str) -> None:

@@ -7,29 +7,20 @@ kind of alert last fired (the cooldown). No TTL: a tracked keyword stays until a
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from social_analytics.records import TrackedKeyword
-from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 
-PARTITION = "TRACKED"
-
-
-def _table():
-    return table(get_settings().table_name)
-
-
-def _item_key(key: str) -> dict:
-    return {"pk": PARTITION, "sk": f"KW#{key}"}
+PARTITION = dynamo.TRACKED
+_table = dynamo.results_table
+_item_key = dynamo.tracked_key
 
 
 def _from_item(item: dict) -> TrackedKeyword:
-    """The model of a stored item: Decimals become ints and floats, absent settings their defaults."""
-    return TrackedKeyword.model_validate(item)
+    """The model of a stored item: numbers converted, absent settings their defaults, other attributes ignored."""
+    return TrackedKeyword.model_validate(dynamo.from_dynamo(item))
 
 
 def put_tracked(config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
@@ -37,7 +28,7 @@ def put_tracked(config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
 
     Only the settings of ``config`` are written. Returns (the stored keyword, True when it was created).
     """
-    now = Decimal(str(round(time.time(), 3)))
+    now = dynamo.decimal(time.time())
     values = {
         ":keyword": config.keyword,
         ":key": config.key,
@@ -82,14 +73,10 @@ def get_tracked(key: str) -> TrackedKeyword | None:
 
 
 def list_tracked() -> list[TrackedKeyword]:
-    items: list[TrackedKeyword] = []
-    query = {"KeyConditionExpression": Key("pk").eq(PARTITION), "ConsistentRead": True}
-    while True:
-        page = _table().query(**query)
-        items.extend(_from_item(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [
+        _from_item(item)
+        for item in dynamo.query_items(KeyConditionExpression=Key("pk").eq(PARTITION), ConsistentRead=True)
+    ]
 
 
 def delete_tracked(key: str) -> bool:
@@ -99,34 +86,30 @@ def delete_tracked(key: str) -> bool:
 
 def mark_enqueued(key: str, job_id: str, at: float) -> None:
     """Record a scan's enqueue time (only if the keyword is still tracked)."""
-    try:
-        _table().update_item(
-            Key=_item_key(key),
-            UpdateExpression="SET last_enqueued_at = :at, last_job_id = :job",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":at": Decimal(str(round(at, 3))), ":job": job_id},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    dynamo.conditional(
+        _table().update_item,
+        Key=_item_key(key),
+        UpdateExpression="SET last_enqueued_at = :at, last_job_id = :job",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":at": dynamo.decimal(at), ":job": job_id},
+    )
 
 
 def mark_alerted(key: str, alert_type: str, at: float) -> None:
     """Remember when an alert of this type last fired: the start of its cooldown."""
-    try:
-        _table().update_item(
-            Key=_item_key(key),
-            UpdateExpression="SET last_alerts = if_not_exists(last_alerts, :empty)",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":empty": {}},
-        )
-        _table().update_item(
-            Key=_item_key(key),
-            UpdateExpression="SET last_alerts.#type = :at",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#type": alert_type},
-            ExpressionAttributeValues={":at": Decimal(str(round(at, 3)))},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    if not dynamo.conditional(
+        _table().update_item,
+        Key=_item_key(key),
+        UpdateExpression="SET last_alerts = if_not_exists(last_alerts, :empty)",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":empty": {}},
+    ):
+        return  # no longer tracked
+    dynamo.conditional(
+        _table().update_item,
+        Key=_item_key(key),
+        UpdateExpression="SET last_alerts.#type = :at",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={"#type": alert_type},
+        ExpressionAttributeValues={":at": dynamo.decimal(at)},
+    )

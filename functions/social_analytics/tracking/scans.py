@@ -1,9 +1,9 @@
 """Tracked keywords: which are due for a scheduled scan, and what a completed scan adds (history, alerts).
 
 The scheduler calls :func:`enqueue_due`; the worker calls :func:`after_result` once per completed job.
-The stores are this module's attributes (``tracked_store``, ``history_store``, ``alert_store``, ``job_store``,
-``queue``, ``events``): the DynamoDB, SQS and EventBridge modules, which the unit tests replace with in-memory fakes
-(tests/fakes/tracking_stores.py).
+The tracking stores are this module's attributes (``tracked_store``, ``history_store``, ``alert_store``: the
+DynamoDB modules, typed by tracking.ports) and ``events`` (EventBridge); the job store, queue and counters come
+from ``composition.analysis``. The unit tests put in-memory fakes in both (tests/fakes/tracking_stores.py).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from social_analytics import composition
 from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
 from social_analytics.observability import logger
 from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
 from social_analytics.settings import TrackingSettings, get_tracking_settings  # noqa: F401  (re-exported)
 from social_analytics.storage import alerts as _alerts
-from social_analytics.storage import events, queue
+from social_analytics.storage import events
 from social_analytics.storage import history as _history
-from social_analytics.storage import jobs as job_store
 from social_analytics.storage import tracked as _tracked
-from social_analytics.storage.metrics import recorder
 from social_analytics.tracking import detection, ports, stream_views
 
 MIN_INTERVAL_MINUTES = 5
@@ -121,6 +120,7 @@ def enqueue_due(now: float | None = None) -> dict:
     """Queue one scan job per due tracked keyword; a keyword with a job already in flight is not queued again."""
     now = time.time() if now is None else now
     counts = {"tracked": 0, "due": 0, "enqueued": 0, "in_flight": 0, "failed": 0}
+    stores = composition.analysis
     items = tracked_store.list_tracked()
     counts["tracked"] = len(items)
     for item in due_keywords(items, now):
@@ -137,20 +137,20 @@ def enqueue_due(now: float | None = None) -> dict:
             languages=tuple(item.languages) if item.languages else None,
             paid_allowed=True,  # an admin chose to track it
         )
-        holder = job_store.create_job_with_lock(job)
+        holder = stores.jobs.create_job_with_lock(job)
         if holder is not None:  # single flight: a search or an earlier scan of this keyword is still running
             counts["in_flight"] += 1
             continue
         try:
-            queue.send_job(job)
+            stores.queue.send_job(job)
         except Exception:
-            job_store.fail_job(job.job_id, job.key, "enqueue_failed", "the scan could not be queued")
+            stores.jobs.fail_job(job.job_id, job.key, "enqueue_failed", "the scan could not be queued")
             logger.exception("scan enqueue failed", extra={"keyword": job.keyword})
             counts["failed"] += 1
             continue
         tracked_store.mark_enqueued(item.key, job.job_id, now)
-        recorder.count("tasks_enqueued")
-        recorder.count("scans_enqueued")
+        stores.counters.count("tasks_enqueued")
+        stores.counters.count("scans_enqueued")
         counts["enqueued"] += 1
     return counts
 
@@ -208,7 +208,7 @@ def after_result(job: AnalysisJob, result: dict) -> list[Alert]:
         return _record_scan(job, result, time.time())
     except Exception:
         logger.exception("recording the scan's history failed", extra={"keyword": job.keyword})
-        recorder.count("history_failed")
+        composition.analysis.counters.count("history_failed")
         return []
 
 
@@ -222,7 +222,7 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
             point.stream = stream
     if not history_store.append_point(job.key, point, settings.history_ttl_seconds):
         return []
-    recorder.count("history_points")
+    composition.analysis.counters.count("history_points")
     if item is None:  # untracked since the scan was queued: keep the point, raise nothing
         return []
     # Enough points for the baseline; bounded by time so long-expired (TTL) items never count.
@@ -259,7 +259,7 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
         )
         tracked_store.mark_alerted(job.key, signal.type, now)
         alert_store.put_alert(alert, settings.alert_ttl_seconds)
-        recorder.count("alerts_raised")
+        composition.analysis.counters.count("alerts_raised")
         try:
             alert.event_id = events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
         except Exception:

@@ -5,17 +5,12 @@ alert says, and how a scan that could not be queued ends. No moto, no network.""
 from __future__ import annotations
 
 import pytest
+from social_analytics import composition
 from social_analytics.models import AnalysisJob
 from social_analytics.tracking import scans
 
-from tests.fakes.tracking_stores import (
-    FakeAlerts,
-    FakeEvents,
-    FakeHistory,
-    FakeJobLocks,
-    FakeQueue,
-    FakeTrackedStore,
-)
+from tests.fakes.stores import InMemoryCounters, InMemoryJobStore, InMemoryQueue
+from tests.fakes.tracking_stores import FakeAlerts, FakeEvents, FakeHistory, FakeTrackedStore
 
 NOW = 1_800_000_000.0
 MINUTE = 60.0
@@ -26,9 +21,13 @@ class Stores:
         self.tracked = FakeTrackedStore()
         self.history = FakeHistory()
         self.alerts = FakeAlerts()
-        self.jobs = FakeJobLocks()
-        self.queue = FakeQueue()
+        self.jobs = InMemoryJobStore()
+        self.queue = InMemoryQueue()
+        self.counters = InMemoryCounters()
         self.events = FakeEvents()
+
+    def messages(self) -> list[dict]:
+        return [job.to_message() for job in self.queue.sent]
 
 
 @pytest.fixture
@@ -37,16 +36,15 @@ def stores(monkeypatch):
     monkeypatch.setattr(scans, "tracked_store", fakes.tracked)
     monkeypatch.setattr(scans, "history_store", fakes.history)
     monkeypatch.setattr(scans, "alert_store", fakes.alerts)
-    monkeypatch.setattr(scans, "job_store", fakes.jobs)
-    monkeypatch.setattr(scans, "queue", fakes.queue)
     monkeypatch.setattr(scans, "events", fakes.events)
+    composition.use(jobs=fakes.jobs, results=fakes.jobs, queue=fakes.queue, counters=fakes.counters)
     # the stream's count over the scan's interval is read from DynamoDB: none here
     monkeypatch.setattr(scans.stream_views, "history_fields", lambda *args, **kwargs: None)
     for name in ("TRACK_MINUTE_SECONDS", "MAX_TRACKED_KEYWORDS"):
         monkeypatch.delenv(name, raising=False)
     scans.get_tracking_settings.cache_clear()
     yield fakes
-    scans.get_tracking_settings.cache_clear()
+    composition.reset()
 
 
 def track(stores: Stores, keyword: str, interval_minutes: int = 15, last: float | None = None, **settings):
@@ -71,7 +69,7 @@ def test_only_due_keywords_are_queued_as_paid_scans_carrying_their_settings(stor
     counts = scans.enqueue_due(NOW)
 
     assert counts == {"tracked": 3, "due": 2, "enqueued": 2, "in_flight": 0, "failed": 0}
-    by_key = {message["key"]: message for message in stores.queue.messages}
+    by_key = {message["key"]: message for message in stores.messages()}
     assert set(by_key) == {"never scanned", "overdue"}
     first = by_key["never scanned"]
     assert first["kind"] == "scan" and first["paid_allowed"] is True and first["keyword"] == "Never Scanned"
@@ -103,7 +101,7 @@ def test_the_interval_is_counted_in_the_configured_minute(stores, monkeypatch):
     track(stores, "brand", interval_minutes=15, last=NOW - 20)
     assert scans.public(stores.tracked.get_tracked("brand"), NOW)["next_scan_at"] == scans._iso(NOW)
     assert scans.enqueue_due(NOW)["enqueued"] == 1
-    stores.jobs.holders.clear()  # the scan finished
+    stores.jobs.release_lock("brand", stores.queue.sent[-1].job_id)  # the scan finished
     assert scans.enqueue_due(NOW + 10)["due"] == 0  # 10 "minutes" after: not yet due again
     assert scans.enqueue_due(NOW + 14)["enqueued"] == 1
 
@@ -116,13 +114,13 @@ def test_a_keyword_with_a_job_in_flight_is_not_queued_again(stores):
     counts = scans.enqueue_due(NOW)
 
     assert (counts["due"], counts["in_flight"], counts["enqueued"]) == (1, 1, 0)
-    assert stores.queue.messages == []
+    assert stores.queue.sent == []
     assert stores.tracked.get_tracked("brand").last_enqueued_at is None  # tried again on the next run
 
 
 def test_a_scan_that_cannot_be_queued_fails_with_its_reason_and_stays_due(stores):
     track(stores, "brand")
-    stores.queue.fail = True
+    stores.queue.refuse = True
 
     counts = scans.enqueue_due(NOW)
 
@@ -130,8 +128,8 @@ def test_a_scan_that_cannot_be_queued_fails_with_its_reason_and_stays_due(stores
     (job,) = stores.jobs.jobs.values()
     assert job["status"] == "failed" and job["kind"] == "scan"
     assert job["error"] == {"code": "enqueue_failed", "message": "the scan could not be queued"}
-    assert stores.jobs.holders == {}  # the keyword's lock is released with the failure
-    stores.queue.fail = False
+    assert stores.jobs.locks == {}  # the keyword's lock is released with the failure
+    stores.queue.refuse = False
     assert scans.enqueue_due(NOW + 1)["enqueued"] == 1  # still due: the next run queues it
 
 

@@ -1,12 +1,13 @@
-"""A per-provider circuit breaker shared by every job of a container, so later jobs skip a dead provider quickly."""
+"""A per-provider circuit breaker shared by every job of a container, so later jobs skip a dead provider quickly.
+
+The container's one breaker is held by ``social_analytics.composition`` (``composition.breaker()``).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from social_analytics.settings import get_settings
 
 
 @dataclass
@@ -67,12 +68,3 @@ class CircuitBreaker:
         circuit = self._circuits.get(name)
         if circuit is not None:
             circuit.trial_in_flight = False
-
-
-# CIRCUIT_RESET_SECONDS: how long an open circuit stays open (tests shorten it; not a template setting).
-_default_breaker = CircuitBreaker(reset_seconds=get_settings().circuit_reset_seconds)
-
-
-def default_breaker() -> CircuitBreaker:
-    """The container-wide breaker."""
-    return _default_breaker

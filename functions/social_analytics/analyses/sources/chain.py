@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from social_analytics import composition
 from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
     Cursor,
@@ -32,7 +33,7 @@ from social_analytics.analyses.sources.base import (
     ProviderUnsupportedQuery,
     SocialMediaAdapter,
 )
-from social_analytics.analyses.sources.breaker import CircuitBreaker, default_breaker
+from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.observability import logger
@@ -91,7 +92,7 @@ async def fetch_with_fallback(
     fails the outcome has no posts, ``source["provider"] == "none"`` and every attempt says why. ``log_extra`` (the
     job id) goes with every logged provider failure.
     """
-    breaker = breaker or default_breaker()
+    breaker = breaker or composition.breaker()
     cursors = cursors or {}
     deadline = clock() + budget_seconds
     attempts: list[dict] = []

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from social_analytics import composition
 from social_analytics.analyses.sources import coverage as cov
 from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
@@ -41,7 +42,7 @@ from social_analytics.analyses.sources.base import (
     ProviderUnsupportedQuery,
     SocialMediaAdapter,
 )
-from social_analytics.analyses.sources.breaker import CircuitBreaker, default_breaker
+from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
 from social_analytics.analyses.sources.chain import FetchOutcome, _attempt, _call, _log_failure
 from social_analytics.models import Post, TimeWindow, isoformat_z
@@ -187,7 +188,7 @@ async def fetch_fanout(
 ) -> FanoutOutcome:
     """Every live adapter at once, then the simulated ones only if needed (see the module docstring). Never raises
     for provider failures."""
-    breaker = breaker or default_breaker()
+    breaker = breaker or composition.breaker()
     cursors = cursors or {}
     deadline = clock() + budget_seconds
     options = {

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from social_analytics import composition
 from social_analytics.analyses.sources.base import SocialMediaAdapter, UnconfiguredAdapter
 from social_analytics.analyses.sources.bluesky import BlueskyAdapter, BlueskySessionManager
 from social_analytics.analyses.sources.catalog import KEYLESS_PROVIDERS, KNOWN_PROVIDERS
@@ -19,15 +20,14 @@ from social_analytics.analyses.sources.simulated import SimulatedAdapter
 from social_analytics.analyses.sources.socialdata import SocialDataAdapter
 from social_analytics.analyses.sources.x_api import XApiAdapter
 
-_session_managers: dict[tuple, Any] = {}
-
 
 def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: Any) -> Any:
     creds = config.credentials
     key = (id(client), config.bluesky_base_url, creds.bluesky_handle, id(store) if store is not None else None)
-    manager = _session_managers.get(key)
+    managers = composition.session_managers
+    manager = managers.get(key)
     if manager is None:
-        manager = _session_managers[key] = BlueskySessionManager(
+        manager = managers[key] = BlueskySessionManager(
             client, creds.bluesky_handle or "", creds.bluesky_app_password or "", config.bluesky_base_url, store
         )
     return manager
