@@ -5,6 +5,8 @@ A Lambda container (or a local-stack process) keeps these between invocations:
 - ``analysis``: the stores an analysis talks to (``analyses.ports``): the job store, the result cache, the job queue
   and the counters. DynamoDB, SQS and ``storage.metrics.recorder`` by default; tests put in-memory fakes in with
   :func:`use`. Service code reads ``composition.analysis.<store>`` at call time, never a storage module directly.
+  The counters are where ``observability.meter`` (the one metrics facade) writes: ``use(counters=...)`` and
+  ``reset`` point the meter at them.
 - ``hot_results``: results (and finished jobs) this container served recently, in front of DynamoDB.
 - :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
 - :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
@@ -20,7 +22,7 @@ import weakref
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from social_analytics import settings
+from social_analytics import observability, settings
 from social_analytics.analyses.hot_cache import HotResults
 from social_analytics.analyses.ports import Counters, JobQueue, JobStore, ResultCache
 from social_analytics.analyses.sources.breaker import CircuitBreaker
@@ -61,6 +63,7 @@ def use(**stores: Any) -> AnalysisStores:
     """Replace some of the analysis stores (tests: ``use(jobs=fake, results=fake)``); ``reset`` restores them."""
     global analysis
     analysis = replace(analysis, **stores)
+    observability.meter.counters = analysis.counters
     return analysis
 
 
@@ -99,6 +102,7 @@ def reset() -> None:
     clients.reset_clients()
     import_objects.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
     analysis = default_stores()
+    observability.meter.counters = analysis.counters
     hot_results.clear()
     _breaker = None
     _session_store = None

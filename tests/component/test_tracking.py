@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from tests import events as sample_events
 from tests.conftest import sqs_event
 
 TOKEN = "test-admin-token-0123456789"
@@ -56,7 +57,7 @@ def track(call_api, keyword: str, interval: int = 15, headers=ADMIN, **extra):
 def scheduled(lambda_context) -> dict:
     from social_analytics.handlers import scheduler
 
-    return scheduler.handler({"source": "aws.scheduler", "time": "2026-11-24T13:00:00Z"}, lambda_context)
+    return scheduler.handler(sample_events.scheduled("2026-11-24T13:00:00Z"), lambda_context)
 
 
 # ------------------------------------------------------------------ admin token

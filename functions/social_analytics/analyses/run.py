@@ -11,7 +11,7 @@ from social_analytics.analyses import gather
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
 from social_analytics.analyses.sources.coverage import add_sentiment, parse_iso
 from social_analytics.models import AnalysisJob, isoformat_z
-from social_analytics.observability import logger
+from social_analytics.observability import logger, meter
 from social_analytics.scoring.limits import ResultTooLarge, fit_result
 from social_analytics.scoring.summary import analyze
 from social_analytics.settings import get_settings
@@ -93,9 +93,7 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     if not completed:  # it failed meanwhile (timed out): it stays failed
         return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
     tracking.after_result(job, result)  # scheduled scans: history point + alerts
-    stores.counters.count("jobs_done")
-    stores.counters.count("posts_analyzed", result["posts_analyzed"])
-    stores.counters.observe("queued", (time.time() - job.submitted_at) * 1000)
+    meter.job_done(job.submitted_at, result["posts_analyzed"])
     return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
 
 
@@ -111,4 +109,4 @@ def attempt_failed(job: AnalysisJob) -> None:
 def fail(job: AnalysisJob, code: str, message: str) -> None:
     stores = composition.analysis
     if stores.jobs.fail_job(job.job_id, job.key, code, message):
-        stores.counters.count("jobs_failed")
+        meter.job_failed()

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from social_analytics import composition
 from social_analytics.models import AnalysisJob, normalize_keyword
+from social_analytics.observability import meter
 from social_analytics.settings import get_settings
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage import queue
-from social_analytics.storage.metrics import recorder, timer_ms
 
 
 class UnknownJob(Exception):
@@ -81,8 +81,7 @@ def cached_result(key: str, submission: Submission) -> dict | None:
 
 
 def _hit(result: dict, started: float, text: str | None = None) -> Answer:
-    recorder.count("cache_hits")
-    recorder.observe("cached", timer_ms(started))
+    meter.cache_hit(started)
     return Answer(cached=True, body={"status": "done", "cached": True, "result": result}, text=text)
 
 
@@ -118,7 +117,7 @@ def submit(submission: Submission) -> Answer:
             if fresh and (not submission.refresh or meta["analyzed_epoch"] >= requested_at):
                 job_store.discard_job(job.job_id, key)
                 return _hit(result, started)
-    recorder.count("cache_misses")
+    meter.cache_miss()
     if holder is not None:  # single flight: an identical job is already queued or running
         return Answer(cached=False, body=_accepted(holder["job_id"], holder["keyword"], holder["status"]))
     try:
@@ -126,7 +125,7 @@ def submit(submission: Submission) -> Answer:
     except Exception as error:
         job_store.fail_job(job.job_id, key, "enqueue_failed", "the job could not be queued; try again")
         raise QueueUnavailable(str(error)) from error
-    recorder.count("tasks_enqueued")
+    meter.job_enqueued()
     return Answer(cached=False, body=_accepted(job.job_id, job.keyword, "queued"), enqueued=True)
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from social_analytics import composition
 from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
-from social_analytics.observability import logger
+from social_analytics.observability import logger, meter
 from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
 from social_analytics.settings import TrackingSettings, get_tracking_settings  # noqa: F401  (re-exported)
 from social_analytics.storage import alerts as _alerts
@@ -149,8 +149,7 @@ def enqueue_due(now: float | None = None) -> dict:
             counts["failed"] += 1
             continue
         tracked_store.mark_enqueued(item.key, job.job_id, now)
-        stores.counters.count("tasks_enqueued")
-        stores.counters.count("scans_enqueued")
+        meter.scan_enqueued()
         counts["enqueued"] += 1
     return counts
 
@@ -208,7 +207,6 @@ def after_result(job: AnalysisJob, result: dict) -> list[Alert]:
         return _record_scan(job, result, time.time())
     except Exception:
         logger.exception("recording the scan's history failed", extra={"keyword": job.keyword})
-        composition.analysis.counters.count("history_failed")
         return []
 
 
@@ -222,7 +220,6 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
             point.stream = stream
     if not history_store.append_point(job.key, point, settings.history_ttl_seconds):
         return []
-    composition.analysis.counters.count("history_points")
     if item is None:  # untracked since the scan was queued: keep the point, raise nothing
         return []
     # Enough points for the baseline; bounded by time so long-expired (TTL) items never count.
@@ -259,7 +256,6 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
         )
         tracked_store.mark_alerted(job.key, signal.type, now)
         alert_store.put_alert(alert, settings.alert_ttl_seconds)
-        composition.analysis.counters.count("alerts_raised")
         try:
             alert.event_id = events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
         except Exception:

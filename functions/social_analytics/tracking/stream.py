@@ -34,14 +34,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
-from social_analytics.observability import logger
+from social_analytics.observability import logger, meter
 from social_analytics.records import Alert
 from social_analytics.scoring import calibration
 from social_analytics.scoring.terms import keyword_exclusions, tokenize
 from social_analytics.settings import StreamSettings, get_stream_settings
 from social_analytics.storage import stream as stream_store
 from social_analytics.storage import tracked as tracked_store
-from social_analytics.storage.metrics import recorder
 from social_analytics.tracking.stream_matching import KeywordMatcher, matcher_for
 
 POST_COLLECTION = "app.bsky.feed.post"
@@ -214,7 +213,7 @@ class StreamRun:
         gap = {"from_us": self.covered_us, "to_us": first_us, "reason": reason}
         stream_store.put_gap(self.covered_us, first_us, reason, self.settings.gap_ttl_seconds)
         self.report.gaps.append(gap)
-        recorder.count("stream_gaps")
+        meter.stream_gap()
         logger.warning("jetstream did not replay: gap recorded", extra=gap)
 
     def handle(self, event: dict) -> None:
@@ -322,6 +321,5 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
         {item.key: item for item in tracked}, state.touched, covered, state.stored_us, time.time()
     )
     report.cpu_seconds = time.process_time() - cpu_started
-    recorder.count("stream_runs")
-    recorder.count("stream_posts_counted", report.counted)
+    meter.stream_run(report.counted)
     return report

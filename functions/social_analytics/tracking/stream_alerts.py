@@ -7,7 +7,7 @@ When: every run tests the minutes it completed. The minute still in progress is 
 its count can only grow: a partial count already above the threshold is an alert now, not a minute later. With a
 run every minute, an alert is raised at most about two minutes after the posts that cause it (docs/STREAM.md).
 
-Explanation (``alert["explanation"]``): ``terms``, the terms whose share of the minute's posts rose most against
+Explanation (``alert.explanation``): ``terms``, the terms whose share of the minute's posts rose most against
 the baseline minutes; ``sample_posts``, the newest posts of the minute; ``other_sources``, whether the keyword's
 latest scheduled scans (the other providers) show the same movement.
 """
@@ -24,7 +24,6 @@ from social_analytics.storage import events
 from social_analytics.storage import history as history_store
 from social_analytics.storage import stream as stream_store
 from social_analytics.storage import tracked as tracked_store
-from social_analytics.storage.metrics import recorder
 from social_analytics.tracking import detection
 
 MINUTE = 60
@@ -123,7 +122,6 @@ def evaluate(
             raised.extend(_evaluate_keyword(item, buckets, first_minute, last_minute, now))
         except Exception:
             logger.exception("stream alert evaluation failed", extra={"keyword": item.keyword})
-            recorder.count("stream_alerts_failed")
     return raised
 
 
@@ -156,7 +154,6 @@ def _evaluate_keyword(
             last_alerts[signal.type] = window[-1]["epoch"]
             tracked_store.mark_alerted(key, cooldown_key(signal.type), window[-1]["epoch"])
             alert_store.put_alert(alert, ALERT_TTL_SECONDS)
-            recorder.count("alerts_raised")
             try:
                 alert.event_id = events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
             except Exception:
