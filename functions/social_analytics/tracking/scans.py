@@ -2,7 +2,7 @@
 
 The scheduler calls :func:`enqueue_due`; the worker calls :func:`after_result` once per completed job.
 The tracking stores are this module's attributes (``tracked_store``, ``history_store``, ``alert_store``: the
-DynamoDB modules, typed by tracking.ports) and ``events`` (EventBridge); the job store, queue and counters come
+DynamoDB modules, typed by tracking.ports) and ``events`` (EventBridge); the job store and the queue come
 from ``composition.analysis``. The unit tests put in-memory fakes in both (tests/fakes/tracking_stores.py).
 """
 
