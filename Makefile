@@ -52,6 +52,11 @@ test: install chromium check-template ## every test: template checks, lint, unit
 	$(BIN)/pytest -q
 
 # ------------------------------------------------------------------ more
+unit: $(VENV)/.installed ## the fast inner loop (under a minute; no stack, no moto server, no browser): lint + unit tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q tests/unit -m "not slow and not iam_audit"
+
 score: $(VENV)/.installed ## score JSON Lines {"id","text"} from stdin with the worker's analysis
 	@$(PYTHON) -m social_analytics.scoring.cli
 
@@ -86,4 +91,4 @@ reset: ## delete the local stack's data (tables, queued jobs, imports, admin tok
 clean: ## remove build output and caches
 	rm -rf .aws-sam .pytest_cache .ruff_cache test-artifacts frontend/vendor
 
-.PHONY: help install chromium run test score format reset clean check-template deploy destroy bench reliability
+.PHONY: help install chromium run test unit score format reset clean check-template deploy destroy bench reliability

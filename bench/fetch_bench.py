@@ -19,8 +19,10 @@ for path in (ROOT / "functions", ROOT):
         sys.path.insert(0, str(path))
 
 from social_analytics.analyses.sources._http import build_client  # noqa: E402
+from social_analytics.analyses.sources.breaker import CircuitBreaker  # noqa: E402
+from social_analytics.analyses.sources.chain import fetch_with_fallback  # noqa: E402
 from social_analytics.analyses.sources.credentials import load_provider_config  # noqa: E402
-from social_analytics.analyses.sources.fetching import CircuitBreaker, build_adapters, fetch_with_fallback  # noqa: E402
+from social_analytics.analyses.sources.registry import build_adapters  # noqa: E402
 from social_analytics.models import TimeWindow  # noqa: E402
 
 from tests.fakes.provider_server import FakeProviderServer  # noqa: E402

@@ -69,7 +69,7 @@ def _measure(name: str, result: dict) -> dict:
 
 def main() -> list[dict]:
     window = TimeWindow.last_hours(24, now=datetime(2026, 11, 24, 12, tzinfo=UTC))
-    typical = asyncio.run(SimulatedAdapter().fetch("serverless", window, 100))
+    typical = asyncio.run(SimulatedAdapter().fetch("serverless", window, 100)).posts
     rows = []
     for name, posts in (
         ("typical (100 simulated posts)", typical),

@@ -1,4 +1,4 @@
-"""The local stack against the original FastAPI + Celery + Redis stack on what `make run` users feel (issue 16):
+"""The local stack against the original FastAPI + Celery + Redis stack on what `make run` users feel:
 a burst of 200 POSTs over 50 new keywords at concurrency 20 until every job is done, the whole stack's resident
 memory after it, the memory added per stored keyword, storage round trips per job, and the restore time of the
 durable state.

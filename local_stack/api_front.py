@@ -32,6 +32,21 @@ mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/javascript", ".mjs")
 
 
+# requestContext.identity as API Gateway sends it to an unauthenticated caller: every key present, most of them null
+IDENTITY_KEYS = (
+    "cognitoIdentityPoolId",
+    "accountId",
+    "cognitoIdentityId",
+    "caller",
+    "principalOrgId",
+    "accessKey",
+    "cognitoAuthenticationType",
+    "cognitoAuthenticationProvider",
+    "userArn",
+    "user",
+)
+
+
 def _is_json(media_type: str) -> bool:
     return media_type in JSON_TYPES or (media_type.startswith("application/") and media_type.endswith("+json"))
 
@@ -51,7 +66,7 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, list[str]], body:
         import base64
 
         text_body, is_base64 = base64.b64encode(body).decode(), True
-    request_id = str(uuid.uuid4())
+    request_id, now = str(uuid.uuid4()), time.time()
     return {
         "resource": "/api/{proxy+}",
         "path": path,
@@ -63,13 +78,22 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, list[str]], body:
         "pathParameters": {"proxy": unquote(path.removeprefix("/api/"))},
         "stageVariables": None,
         "requestContext": {
+            "resourceId": "local",
             "resourcePath": "/api/{proxy+}",
             "httpMethod": method,
+            "extendedRequestId": request_id,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "path": f"/local{path}",
             "stage": "local",
+            "domainPrefix": "localhost",
             "requestId": request_id,
-            "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent", [""])[-1]},
+            "requestTimeEpoch": int(now * 1000),
+            "identity": {
+                **dict.fromkeys(IDENTITY_KEYS),
+                "sourceIp": source_ip,
+                "userAgent": headers.get("User-Agent", [""])[-1],
+            },
+            "domainName": "localhost",
             "accountId": "123456789012",
             "apiId": "local",
             "protocol": "HTTP/1.1",

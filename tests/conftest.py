@@ -101,16 +101,9 @@ def aws(monkeypatch):
 
 
 def _reset_package_state() -> None:
-    from social_analytics import settings
-    from social_analytics.analyses import submit as submissions
-    from social_analytics.api import admin
-    from social_analytics.storage import clients, imports
+    from social_analytics import composition
 
-    settings.reset()
-    clients.reset_clients()
-    imports.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
-    submissions.hot_results.clear()
-    admin.forget_missing()
+    composition.reset()
 
 
 def apigw_event(method: str, path: str, body=None, headers: dict | None = None, query: dict | None = None) -> dict:

@@ -1,4 +1,11 @@
-"""The one Logger, Tracer and Metrics of the package; names come from the POWERTOOLS_* environment.
+"""The one Logger, Tracer and Metrics of the package (names come from the POWERTOOLS_* environment), and ``meter``:
+the one metrics facade.
+
+Code records each event once, on ``meter`` (``meter.cache_hit(started)``); the facade feeds both systems that report
+it: the Powertools EMF metrics (CloudWatch: alarms, the AWS dashboard) and the DynamoDB counters behind
+``GET /api/metrics`` (``storage/metrics.py``). Handlers flush the EMF metrics with ``@metrics.log_metrics`` and the
+counters with ``meter.flush()``. The scheduler and stream functions publish no EMF metrics, so their events feed
+the counters only.
 
 Provider metrics (EMF) are published twice: per provider (dimension ``provider``, for the dashboard) and summed
 over providers under the service dimension only (what the provider failure rate alarm divides).
@@ -6,10 +13,14 @@ over providers under the service dimension only (what the provider failure rate 
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Mapping
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from social_analytics.storage.metrics import MetricsRecorder, recorder
 
 logger = Logger()
 tracer = Tracer()
@@ -19,31 +30,96 @@ PROVIDER_ATTEMPTS = "ProviderAttempts"
 PROVIDER_ERRORS = "ProviderErrors"
 
 
-def _provider_metric(name: str, provider: str) -> None:
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
-        metric.add_dimension(name="service", value=metrics.service or "service_undefined")
-        metric.add_dimension(name="provider", value=provider)
+class Meter:
+    """One method per platform event. EMF name / counter name(s) are given for each. ``counters`` is where the
+    counters go: the DynamoDB recorder, or anything with its ``count``/``observe``/``flush`` (an in-memory fake)."""
+
+    def __init__(self, counters: MetricsRecorder) -> None:
+        self.counters = counters
+        # The worker records from several threads; Powertools' metric set is a plain dict.
+        self._lock = threading.Lock()
+
+    def _emf(self, name: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
+        with self._lock:
+            metrics.add_metric(name=name, unit=unit, value=value)
+
+    def cache_hit(self, started: float) -> None:
+        """CacheHit / cache_hits, and the "cached" latency histogram (``started`` is a ``perf_counter()``)."""
+        self._emf("CacheHit")
+        self.counters.count("cache_hits")
+        self.counters.observe("cached", (time.perf_counter() - started) * 1000)
+
+    def cache_miss(self) -> None:
+        """CacheMiss / cache_misses (a joined single-flight job is a miss too)."""
+        self._emf("CacheMiss")
+        self.counters.count("cache_misses")
+
+    def job_enqueued(self) -> None:
+        """TasksEnqueued / tasks_enqueued: the API queued a new job."""
+        self._emf("TasksEnqueued")
+        self.counters.count("tasks_enqueued")
+
+    def scan_enqueued(self) -> None:
+        """tasks_enqueued: the scheduler queued a tracked keyword's scan (counter only)."""
+        self.counters.count("tasks_enqueued")
+
+    def job_done(self, submitted_at: float, posts: int) -> None:
+        """JobLatency / jobs_done, posts_analyzed and the "queued" histogram: submitted (API) -> stored (worker)."""
+        latency_ms = (time.time() - submitted_at) * 1000
+        self._emf("JobLatency", latency_ms, MetricUnit.Milliseconds)
+        self.counters.count("jobs_done")
+        self.counters.count("posts_analyzed", posts)
+        self.counters.observe("queued", latency_ms)
+
+    def job_failed(self) -> None:
+        """jobs_failed: a job ended failed (counter only)."""
+        self.counters.count("jobs_failed")
+
+    def batch_processed(self, size: int) -> None:
+        """BatchesProcessed, BatchSize / batches_processed, batch_records: one worker invocation."""
+        self._emf("BatchesProcessed")
+        self._emf("BatchSize", size)
+        self.counters.count("batches_processed")
+        self.counters.count("batch_records", size)
+
+    def stream_gap(self) -> None:
+        """stream_gaps: Jetstream did not replay a span (counter only)."""
+        self.counters.count("stream_gaps")
+
+    def stream_run(self, posts_counted: int) -> None:
+        """stream_runs, stream_posts_counted: one stream ingestion run (counter only)."""
+        self.counters.count("stream_runs")
+        self.counters.count("stream_posts_counted", posts_counted)
+
+    def provider_attempts(self, attempts: Iterable[Mapping]) -> None:
+        """Count a job's provider attempts (``result.source["attempts"]``): "ok" and "failed" were calls,
+        "skipped" (not configured, circuit open, budget spent) were not; the simulated adapter is no provider."""
+        for attempt in attempts:
+            outcome, provider = attempt.get("outcome"), str(attempt.get("provider", "unknown"))
+            if provider == "simulated":
+                continue
+            if outcome in ("ok", "failed"):
+                self.provider_attempt(provider)
+            if outcome == "failed":
+                self.provider_error(provider)
+
+    def provider_attempt(self, provider: str) -> None:
+        """ProviderAttempts: one call to a provider was made (whatever its outcome), the failure rate's denominator."""
+        self._provider_metric(PROVIDER_ATTEMPTS, provider)
+
+    def provider_error(self, provider: str) -> None:
+        """ProviderErrors: one call to a provider failed (after its own retries), the failure rate's numerator."""
+        self._provider_metric(PROVIDER_ERRORS, provider)
+
+    def _provider_metric(self, name: str, provider: str) -> None:
+        self._emf(name)
+        with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
+            metric.add_dimension(name="service", value=metrics.service or "service_undefined")
+            metric.add_dimension(name="provider", value=provider)
+
+    def flush(self) -> None:
+        """Write the buffered counters now (handlers, before the container may freeze)."""
+        self.counters.flush()
 
 
-def record_provider_attempt(provider: str) -> None:
-    """One call to a provider was made (whatever its outcome): the failure rate's denominator."""
-    _provider_metric(PROVIDER_ATTEMPTS, provider)
-
-
-def record_provider_error(provider: str) -> None:
-    """One call to a provider failed (after its own retries): the failure rate's numerator."""
-    _provider_metric(PROVIDER_ERRORS, provider)
-
-
-def record_provider_attempts(attempts: Iterable[Mapping]) -> None:
-    """Count a job's provider attempts (``result.source["attempts"]``): "ok" and "failed" were calls,
-    "skipped" (not configured, circuit open, budget spent) were not; the simulated adapter is no provider."""
-    for attempt in attempts:
-        outcome, provider = attempt.get("outcome"), str(attempt.get("provider", "unknown"))
-        if provider == "simulated":
-            continue
-        if outcome in ("ok", "failed"):
-            record_provider_attempt(provider)
-        if outcome == "failed":
-            record_provider_error(provider)
+meter = Meter(recorder)

@@ -7,12 +7,13 @@ import json
 import boto3
 from social_analytics.settings import get_import_settings
 
+from tests import events as sample_events
 from tests.conftest import sqs_event
 
 
-def s3_event(key: str, size: int) -> dict:
-    record = {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": key, "size": size}}}
-    return {"MessageId": "m1", "ReceiptHandle": "r1", "Body": json.dumps({"Records": [record]}), "MD5OfBody": "x"}
+def s3_events(*bodies: str) -> dict:
+    """The imports queue's batch (the real-shaped sample): one S3 notification per body."""
+    return sample_events.sqs_batch(*bodies, sample="sqs_s3_object_created")
 
 
 def upload(aws, call_api, data: bytes) -> dict:
@@ -32,13 +33,8 @@ def test_an_uploaded_jsonl_file_is_queued_and_analyzed(aws, call_api, queue_mess
     created = upload(aws, call_api, data)
     assert queue_messages() == []  # nothing runs before the upload
 
-    test_event = {
-        "MessageId": "t",
-        "ReceiptHandle": "t",
-        "Body": json.dumps({"Event": "s3:TestEvent"}),
-        "MD5OfBody": "x",
-    }
-    events = sqs_event([s3_event(created["key"], len(data)), test_event], "arn:aws:sqs:us-east-1:123456789012:q")
+    test_event = json.dumps({"Event": "s3:TestEvent"})
+    events = s3_events(sample_events.s3_object_created(created["key"], len(data)), test_event)
     assert imports.handler(events, lambda_context)["batchItemFailures"] == []
     messages = queue_messages()
     assert len(messages) == 1 and json.loads(messages[0]["Body"])["import_object"] == created["key"]
@@ -57,7 +53,7 @@ def test_an_upload_over_the_cap_fails_the_job(aws, call_api, queue_messages, lam
     created = upload(aws, call_api, b'{"text": "hello"}\n' * 10)
     monkeypatch.setenv("IMPORT_MAX_BYTES", "50")
     get_import_settings.cache_clear()
-    events = sqs_event([s3_event(created["key"], 180)], "arn:aws:sqs:us-east-1:123456789012:q")
+    events = s3_events(sample_events.s3_object_created(created["key"], 180))
     assert imports.handler(events, lambda_context)["batchItemFailures"] == []
 
     assert queue_messages() == []

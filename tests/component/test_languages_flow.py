@@ -6,7 +6,8 @@ import json
 
 import boto3
 
-from tests.component.test_imports_flow import s3_event
+from tests import events as sample_events
+from tests.component.test_imports_flow import s3_events
 from tests.conftest import sqs_event
 
 ENGLISH = [
@@ -33,7 +34,7 @@ def test_mixed_languages_are_counted_and_only_english_is_scored(aws, call_api, q
     _, created = call_api("POST", "/api/imports", {"keyword": "phone", "format": "jsonl"})
     key = f"imports/{created['job_id']}.jsonl"
     boto3.client("s3").put_object(Bucket=aws.physical_names["ImportsBucket"], Key=key, Body=data)
-    events = sqs_event([s3_event(key, len(data))], "arn:aws:sqs:us-east-1:123456789012:q")
+    events = s3_events(sample_events.s3_object_created(key, len(data)))
     assert imports.handler(events, lambda_context)["batchItemFailures"] == []
     assert worker.handler(sqs_event(queue_messages()), lambda_context)["batchItemFailures"] == []
 

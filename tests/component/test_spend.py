@@ -10,8 +10,9 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 from social_analytics.analyses.sources.base import FetchResult, ProviderPaymentRequired, ProviderUnavailable
+from social_analytics.analyses.sources.breaker import CircuitBreaker
+from social_analytics.analyses.sources.chain import fetch_with_fallback
 from social_analytics.analyses.sources.fanout import fetch_fanout
-from social_analytics.analyses.sources.fetching import CircuitBreaker, fetch_with_fallback
 
 from tests.conftest import FakeLambdaContext, apigw_event, sqs_event
 from tests.fakes.mock_http import Sleeps, run, window
@@ -21,17 +22,17 @@ from tests.unit.sources.test_fetching_chain import Stub, post
 @pytest.fixture
 def budget(aws, monkeypatch):
     """Set the spend settings and return a helper that re-reads them."""
-    from social_analytics.settings import get_settings
+    from social_analytics import settings
 
     def configure(usd: float, **flags: str) -> None:
         monkeypatch.setenv("PAID_DAILY_BUDGET_USD", str(usd))
         for name, value in flags.items():
             monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
+        settings.reset()
 
     configure(1.0)
     yield configure
-    get_settings.cache_clear()
+    settings.reset()
 
 
 def gate(**kwargs):
@@ -49,9 +50,11 @@ def fetch(adapters, spend, limit=20):
 
 # ------------------------------------------------------------------ the DynamoDB counter
 def test_the_spend_prices_are_the_fetchers_prices():
-    from social_analytics.analyses.sources import fetching, spend
+    from social_analytics.analyses.sources import catalog, chain, fanout, spend
 
-    assert spend.PRICE_PER_POST_USD == fetching.PRICE_PER_POST_USD  # spend keeps its own copy: the API imports it
+    # one price table, read by the spend gate, the fan-out and the chain alike
+    assert spend.PRICE_PER_POST_USD is catalog.PRICE_PER_POST_USD is fanout.PRICE_PER_POST_USD
+    assert chain.PRICE_PER_POST_USD is catalog.PRICE_PER_POST_USD
 
 
 def test_reservations_stop_at_the_budget_and_settle_to_the_actual_cost(budget):
@@ -138,7 +141,7 @@ def test_x_alone_in_the_chain_is_used(budget):
 
 
 def test_an_unconfigured_cheaper_provider_does_not_block_the_configured_one(budget):
-    from social_analytics.analyses.sources.fetching import UnconfiguredAdapter
+    from social_analytics.analyses.sources.base import UnconfiguredAdapter
 
     x = Stub("x", [post("x")])
     outcome = fetch([UnconfiguredAdapter("socialdata", "socialdata: not configured"), x], gate())
@@ -164,16 +167,13 @@ class Timed:
         self.calls: list[float] = []
         self.finished_at: float | None = None
 
-    async def fetch_result(self, query, window, limit, *, cursor=None, budget=None):
+    async def fetch(self, query, window, limit, *, cursor=None, budget=None):
         self.calls.append(time.monotonic())
         await asyncio.sleep(self.delay)
         self.finished_at = time.monotonic()
         if isinstance(self.answer, BaseException):
             raise self.answer
         return FetchResult(posts=list(self.answer)[:limit], billable_items=len(self.answer))
-
-    async def fetch(self, query, window, limit):
-        return (await self.fetch_result(query, window, limit)).posts
 
 
 def fan(adapters, spend):
@@ -226,7 +226,7 @@ def _posted_message(call_api, queue_messages, keyword: str, **event_changes) -> 
 def test_anonymous_callers_may_not_spend_api_key_callers_and_the_admin_may(
     budget, call_api, queue_messages, monkeypatch
 ):
-    monkeypatch.setenv("ADMIN_TOKEN", "s3cret-admin")
+    budget(1.0, ADMIN_TOKEN="s3cret-admin")
     assert _posted_message(call_api, queue_messages, "anon")["paid_allowed"] is False
     keyed = _posted_message(call_api, queue_messages, "keyed", **{"requestContext.identity.apiKeyId": "k1abc"})
     assert keyed["paid_allowed"] is True

@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 
 from local_stack.stack import wait_until
+from tests import events as sample_events
 from tests.fakes.jetstream_server import (
     FakeJetstream,
     background,
@@ -50,7 +51,7 @@ def use(jet: FakeJetstream, monkeypatch) -> None:
 def run_stream(lambda_context) -> dict:
     from social_analytics.handlers import stream
 
-    return stream.handler({"source": "aws.scheduler", "time": "2026-12-01T20:00:00Z"}, lambda_context)
+    return stream.handler(sample_events.scheduled("2026-12-01T20:00:00Z"), lambda_context)
 
 
 def track(call_api, keyword: str, **extra):

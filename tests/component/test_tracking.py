@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from tests import events as sample_events
 from tests.conftest import sqs_event
 
 TOKEN = "test-admin-token-0123456789"
@@ -14,8 +15,11 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def admin_token(monkeypatch):
+def admin_token(call_api, monkeypatch):
+    from social_analytics import settings
+
     monkeypatch.setenv("ADMIN_TOKEN", TOKEN)
+    settings.reset()  # importing the API handler (call_api) read the settings at cold start, before the token
 
 
 @pytest.fixture
@@ -53,7 +57,7 @@ def track(call_api, keyword: str, interval: int = 15, headers=ADMIN, **extra):
 def scheduled(lambda_context) -> dict:
     from social_analytics.handlers import scheduler
 
-    return scheduler.handler({"source": "aws.scheduler", "time": "2026-11-24T13:00:00Z"}, lambda_context)
+    return scheduler.handler(sample_events.scheduled("2026-11-24T13:00:00Z"), lambda_context)
 
 
 # ------------------------------------------------------------------ admin token
@@ -214,7 +218,7 @@ def test_a_spike_raises_one_alert_and_one_event(call_api, admin_token, tracking_
     assert track(call_api, "brand")[0] == 201
     raised = feed([100, 97, 103, 99, 101, 98, 102, 100, 99, 101, 420, 100, 99, 101])
 
-    assert [a["type"] for a in raised] == ["spike"]
+    assert [a.type for a in raised] == ["spike"]
     (event,) = alert_events()
     assert event["detail-type"] == "SpikeDetected" and event["source"] == "async-social-analytics"
     assert event["detail"]["keyword"] == "brand" and event["detail"]["volume"] == 420
@@ -240,14 +244,14 @@ def test_pure_noise_raises_no_alert_and_no_event(call_api, admin_token, tracking
 def test_a_sustained_plateau_does_not_realert_during_the_cooldown(call_api, admin_token, tracking_env, alert_events):
     assert track(call_api, "brand")[0] == 201
     raised = feed([100, 97, 103, 99, 101, 98, 102, 100, 99, 101] + [350] * 9)
-    assert [a["type"] for a in raised] == ["spike"]
+    assert [a.type for a in raised] == ["spike"]
     assert len(alert_events()) == 1
 
 
 def test_a_negative_turn_is_a_sentiment_dip_event(call_api, admin_token, tracking_env, alert_events):
     assert track(call_api, "brand", sensitivity="high")[0] == 201
     raised = feed([100] * 11, [20, 19, 21, 20, 20, 19, 21, 20, 20, 20, 55])
-    assert [a["type"] for a in raised] == ["sentiment_dip"]
+    assert [a.type for a in raised] == ["sentiment_dip"]
     assert [e["detail-type"] for e in alert_events()] == ["SentimentDip"]
 
 
@@ -289,7 +293,7 @@ def test_compare_validation_names_the_field(call_api, keywords, field):
 def test_deleting_a_keyword_removes_its_results_history_and_jobs(
     call_api, admin_token, tracking_env, queue_messages, lambda_context, monkeypatch
 ):
-    from social_analytics.analyses import submit as submissions
+    from social_analytics import composition
     from social_analytics.handlers import worker
     from social_analytics.storage import jobs as job_store
     from social_analytics.tracking import scans as tracking
@@ -320,6 +324,6 @@ def test_deleting_a_keyword_removes_its_results_history_and_jobs(
     }
     assert call_api("GET", "/api/analyses/doomed")[0] == 404
     assert call_api("GET", "/api/analyses/doomed/history")[1]["points"] == []
-    assert submissions.hot_results.get("doomed") is None
+    assert composition.hot_results.get("doomed") is None
     assert call_api("POST", "/api/analyses", {"keyword": "doomed"})[0] == 202  # not served from any cache
     assert job_store._table().get_item(Key={"pk": "KW#other", "sk": "RESULT"}).get("Item") is not None

@@ -40,7 +40,7 @@ def test_a_hot_hit_is_pre_serialized_and_equals_the_stored_answer(call_api, queu
 def test_a_finished_job_is_served_from_memory_until_its_keyword_is_forgotten(
     call_api, queue_messages, lambda_context, monkeypatch
 ):
-    from social_analytics.analyses import submit as submissions
+    from social_analytics import composition
     from social_analytics.storage import jobs as job_store
 
     queued = _finish_one_job(call_api, queue_messages, lambda_context, "finished job")
@@ -55,13 +55,13 @@ def test_a_finished_job_is_served_from_memory_until_its_keyword_is_forgotten(
     assert call_api("GET", queued["status_url"]) == (200, done)
 
     # AND forgetting the keyword (its deletion) drops the job from memory too
-    submissions.hot_results.forget("finished job")
-    assert submissions.hot_results.finished_job(queued["job_id"]) is None
+    composition.hot_results.forget("finished job")
+    assert composition.hot_results.finished_job(queued["job_id"]) is None
 
 
 def test_a_queued_job_is_always_read_from_dynamodb(call_api):
-    from social_analytics.analyses import submit as submissions
+    from social_analytics import composition
 
     _, queued = call_api("POST", "/api/analyses", {"keyword": "still queued"})
     assert call_api("GET", queued["status_url"])[1]["status"] == "queued"
-    assert submissions.hot_results.finished_job(queued["job_id"]) is None
+    assert composition.hot_results.finished_job(queued["job_id"]) is None

@@ -37,7 +37,7 @@ def test_job_message_round_trip():
 
 def test_simulated_posts_are_deterministic_for_a_keyword_and_window():
     first = simulate_posts("Serverless", WINDOW, 100)
-    again = asyncio.run(SimulatedAdapter().fetch("Serverless", WINDOW, 100))
+    again = asyncio.run(SimulatedAdapter().fetch("Serverless", WINDOW, 100)).posts
     assert [(p.id, p.text, p.created_at) for p in first] == [(p.id, p.text, p.created_at) for p in again]
 
 

@@ -93,3 +93,73 @@ def test_boto3_only_in_storage():
         )
     ]
     assert outside == []
+
+
+def test_ssm_only_in_storage():
+    """Powertools' parameters utility (SSM) is read only through storage/parameters.py."""
+
+    def names(node) -> list[str]:
+        if isinstance(node, ast.ImportFrom):
+            return [f"{node.module}.{alias.name}" for alias in node.names]
+        return [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+
+    outside = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.parent.name != "storage"
+        and any(
+            name.startswith("aws_lambda_powertools.utilities.parameters")
+            for node in ast.walk(ast.parse(path.read_text()))
+            for name in names(node)
+        )
+    ]
+    assert outside == []
+
+
+def test_environment_read_only_in_settings():
+    """``os.environ``/``os.getenv`` (and ``from os import environ``) appear in settings.py alone."""
+    readers = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.relative_to(PACKAGE).as_posix() == "settings.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            reads = (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb")) or (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "os"
+                and any(alias.name in ("environ", "getenv", "environb") for alias in node.names)
+            )
+            if reads:
+                readers.append(str(path.relative_to(PACKAGE)))
+    assert readers == []
+
+
+# The stores an analysis uses come from the composition module (analyses.ports), never straight from storage.
+SERVICE_MODULES = (
+    "social_analytics.analyses.run",
+    "social_analytics.analyses.compare",
+    "social_analytics.analyses.deletion",
+    "social_analytics.imports.uploads",
+    "social_analytics.tracking.scans",
+)
+WIRED_STORES = ("social_analytics.storage.jobs", "social_analytics.storage.queue", "social_analytics.storage.metrics")
+
+
+def test_service_code_gets_its_stores_from_the_composition_module():
+    graph = imports_of_package()
+    direct = {module: sorted(set(graph[module]) & set(WIRED_STORES)) for module in SERVICE_MODULES}
+    assert {module: deps for module, deps in direct.items() if deps} == {}
+    assert all("social_analytics.composition" in graph[module] for module in SERVICE_MODULES)
+
+
+def test_only_the_composition_module_holds_per_container_singletons_of_the_analysis():
+    """No module but composition.py creates the hot cache, the circuit breaker or the session managers."""
+    made = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "composition.py":
+            continue
+        for node in ast.parse(path.read_text()).body:  # module level only: a singleton, not a local
+            if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
+                called = getattr(node.value.func, "id", getattr(node.value.func, "attr", ""))
+                if called in ("HotResults", "CircuitBreaker", "BlueskySessionManager", "DynamoSessionStore"):
+                    made.append(f"{path.relative_to(PACKAGE)}: {called}")
+    assert made == []

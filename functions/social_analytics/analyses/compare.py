@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from social_analytics import composition
 from social_analytics.analyses.sources.coverage import weakest
 from social_analytics.models import normalize_keyword
-from social_analytics.storage import jobs as job_store
 
 MAX_KEYWORDS = 10
 
@@ -28,7 +28,7 @@ def share_of_voice(keywords: list[str]) -> dict:
         if key in seen:
             continue
         seen.add(key)
-        stored = job_store.get_latest_result(key)
+        stored = composition.analysis.results.get_latest_result(key)
         if stored is None:
             rows.append(
                 {

@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 import uuid
 
+from social_analytics import composition
 from social_analytics.analyses import submit as submissions
 from social_analytics.keywords import display
 from social_analytics.models import AnalysisJob, normalize_keyword
-from social_analytics.storage import jobs as job_store
-from social_analytics.storage import purge, queue
+from social_analytics.storage import purge
 from social_analytics.storage import stream as stream_store
 
 SMALL_DELETION_ITEMS = 200
@@ -40,7 +40,7 @@ def purge_keyword(keyword: str, key: str) -> dict:
     deleted["jobs"] = jobs
     deleted["alerts"] = purge.delete_alerts(key)
     deleted["stream_minutes"] = stream_store.delete_keyword(key)
-    submissions.hot_results.forget(key)
+    composition.hot_results.forget(key)
     return {
         "keyword": keyword,
         "key": key,
@@ -59,15 +59,16 @@ def _start_job(keyword: str, key: str) -> dict:
         submitted_at=time.time(),
         kind="deletion",
     )
-    holder = job_store.create_job_with_lock(job)
+    stores = composition.analysis
+    holder = stores.jobs.create_job_with_lock(job)
     if holder is None:
         try:
-            queue.send_job(job)
+            stores.queue.send_job(job)
         except Exception as error:
-            job_store.fail_job(job.job_id, job.key, "enqueue_failed", "the job could not be queued; try again")
+            stores.jobs.fail_job(job.job_id, job.key, "enqueue_failed", "the job could not be queued; try again")
             raise submissions.QueueUnavailable(str(error)) from error
     job_id = holder or job.job_id
-    existing = job_store.get_job(job_id) if holder else None
+    existing = stores.jobs.get_job(job_id) if holder else None
     return {
         "job_id": job_id,
         "status": existing["status"] if existing else "queued",
@@ -81,5 +82,5 @@ def _start_job(keyword: str, key: str) -> dict:
 def run_job(job: AnalysisJob) -> dict:
     """The worker's side of a deletion job: delete, then store the counts as the job's result."""
     body = purge_keyword(job.keyword, job.key.removeprefix(JOB_KEY_PREFIX))
-    job_store.finish_job(job.job_id, job.key, body)
+    composition.analysis.jobs.finish_job(job.job_id, job.key, body)
     return {"job_id": job.job_id, "status": "done", "deleted": sum(body["deleted"].values())}

@@ -1,8 +1,8 @@
 """The worker's post sources for one job: the provider chain (with incremental scans) or an uploaded import.
 
-* One pooled ``httpx.AsyncClient`` per container *and* event loop (``client()``): Powertools' AsyncBatchProcessor
-  reuses the thread's loop in Lambda (``LAMBDA_TASK_ROOT`` set), tests get a new loop per call, and a client must
-  not outlive the loop its connections belong to.
+* One pooled ``httpx.AsyncClient`` per container *and* event loop (``composition.http_client()``): Powertools'
+  AsyncBatchProcessor reuses the thread's loop in Lambda (``LAMBDA_TASK_ROOT`` set), tests get a new loop per call,
+  and a client must not outlive the loop its connections belong to.
 * Sources are fanned out (``sources.fanout``): every live source at once, merged and deduplicated, simulated only
   when no live source answered. Provider failures never raise: they are in ``source["attempts"]`` and
   ``source["providers"]`` (the worker turns those into the ProviderErrors metric). Only when every provider failed
@@ -20,17 +20,16 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-import weakref
 from datetime import timedelta
 
-import httpx
-
+from social_analytics import composition
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
-from social_analytics.analyses.sources._http import build_client
+from social_analytics.analyses.sources.base import UnconfiguredAdapter
+from social_analytics.analyses.sources.chain import fetch_with_fallback
 from social_analytics.analyses.sources.credentials import load_provider_config
 from social_analytics.analyses.sources.fanout import fetch_fanout
-from social_analytics.analyses.sources.fetching import build_adapters, fetch_with_fallback
-from social_analytics.analyses.sources.incremental import IncrementalAdapter
+from social_analytics.analyses.sources.incremental import IncrementalSource
+from social_analytics.analyses.sources.registry import build_adapters
 from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
@@ -40,30 +39,8 @@ from social_analytics.settings import get_settings
 from social_analytics.storage import cursors as cursor_store
 from social_analytics.storage import imports as import_store
 from social_analytics.storage import posts as post_store
-from social_analytics.storage.sessions import DynamoSessionStore
 
 MAX_IMPORT_SPAN = timedelta(days=366)
-
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
-_session_store = None
-
-
-def client() -> httpx.AsyncClient:
-    """The pooled client of the running event loop (created on first use in that loop)."""
-
-    loop = asyncio.get_running_loop()
-    found = _clients.get(loop)
-    if found is None or found.is_closed:
-        found = _clients[loop] = build_client()
-    return found
-
-
-def session_store():
-    """The container's Bluesky session store (DynamoDB, shared by all containers)."""
-    global _session_store
-    if _session_store is None:
-        _session_store = DynamoSessionStore("bluesky")
-    return _session_store
 
 
 def summarize_attempts(attempts: list[dict]) -> str:
@@ -77,18 +54,21 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     window = TimeWindow.last_hours(job.window_hours)
     config = load_provider_config()
     try:
-        adapters = build_adapters(job.providers, config, client(), session_store=session_store())
+        adapters = build_adapters(
+            job.providers, config, composition.http_client(), session_store=composition.session_store()
+        )
     except ValueError as error:
         raise JobFailed("unknown_provider", str(error)) from None
 
     stored, cursors = None, {}
-    if any(hasattr(adapter, "fetch_result") for adapter in adapters):  # no other source continues a stored window
+    # Only a live source continues a stored window: a job of simulated or unconfigured sources skips the read.
+    if any(not adapter.simulated and not isinstance(adapter, UnconfiguredAdapter) for adapter in adapters):
         stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
     incremental: list[str] = []
     for index, adapter in enumerate(adapters):  # each source with a stored window and cursor continues from it
-        if stored is not None and adapter.name in cursors and hasattr(adapter, "fetch_result"):
+        if stored is not None and adapter.name in cursors and not adapter.simulated:
             own = [p for p in stored.posts if p.provider == adapter.name]
-            adapters[index] = IncrementalAdapter(adapter, own)
+            adapters[index] = IncrementalSource(adapter, own)
             incremental.append(adapter.name)
 
     # Paid providers reserve their cost first and may be skipped (service.spend).

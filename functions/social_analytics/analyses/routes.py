@@ -7,13 +7,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from aws_lambda_powertools.metrics import MetricUnit
 
 from social_analytics.analyses import compare, deletion, submit
 from social_analytics.analyses.sources import spend
 from social_analytics.api import admin, views
 from social_analytics.api.http import ADMIN_SECURITY, KeywordInPath, error_response, json_answer
-from social_analytics.observability import logger, metrics
+from social_analytics.observability import logger
 from social_analytics.schemas import (
     ADMIN_RESPONSES,
     ERROR_RESPONSES,
@@ -60,11 +59,9 @@ def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
 
 
 def record_submission(answer: submit.Answer) -> None:
-    metrics.add_metric(name="CacheHit" if answer.cached else "CacheMiss", unit=MetricUnit.Count, value=1)
     if not answer.cached:  # the job id follows the job: API -> SQS -> worker logs share it as correlation id
         logger.set_correlation_id(answer.body["job_id"])
     if answer.enqueued:
-        metrics.add_metric(name="TasksEnqueued", unit=MetricUnit.Count, value=1)
         logger.info("analysis queued", extra={"job_id": answer.body["job_id"], "keyword": answer.body["keyword"]})
 
 

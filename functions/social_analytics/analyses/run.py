@@ -6,16 +6,15 @@ import json
 import time
 from datetime import UTC, datetime
 
+from social_analytics import composition
 from social_analytics.analyses import gather
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
 from social_analytics.analyses.sources.coverage import add_sentiment, parse_iso
 from social_analytics.models import AnalysisJob, isoformat_z
-from social_analytics.observability import logger
+from social_analytics.observability import logger, meter
 from social_analytics.scoring.limits import ResultTooLarge, fit_result
 from social_analytics.scoring.summary import analyze
 from social_analytics.settings import get_settings
-from social_analytics.storage import jobs as job_store
-from social_analytics.storage.metrics import recorder
 from social_analytics.tracking import scans as tracking
 
 
@@ -40,7 +39,7 @@ def start(job: AnalysisJob) -> bool:
     The lease lasts one worker timeout: a message that reappears while its first attempt still works waits,
     and one whose worker died (killed, timed out) is taken over once the lease has run out.
     """
-    outcome = job_store.mark_running(job.job_id, lease_seconds=get_settings().job_lease_seconds)
+    outcome = composition.analysis.jobs.mark_running(job.job_id, lease_seconds=get_settings().job_lease_seconds)
     if outcome == "missing":
         raise PoisonMessage(f"no job record for {job.job_id}")
     if outcome == "busy":
@@ -56,7 +55,8 @@ async def fetch_posts(job: AnalysisJob) -> FetchedPosts:
 
 def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     """Analyze, store as the job's and the keyword's latest result, count it. Runs once per job id."""
-    previous = job_store.get_latest_result(job.key)
+    stores = composition.analysis
+    previous = stores.results.get_latest_result(job.key)
     coverage = fetched.extra.get("coverage") or {}
     fields = analyze(
         fetched.posts,
@@ -83,19 +83,17 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     }
     try:
         result = fit_result(result)
-        completed = job_store.complete_job(job, result)
+        completed = stores.jobs.complete_job(job, result)
     except ResultTooLarge as error:
         raise JobFailed("result_too_large", str(error)) from None
-    except job_store.ItemRejected:
+    except stores.jobs.ItemRejected:
         # Permanent: the same result would be rejected again on every retry, so the job fails now, not in the DLQ.
         logger.exception("the result was rejected by storage", extra={"job_id": job.job_id})
         raise JobFailed("storage_rejected", "the result could not be stored (rejected by the database)") from None
     if not completed:  # it failed meanwhile (timed out): it stays failed
         return {"job_id": job.job_id, "status": "failed", "posts_analyzed": result["posts_analyzed"]}
     tracking.after_result(job, result)  # scheduled scans: history point + alerts
-    recorder.count("jobs_done")
-    recorder.count("posts_analyzed", result["posts_analyzed"])
-    recorder.observe("queued", (time.time() - job.submitted_at) * 1000)
+    meter.job_done(job.submitted_at, result["posts_analyzed"])
     return {"job_id": job.job_id, "status": "done", "posts_analyzed": result["posts_analyzed"]}
 
 
@@ -105,9 +103,10 @@ def expired(job: AnalysisJob, now: float | None = None) -> bool:
 
 
 def attempt_failed(job: AnalysisJob) -> None:
-    job_store.release_lease(job.job_id)
+    composition.analysis.jobs.release_lease(job.job_id)
 
 
 def fail(job: AnalysisJob, code: str, message: str) -> None:
-    if job_store.fail_job(job.job_id, job.key, code, message):
-        recorder.count("jobs_failed")
+    stores = composition.analysis
+    if stores.jobs.fail_job(job.job_id, job.key, code, message):
+        meter.job_failed()

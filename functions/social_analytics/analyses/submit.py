@@ -5,17 +5,16 @@ Kept free of the analysis stack (vaderSentiment) so the API function starts fast
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 
+from social_analytics import composition
 from social_analytics.models import AnalysisJob, normalize_keyword
+from social_analytics.observability import meter
 from social_analytics.settings import get_settings
 from social_analytics.storage import jobs as job_store
 from social_analytics.storage import queue
-from social_analytics.storage.metrics import recorder, timer_ms
 
 
 class UnknownJob(Exception):
@@ -50,67 +49,7 @@ class Answer:
     text: str | None = None  # ``body`` already serialized as JSON (hot cache hits), so it is not re-encoded
 
 
-class HotResults:
-    """Results this warm container served recently, kept a few seconds in front of DynamoDB.
-
-    Bounded in size and age; an entry never outlives the result's own freshness.
-    """
-
-    def __init__(self, max_entries: int = 512) -> None:
-        self._entries: dict[str, tuple[float, dict, dict, str]] = {}
-        self._jobs: dict[str, tuple[float, dict, str]] = {}  # finished (done/failed) job bodies and keys, by id
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
-
-    def get(self, key: str) -> tuple[dict, dict] | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1], entry[2]
-
-    def put(self, key: str, result: dict, meta: dict, fresh_for: float) -> None:
-        lifetime = min(get_settings().hot_cache_seconds, fresh_for)
-        if lifetime <= 0:
-            return
-        with self._lock:
-            if len(self._entries) >= self._max_entries:
-                self._entries.clear()
-            # The whole cached answer is serialized once per entry, not once per hit: encoding (and validating)
-            # a result of 50 posts is most of a hit's CPU time (docs/PERFORMANCE.md).
-            text = json.dumps({"status": "done", "cached": True, "result": result}, separators=(",", ":"))
-            self._entries[key] = (time.monotonic() + lifetime, result, meta, text)
-
-    def answer_text(self, key: str, result: dict) -> str | None:
-        """The serialized cached answer for ``result`` if it is the one held for ``key``."""
-        entry = self._entries.get(key)
-        return entry[3] if entry is not None and entry[1] is result else None
-
-    def finished_job(self, job_id: str) -> dict | None:
-        entry = self._jobs.get(job_id)
-        return entry[1] if entry is not None and entry[0] >= time.monotonic() else None
-
-    def put_finished_job(self, job_id: str, body: dict, key: str) -> None:
-        lifetime = get_settings().hot_cache_seconds
-        if lifetime <= 0:
-            return
-        with self._lock:
-            if len(self._jobs) >= self._max_entries:
-                self._jobs.clear()
-            self._jobs[job_id] = (time.monotonic() + lifetime, body, key)
-
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-            for job_id in [job_id for job_id, entry in self._jobs.items() if entry[2] == key]:
-                del self._jobs[job_id]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._jobs.clear()
-
-
-hot_results = HotResults()
+hot_results = composition.hot_results  # the container's (composition.reset clears it, never replaces it)
 
 
 def _serves(meta: dict, submission: Submission, result: dict) -> bool:
@@ -142,8 +81,7 @@ def cached_result(key: str, submission: Submission) -> dict | None:
 
 
 def _hit(result: dict, started: float, text: str | None = None) -> Answer:
-    recorder.count("cache_hits")
-    recorder.observe("cached", timer_ms(started))
+    meter.cache_hit(started)
     return Answer(cached=True, body={"status": "done", "cached": True, "result": result}, text=text)
 
 
@@ -179,7 +117,7 @@ def submit(submission: Submission) -> Answer:
             if fresh and (not submission.refresh or meta["analyzed_epoch"] >= requested_at):
                 job_store.discard_job(job.job_id, key)
                 return _hit(result, started)
-    recorder.count("cache_misses")
+    meter.cache_miss()
     if holder is not None:  # single flight: an identical job is already queued or running
         return Answer(cached=False, body=_accepted(holder["job_id"], holder["keyword"], holder["status"]))
     try:
@@ -187,7 +125,7 @@ def submit(submission: Submission) -> Answer:
     except Exception as error:
         job_store.fail_job(job.job_id, key, "enqueue_failed", "the job could not be queued; try again")
         raise QueueUnavailable(str(error)) from error
-    recorder.count("tasks_enqueued")
+    meter.job_enqueued()
     return Answer(cached=False, body=_accepted(job.job_id, job.keyword, "queued"), enqueued=True)
 
 

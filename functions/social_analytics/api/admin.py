@@ -14,6 +14,7 @@ import time
 
 from social_analytics.observability import logger
 from social_analytics.settings import get_admin_settings
+from social_analytics.storage import parameters as parameter_store
 
 MISSING_RETRY_SECONDS = 30.0
 _missing_until: dict[str, float] = {}
@@ -33,10 +34,8 @@ def configured_token() -> str | None:
         return None
     if _missing_until.get(name, 0.0) > time.monotonic():
         return None
-    from aws_lambda_powertools.utilities import parameters
-
     try:
-        value = parameters.get_parameter(name, decrypt=True, max_age=300)
+        value = parameter_store.get_parameter(name, 300)
     except Exception as error:  # a missing parameter or no permission: closed, and say why (not the value)
         logger.error("admin token parameter unreadable", extra={"parameter": name, "error": type(error).__name__})
         with _missing_lock:

@@ -15,7 +15,6 @@ from social_analytics.api import admin, apidocs, http, origin, views
 from social_analytics.imports import routes as imports_routes
 from social_analytics.observability import logger
 from social_analytics.schemas import Health, MetricsBody, json_response
-from social_analytics.storage.metrics import read_metrics
 from social_analytics.tracking import routes as tracking_routes
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -30,7 +29,7 @@ app.include_router(analyses_routes.router)
 
 @app.get("/api/metrics", summary="Cache, queue and latency counters", responses={200: json_response(MetricsBody, "")})
 def get_metrics() -> dict:
-    return {**read_metrics(), "spend": spend.report()}
+    return {**views.metrics(), "spend": spend.report()}
 
 
 @app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})

@@ -14,6 +14,7 @@ import json
 
 from social_analytics.observability import logger
 from social_analytics.settings import get_settings
+from social_analytics.storage import parameters as parameter_store
 
 HEADER = "x-origin-verify"
 SECRET_MAX_AGE_SECONDS = 300
@@ -25,10 +26,8 @@ FORBIDDEN_ORIGIN = {
 
 
 def _secret(name: str) -> str | None:
-    from aws_lambda_powertools.utilities import parameters
-
     try:
-        return str(parameters.get_parameter(name, decrypt=True, max_age=SECRET_MAX_AGE_SECONDS)) or None
+        return parameter_store.get_parameter(name, SECRET_MAX_AGE_SECONDS) or None
     except Exception as error:  # missing parameter or no permission: closed, and say which (never the value)
         logger.error("origin secret parameter unreadable", extra={"parameter": name, "error": type(error).__name__})
         return None

@@ -11,10 +11,12 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from social_analytics.analyses.compare import MAX_KEYWORDS
+from social_analytics.latency import percentile
 from social_analytics.models import isoformat_z, normalize_keyword
 from social_analytics.schemas import validate_keyword
 from social_analytics.storage import alerts as alert_store
 from social_analytics.storage import history as history_store
+from social_analytics.storage import metrics as metric_store
 
 DEFAULT_HISTORY_SECONDS = 7 * 86400
 # Time bounds are clamped to this range: outside it no data can exist, and the calendar's ends (year 1, year 9999
@@ -81,10 +83,7 @@ def history(keyword: str, since: str | None, until: str | None) -> dict:
     if since_epoch > until_epoch:
         raise invalid(("since",), "must not be after until")
     key = normalize_keyword(keyword)
-    points = history_store.query_points(key, since_epoch, until_epoch)
-    for point in points:
-        point.pop("epoch", None)
-        point.pop("job_id", None)
+    points = [point.public() for point in history_store.query_points(key, since_epoch, until_epoch)]
     return {
         "keyword": " ".join(keyword.split()),
         "key": key,
@@ -104,10 +103,7 @@ def alerts(keyword: str | None, since: str | None, limit: int) -> dict:
         except ValueError as error:
             raise invalid(("keyword",), str(error)) from None
     key = normalize_keyword(keyword) if keyword else None
-    found = alert_store.list_alerts(key, since_iso, limit)
-    for alert in found:
-        alert.pop("epoch", None)
-    return {"alerts": found}
+    return {"alerts": [alert.public() for alert in alert_store.list_alerts(key, since_iso, limit)]}
 
 
 def compare_keywords(raw: str) -> list[str]:
@@ -122,3 +118,29 @@ def compare_keywords(raw: str) -> list[str]:
         except ValueError as error:
             raise invalid(("keywords", index), str(error)) from None
     return keywords
+
+
+def metrics() -> dict:
+    """The counters and latency percentiles of ``GET /api/metrics`` (the route adds the spend report)."""
+    counts, histograms = metric_store.read_counters()
+    batches = counts["batches_processed"]
+    return {
+        "cache_hits": counts["cache_hits"],
+        "cache_misses": counts["cache_misses"],
+        "tasks_enqueued": counts["tasks_enqueued"],
+        "batches_processed": batches,
+        "avg_batch_size": round(counts["batch_records"] / batches, 2) if batches else 0.0,
+        "jobs_done": counts["jobs_done"],
+        "jobs_failed": counts["jobs_failed"],
+        "posts_analyzed": counts["posts_analyzed"],
+        "latency_ms": {
+            name: {"p50": percentile(buckets, 0.50), "p95": percentile(buckets, 0.95), "samples": sum(buckets.values())}
+            for name, buckets in histograms.items()
+        },
+        # Jetstream ingestion: runs that connected, posts counted (per keyword), gaps recorded (docs/STREAM.md)
+        "stream": {
+            "runs": counts["stream_runs"],
+            "posts_counted": counts["stream_posts_counted"],
+            "gaps": counts["stream_gaps"],
+        },
+    }

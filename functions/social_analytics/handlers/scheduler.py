@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from social_analytics.observability import logger, tracer
-from social_analytics.storage.metrics import recorder
+from social_analytics.observability import logger, meter, tracer
 from social_analytics.tracking import scans
 
 
@@ -13,6 +12,6 @@ def handler(event: dict, context) -> dict:
     try:
         counts = scans.enqueue_due()
     finally:
-        recorder.flush()
+        meter.flush()
     logger.info("scheduled scan", extra={**counts, "scheduled_time": (event or {}).get("time")})
     return counts

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from social_analytics.observability import logger, tracer
-from social_analytics.storage.metrics import recorder
+from social_analytics.observability import logger, meter, tracer
 from social_analytics.tracking import stream
 
 
@@ -14,6 +13,6 @@ def handler(event: dict, context) -> dict:
         remaining = context.get_remaining_time_in_millis() if context is not None else None
         summary = stream.run(remaining_ms=remaining)
     finally:
-        recorder.flush()
+        meter.flush()
     logger.info("stream ingestion", extra={"scheduled_time": (event or {}).get("time"), **summary})
     return summary

@@ -6,7 +6,6 @@ import asyncio
 import contextvars
 import time
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     AsyncBatchProcessor,
     EventType,
@@ -16,9 +15,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from social_analytics import public_errors
 from social_analytics.analyses import deletion, run
-from social_analytics.observability import logger, metrics, record_provider_attempts, tracer
+from social_analytics.observability import logger, meter, metrics, tracer
 from social_analytics.settings import get_settings
-from social_analytics.storage.metrics import recorder
 
 processor = AsyncBatchProcessor(event_type=EventType.SQS)
 # The invocation's request id, quoted in public error messages so the logs can be found from them.
@@ -43,10 +41,9 @@ async def handle_record(record: SQSRecord) -> dict:
         if job.kind == "deletion":  # a large keyword deletion (service.deletion): nothing to fetch or analyze
             return await asyncio.to_thread(deletion.run_job, job)
         fetched = await run.fetch_posts(job)
-        record_provider_attempts(fetched.source.get("attempts", []))
+        meter.provider_attempts(fetched.source.get("attempts", []))
         outcome = await asyncio.to_thread(run.analyze_and_store, job, fetched)
         latency_ms = (time.time() - job.submitted_at) * 1000  # submitted (API) -> stored (worker)
-        metrics.add_metric(name="JobLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
         logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed"), "latency_ms": round(latency_ms)})
         return outcome
     except run.JobInProgress:
@@ -78,8 +75,5 @@ def handler(event: dict, context) -> dict:
             event=event, record_handler=handle_record, processor=processor, context=context
         )
     finally:
-        recorder.count("batches_processed")
-        recorder.count("batch_records", len(records))
-        metrics.add_metric(name="BatchesProcessed", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name="BatchSize", unit=MetricUnit.Count, value=len(records))
-        recorder.flush()
+        meter.batch_processed(len(records))
+        meter.flush()

@@ -16,11 +16,10 @@ import time
 import uuid
 from urllib.parse import unquote_plus
 
+from social_analytics import composition
 from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger
 from social_analytics.storage import imports as import_store
-from social_analytics.storage import jobs as job_store
-from social_analytics.storage import queue
 
 MAX_IMPORT_POSTS = 10_000  # the job's limit: the newest 10,000 posts of an upload are analyzed
 IMPORT_WINDOW_HOURS = 8784  # 366 days: the most an import's analysis spans (older rows are reported, not analyzed)
@@ -39,7 +38,7 @@ def create_import(keyword: str, fmt: str = "csv") -> dict:
         kind="import",
         import_object=import_store.object_key(job_id, fmt),
     )
-    if job_store.create_job_with_lock(job) is not None:  # a fresh uuid: cannot happen
+    if composition.analysis.jobs.create_job_with_lock(job) is not None:  # a fresh uuid: cannot happen
         raise RuntimeError("import job id collision")
     upload = import_store.presign_upload(job.import_object or "", fmt)
     return {
@@ -70,16 +69,15 @@ def object_created(key: str, size: int) -> str:
     job_id, _, fmt = name.partition(".")
     if not key.startswith(import_store.PREFIX) or fmt not in import_store.CONTENT_TYPES or not job_id.isalnum():
         return "ignored: not an import object"
-    job = job_store.get_job(job_id)
+    jobs = composition.analysis.jobs
+    job = jobs.get_job(job_id)
     if job is None or job["kind"] != "import":
         return "ignored: no such import job"
     if job["status"] != "queued":
         return f"ignored: job already {job['status']}"
     limit = import_store.max_bytes()
     if size > limit:
-        job_store.fail_job(
-            job_id, job["key"], "too_large", f"too large: the upload is {size} bytes; the limit is {limit}"
-        )
+        jobs.fail_job(job_id, job["key"], "too_large", f"too large: the upload is {size} bytes; the limit is {limit}")
         return "failed: too large"
     message = AnalysisJob(
         job_id=job_id,
@@ -91,6 +89,6 @@ def object_created(key: str, size: int) -> str:
         kind="import",
         import_object=key,
     )
-    queue.send_job(message)
+    composition.analysis.queue.send_job(message)
     logger.info("import queued", extra={"job_id": job_id, "bytes": size})
     return "queued"

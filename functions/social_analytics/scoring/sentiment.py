@@ -3,11 +3,11 @@
 The text is scored raw: never lowercased or stripped of punctuation, because VADER reads capitals ("GREAT"),
 punctuation ("!!!"), emoticons (":)") and emoji. On top of the package we fix:
 
-* **Emoji made of several code points** (vaderSentiment issue #116). The package looks emoji up one character
-  at a time, so "❤️" (U+2764 U+FE0F) becomes "red heart\\ufe0f", which is not a lexicon word, and ZWJ
-  sequences or skin-tone variants are missed. We drop variation selectors and skin-tone modifiers, match the
-  longest sequence in the package's own emoji lexicon (ZWJ sequences included) and put spaces around each
-  description, so it never glues onto the next word.
+* **Emoji made of several code points** (known upstream: github.com/cjhutto/vaderSentiment/issues/99). The
+  package looks emoji up one character at a time, so "❤️" (U+2764 U+FE0F) becomes "red heart\\ufe0f", which is not
+  a lexicon word, and ZWJ sequences or skin-tone variants are missed. We drop variation selectors and skin-tone
+  modifiers, match the longest sequence in the package's own emoji lexicon (ZWJ sequences included) and put spaces
+  around each description, so it never glues onto the next word.
 * **Emoji whose description carries no sentiment word** ("👍" is "thumbs up": 0.0). ``EMOJI_PROXIES`` maps a
   few common ones to a VADER lexicon word whose human-rated valence fits (so every valence still comes from
   the VADER lexicon). This is a judgement call; the ground truth has no emoji, so it cannot move r.

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
 
-from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 
-PREFIX = "CURSOR#"
+PREFIX = dynamo.CURSOR
 
 
 @dataclass(frozen=True)
@@ -27,46 +25,37 @@ class StoredCursor:
     expires_at: int
 
 
-def _table():
-    return table(get_settings().table_name)
-
-
 def item(key: str, provider: str, cursor: dict[str, str], taken_at: float, expires_at: int) -> dict:
     """The DynamoDB item (resource-style values) of a cursor; ``storage.posts`` writes it in its transaction."""
     return {
-        "pk": f"KW#{key}",
-        "sk": f"{PREFIX}{provider}",
+        **dynamo.keyword_item_key(key, dynamo.cursor_sk(provider)),
         "provider": provider,
         "cursor": {str(k): str(v) for k, v in cursor.items()},
-        "taken_at": Decimal(str(round(taken_at, 3))),
+        "taken_at": dynamo.decimal(taken_at),
         "expires_at": int(expires_at),
     }
 
 
 def save(key: str, provider: str, cursor: dict[str, str], ttl_seconds: float, now: float | None = None) -> None:
     now = time.time() if now is None else now
-    _table().put_item(Item=item(key, provider, cursor, now, int(now + ttl_seconds)))
+    dynamo.results_table().put_item(Item=item(key, provider, cursor, now, int(now + ttl_seconds)))
 
 
 def load(key: str, now: float | None = None) -> dict[str, StoredCursor]:
     """The keyword's unexpired cursors, by provider."""
     now = time.time() if now is None else now
     found: dict[str, StoredCursor] = {}
-    query: dict = {"KeyConditionExpression": Key("pk").eq(f"KW#{key}") & Key("sk").begins_with(PREFIX)}
-    while True:
-        page = _table().query(**query)
-        for row in page.get("Items", []):
-            if int(row.get("expires_at", 0)) <= now:
-                continue
-            found[row["provider"]] = StoredCursor(
-                provider=row["provider"],
-                cursor={str(k): str(v) for k, v in (row.get("cursor") or {}).items()},
-                taken_at=float(row.get("taken_at", 0)),
-                expires_at=int(row["expires_at"]),
-            )
-        if "LastEvaluatedKey" not in page:
-            return found
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    condition = Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(PREFIX)
+    for row in dynamo.query_items(KeyConditionExpression=condition):
+        if int(row.get("expires_at", 0)) <= now:
+            continue
+        found[row["provider"]] = StoredCursor(
+            provider=row["provider"],
+            cursor={str(k): str(v) for k, v in (row.get("cursor") or {}).items()},
+            taken_at=float(row.get("taken_at", 0)),
+            expires_at=int(row["expires_at"]),
+        )
+    return found
 
 
 def delete_for_keyword(key: str) -> int:
@@ -75,18 +64,8 @@ def delete_for_keyword(key: str) -> int:
 
 
 def delete_prefix(key: str, prefix: str) -> int:
-    deleted = 0
-    query: dict = {
-        "KeyConditionExpression": Key("pk").eq(f"KW#{key}") & Key("sk").begins_with(prefix),
-        "ProjectionExpression": "pk, sk",
-        "ConsistentRead": True,
-    }
-    with _table().batch_writer() as batch:
-        while True:
-            page = _table().query(**query)
-            for row in page.get("Items", []):
-                batch.delete_item(Key={"pk": row["pk"], "sk": row["sk"]})
-                deleted += 1
-            if "LastEvaluatedKey" not in page:
-                return deleted
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return dynamo.delete_matching(
+        KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(prefix),
+        ProjectionExpression="pk, sk",
+        ConsistentRead=True,
+    )

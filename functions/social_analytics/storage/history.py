@@ -7,63 +7,45 @@ bound the range by time: moto never expires TTL items and DynamoDB may take days
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from social_analytics.models import isoformat_z
-from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.records import HistoryPoint
+from social_analytics.storage import dynamo
 
-PREFIX = "HIST#"
+PREFIX = dynamo.HISTORY
 MAX_POINTS = 5000
+_sort_key = dynamo.history_sk
 
 
-def _table():
-    return table(get_settings().table_name)
-
-
-def _sort_key(moment_iso: str, job_id: str = "") -> str:
-    return f"{PREFIX}{moment_iso}#{job_id}"
-
-
-def append_point(key: str, point: dict, ttl_seconds: int) -> bool:
-    """Store one point (``point["time"]`` is ISO 8601 Z, ``point["epoch"]`` seconds); False if it exists already."""
+def append_point(key: str, point: HistoryPoint, ttl_seconds: int) -> bool:
+    """Store one point (``point.time`` is ISO 8601 Z, ``point.epoch`` seconds); False if it exists already."""
     item = {
-        "pk": f"KW#{key}",
-        "sk": _sort_key(point["time"], point.get("job_id", "")),
-        "epoch": Decimal(str(round(point["epoch"], 3))),
-        "point_json": json.dumps(point, separators=(",", ":"), ensure_ascii=False),
-        "expires_at": int(point["epoch"] + ttl_seconds),
+        **dynamo.keyword_item_key(key, _sort_key(point.time, point.job_id)),
+        "epoch": dynamo.decimal(point.epoch),
+        "point_json": json.dumps(point.model_dump(exclude_unset=True), separators=(",", ":"), ensure_ascii=False),
+        "expires_at": int(point.epoch + ttl_seconds),
     }
-    try:
-        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
-        return True
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
+    return dynamo.conditional(
+        dynamo.results_table().put_item, Item=item, ConditionExpression="attribute_not_exists(sk)"
+    )
 
 
-def query_points(key: str, since: float, until: float, limit: int = MAX_POINTS) -> list[dict]:
+def query_points(key: str, since: float, until: float, limit: int = MAX_POINTS) -> list[HistoryPoint]:
     """Points with since <= time <= until, oldest first (at most ``limit``, the newest ones)."""
     low = _sort_key(isoformat_z_epoch(since))
     high = _sort_key(isoformat_z_epoch(until)) + "~"  # '~' sorts after the job-id suffix
-    query = {
-        "KeyConditionExpression": Key("pk").eq(f"KW#{key}") & Key("sk").between(low, high),
-        "ScanIndexForward": False,
-    }
-    points: list[dict] = []
-    while len(points) < limit:
-        page = _table().query(**query)
-        for item in page.get("Items", []):
-            if since <= float(item["epoch"]) <= until:
-                points.append(json.loads(item["point_json"]))
-        if "LastEvaluatedKey" not in page:
-            break
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return list(reversed(points[:limit]))
+    condition = Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").between(low, high)
+    points: list[HistoryPoint] = []
+    if limit <= 0:
+        return points
+    for item in dynamo.query_items(KeyConditionExpression=condition, ScanIndexForward=False):
+        if since <= float(item["epoch"]) <= until:
+            points.append(HistoryPoint.model_validate_json(item["point_json"]))
+            if len(points) >= limit:
+                break
+    return list(reversed(points))
 
 
 def isoformat_z_epoch(epoch: float) -> str:

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from social_analytics.models import AnalysisJob
 from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 
 TERMINAL = frozenset({"done", "failed"})
 # Errors that the same write would meet again on every retry (an item over 400 KB, a key over its limit).
@@ -46,35 +46,15 @@ def decode_result(item: dict) -> dict:
     return json.loads(item["result_json"])
 
 
-def _table():
-    return table(get_settings().table_name)
-
-
-def _conditional(write, **request) -> bool:
-    """One conditional write (``put_item``/``update_item``/``delete_item``): False when its condition failed."""
-    try:
-        write(**request)
-        return True
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        return False
-
-
-def _job_key(job_id: str) -> dict:
-    return {"pk": f"JOB#{job_id}", "sk": "JOB"}
-
-
-def _lock_key(key: str) -> dict:
-    return {"pk": f"KW#{key}", "sk": "INFLIGHT"}
-
-
-def _result_key(key: str) -> dict:
-    return {"pk": f"KW#{key}", "sk": "RESULT"}
+_table = dynamo.results_table
+_conditional = dynamo.conditional
+_job_key = dynamo.job_key
+_lock_key = dynamo.lock_key
+_result_key = dynamo.keyword_result_key
 
 
 def _now() -> Decimal:
-    return Decimal(str(round(time.time(), 3)))
+    return dynamo.decimal(time.time())
 
 
 def create_job_with_lock(job: AnalysisJob) -> str | None:

@@ -1,4 +1,6 @@
-"""Platform counters (cache hits, misses, enqueues, batches) and latency histograms in DynamoDB.
+"""Platform counters (cache hits, misses, enqueues, batches) and latency histograms in DynamoDB: the storage behind
+``GET /api/metrics`` (``api/views.metrics`` shapes the document). Code records events through ``observability.meter``,
+which feeds these and the EMF metrics.
 
 Increments are buffered in memory and written with one atomic ``ADD`` per flush, so the hot cached path
 makes no DynamoDB call. ``METRICS_FLUSH_SECONDS`` > 0 flushes from a background thread at that period;
@@ -8,10 +10,9 @@ makes no DynamoDB call. ``METRICS_FLUSH_SECONDS`` > 0 flushes from a background 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
-from social_analytics.latency import bucket_of, percentile
+from social_analytics.latency import bucket_of
 from social_analytics.settings import get_settings
 from social_analytics.storage.clients import table
 
@@ -97,8 +98,8 @@ class MetricsRecorder:
 recorder = MetricsRecorder()
 
 
-def read_metrics() -> dict:
-    """The public metrics document of ``GET /api/metrics``."""
+def read_counters() -> tuple[dict[str, int], dict[str, dict[int, int]]]:
+    """Every counter (0 when never counted) and each latency histogram's buckets, after flushing this process's."""
     recorder.flush()
     item = table(get_settings().table_name).get_item(Key=_KEY, ConsistentRead=True).get("Item") or {}
     counts = {name: int(item.get(name, 0)) for name in COUNTERS}
@@ -108,28 +109,4 @@ def read_metrics() -> dict:
             _, name, index = attribute.split("_")
             if name in histograms:
                 histograms[name][int(index)] = int(value)
-    batches = counts["batches_processed"]
-    return {
-        "cache_hits": counts["cache_hits"],
-        "cache_misses": counts["cache_misses"],
-        "tasks_enqueued": counts["tasks_enqueued"],
-        "batches_processed": batches,
-        "avg_batch_size": round(counts["batch_records"] / batches, 2) if batches else 0.0,
-        "jobs_done": counts["jobs_done"],
-        "jobs_failed": counts["jobs_failed"],
-        "posts_analyzed": counts["posts_analyzed"],
-        "latency_ms": {
-            name: {"p50": percentile(buckets, 0.50), "p95": percentile(buckets, 0.95), "samples": sum(buckets.values())}
-            for name, buckets in histograms.items()
-        },
-        # Jetstream ingestion: runs that connected, posts counted (per keyword), gaps recorded (docs/STREAM.md)
-        "stream": {
-            "runs": counts["stream_runs"],
-            "posts_counted": counts["stream_posts_counted"],
-            "gaps": counts["stream_gaps"],
-        },
-    }
-
-
-def timer_ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
+    return counts, histograms

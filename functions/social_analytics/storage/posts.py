@@ -14,7 +14,6 @@ import time
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import Binary, TypeSerializer
@@ -22,9 +21,10 @@ from boto3.dynamodb.types import Binary, TypeSerializer
 from social_analytics.models import Post
 from social_analytics.settings import get_settings
 from social_analytics.storage import cursors as cursor_store
-from social_analytics.storage.clients import client, table
+from social_analytics.storage import dynamo
+from social_analytics.storage.clients import client
 
-PREFIX = "POSTS#"
+PREFIX = dynamo.POSTS
 PART_BYTES = 350_000
 MAX_PARTS = 10  # 3.5 MB compressed: a transaction holds 4 MB; a bigger window is simply not kept
 _serializer = TypeSerializer()
@@ -40,10 +40,6 @@ class StoredWindow:
     expires_at: int
     generation: str = ""
     query: str = ""  # what the provider was asked: a window (and its cursor) continues only that query
-
-
-def _table():
-    return table(get_settings().table_name)
 
 
 def post_to_dict(post: Post) -> dict:
@@ -91,17 +87,12 @@ def decode(parts: list[bytes]) -> list[Post]:
 def load_window(key: str, now: float | None = None) -> StoredWindow | None:
     """The keyword's stored window, or None (none, expired, or an incomplete write)."""
     now = time.time() if now is None else now
-    rows: list[dict] = []
-    query: dict = {
-        "KeyConditionExpression": Key("pk").eq(f"KW#{key}") & Key("sk").begins_with(PREFIX),
-        "ConsistentRead": True,
-    }
-    while True:
-        page = _table().query(**query)
-        rows += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            break
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    rows = list(
+        dynamo.query_items(
+            KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(PREFIX),
+            ConsistentRead=True,
+        )
+    )
     if not rows:
         return None
     head = rows[0]
@@ -148,7 +139,7 @@ def save_window(
         "query": window.query,
         "parts": len(parts),
         "count": len(window.posts),
-        "fetched_at": Decimal(str(round(window.fetched_at, 3))),
+        "fetched_at": dynamo.decimal(window.fetched_at),
         "window_hours": window.window_hours,
         "limit": window.limit,
         "expires_at": window.expires_at,
@@ -158,7 +149,7 @@ def save_window(
         for i, data in enumerate(parts)
     ]
     actions += [
-        {"Delete": {"TableName": settings.table_name, "Key": _typed({"pk": f"KW#{key}", "sk": sk})}}
+        {"Delete": {"TableName": settings.table_name, "Key": _typed(dynamo.keyword_item_key(key, sk))}}
         for sk in existing
         if sk not in {_part_sk(i) for i in range(len(parts))}
     ]
@@ -177,17 +168,16 @@ def delete_for_keyword(key: str) -> int:
     return cursor_store.delete_prefix(key, PREFIX)
 
 
-def _part_sk(index: int) -> str:
-    return f"{PREFIX}{index:03d}"
+_part_sk = dynamo.posts_part_sk
 
 
 def _part_item(key: str, index: int, data: bytes, common: dict) -> dict:
-    return {"pk": f"KW#{key}", "sk": _part_sk(index), "part": index, "data": Binary(data), **common}
+    return {**dynamo.keyword_item_key(key, _part_sk(index)), "part": index, "data": Binary(data), **common}
 
 
 def _existing_parts(key: str) -> list[str]:
-    page = _table().query(
-        KeyConditionExpression=Key("pk").eq(f"KW#{key}") & Key("sk").begins_with(PREFIX),
+    page = dynamo.results_table().query(
+        KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(PREFIX),
         ProjectionExpression="sk",
         ConsistentRead=True,
     )

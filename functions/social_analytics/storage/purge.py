@@ -15,16 +15,21 @@ from collections.abc import Iterator
 from boto3.dynamodb.conditions import Key
 
 from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 from social_analytics.storage.jobs import TERMINAL, get_job
 
-KINDS = (("RESULT", "result"), ("HIST#", "history"), ("CURSOR", "cursors"), ("POST", "posts"), ("INFLIGHT", "locks"))
+KINDS = (
+    (dynamo.RESULT_SK, "result"),
+    (dynamo.HISTORY, "history"),
+    ("CURSOR", "cursors"),
+    ("POST", "posts"),
+    (dynamo.LOCK_SK, "locks"),
+)
 KEY_INDEX = "ByKey"
 _BATCH_GET = 100  # BatchGetItem's most keys per call
 
 
-def _table():
-    return table(get_settings().table_name)
+_table = dynamo.results_table
 
 
 def kind_of(sort_key: str) -> str:
@@ -37,54 +42,34 @@ def kind_of(sort_key: str) -> str:
 def count_items(key: str, up_to: int) -> int:
     """How many items a deletion of ``key`` would visit, counting no further than ``up_to`` (cheap: keys only
     for the index, and at most ``up_to`` items read from the partition)."""
-    total = 0
-    for query in (
-        {"KeyConditionExpression": Key("pk").eq(f"KW#{key}")},
-        {"IndexName": KEY_INDEX, "KeyConditionExpression": Key("key").eq(key)},
-    ):
-        query = {**query, "Select": "COUNT", "Limit": up_to}
-        while total < up_to:
-            page = _table().query(**query)
-            total += int(page.get("Count", 0))
-            if "LastEvaluatedKey" not in page:
-                break
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    total = dynamo.count(up_to, KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)))
+    if total < up_to:
+        total += dynamo.count(up_to - total, IndexName=KEY_INDEX, KeyConditionExpression=Key("key").eq(key))
     return min(total, up_to)
 
 
 def delete_keyword_items(key: str) -> dict[str, int]:
     """Delete the keyword's partition. An in-flight lock is kept (its job is still running) and counted apart."""
     counts = {kind: 0 for _, kind in KINDS} | {"other": 0, "skipped_in_flight": 0}
-    query: dict = {"KeyConditionExpression": Key("pk").eq(f"KW#{key}"), "ConsistentRead": True}
+    condition = Key("pk").eq(dynamo.keyword_pk(key))
     with _table().batch_writer() as batch:
-        while True:
-            page = _table().query(**query)
-            for item in page.get("Items", []):
-                kind = kind_of(item["sk"])
-                if kind == "locks":
-                    holder = get_job(item.get("job_id", ""))
-                    if holder is not None and holder["status"] not in TERMINAL:
-                        counts["skipped_in_flight"] += 1
-                        continue
-                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
-                counts[kind] += 1
-            if "LastEvaluatedKey" not in page:
-                break
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in dynamo.query_items(KeyConditionExpression=condition, ConsistentRead=True):
+            kind = kind_of(item["sk"])
+            if kind == "locks":
+                holder = get_job(item.get("job_id", ""))
+                if holder is not None and holder["status"] not in TERMINAL:
+                    counts["skipped_in_flight"] += 1
+                    continue
+            batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+            counts[kind] += 1
     return counts
 
 
 def keyed_items(key: str, pk_prefix: str) -> Iterator[dict]:
     """Keys (pk, sk) of the items whose ``key`` attribute is ``key`` and whose pk starts with ``pk_prefix``."""
-    query: dict = {"IndexName": KEY_INDEX, "KeyConditionExpression": Key("key").eq(key)}
-    while True:
-        page = _table().query(**query)
-        for item in page.get("Items", []):
-            if str(item["pk"]).startswith(pk_prefix):
-                yield {"pk": item["pk"], "sk": item["sk"]}
-        if "LastEvaluatedKey" not in page:
-            return
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in dynamo.query_items(IndexName=KEY_INDEX, KeyConditionExpression=Key("key").eq(key)):
+        if str(item["pk"]).startswith(pk_prefix):
+            yield {"pk": item["pk"], "sk": item["sk"]}
 
 
 def _statuses(keys: list[dict]) -> list[dict]:
@@ -110,7 +95,7 @@ def _statuses(keys: list[dict]) -> list[dict]:
 def delete_finished_jobs(key: str) -> tuple[int, int]:
     """Delete the keyword's done/failed jobs (they hold results). Returns (deleted, skipped because running)."""
     deleted = skipped = 0
-    keys = list(keyed_items(key, "JOB#"))
+    keys = list(keyed_items(key, dynamo.JOB))
     with _table().batch_writer() as batch:
         for item in _statuses(keys):
             if item.get("status") not in TERMINAL:
@@ -124,7 +109,7 @@ def delete_finished_jobs(key: str) -> tuple[int, int]:
 def delete_alerts(key: str) -> int:
     deleted = 0
     with _table().batch_writer() as batch:
-        for item in keyed_items(key, "ALERTS"):
+        for item in keyed_items(key, dynamo.ALERTS):
             batch.delete_item(Key=item)
             deleted += 1
     return deleted

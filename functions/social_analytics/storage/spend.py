@@ -9,20 +9,11 @@ from __future__ import annotations
 
 import time
 
-from botocore.exceptions import ClientError
-
-from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 
 _KEEP_SECONDS = 3 * 86400
-
-
-def _table():
-    return table(get_settings().table_name)
-
-
-def _key(day: str, provider: str) -> dict:
-    return {"pk": f"SPEND#{day}", "sk": provider}
+_table = dynamo.results_table
+_key = dynamo.spend_key
 
 
 def reserve(day: str, provider: str, micros: int, budget_micros: int) -> bool:
@@ -32,23 +23,18 @@ def reserve(day: str, provider: str, micros: int, budget_micros: int) -> bool:
     """
     if micros > budget_micros:  # the condition below would let a first reservation of the day through
         return False
-    try:
-        _table().update_item(
-            Key=_key(day, provider),
-            UpdateExpression="ADD micros :amount, calls :one SET expires_at = if_not_exists(expires_at, :ttl)",
-            ConditionExpression="attribute_not_exists(micros) OR micros <= :room",
-            ExpressionAttributeValues={
-                ":amount": micros,
-                ":one": 1,
-                ":room": budget_micros - micros,
-                ":ttl": int(time.time()) + _KEEP_SECONDS,
-            },
-        )
-        return True
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
+    return dynamo.conditional(
+        _table().update_item,
+        Key=_key(day, provider),
+        UpdateExpression="ADD micros :amount, calls :one SET expires_at = if_not_exists(expires_at, :ttl)",
+        ConditionExpression="attribute_not_exists(micros) OR micros <= :room",
+        ExpressionAttributeValues={
+            ":amount": micros,
+            ":one": 1,
+            ":room": budget_micros - micros,
+            ":ttl": int(time.time()) + _KEEP_SECONDS,
+        },
+    )
 
 
 def adjust(day: str, provider: str, micros: int) -> None:
@@ -64,7 +50,7 @@ def adjust(day: str, provider: str, micros: int) -> None:
 def spent(day: str) -> dict[str, int]:
     """Micro-dollars counted per provider on ``day``."""
     answer = _table().query(
-        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": f"SPEND#{day}"}, ConsistentRead=True
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": dynamo.spend_pk(day)}, ConsistentRead=True
     )
     items = answer.get("Items", [])
     return {item["sk"]: int(item.get("micros", 0)) for item in items}

@@ -20,62 +20,45 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from social_analytics.settings import get_settings
-from social_analytics.storage.clients import table
+from social_analytics.storage import dynamo
 
-PARTITION = "STREAM"
+PARTITION = dynamo.STREAM
 MAX_TERMS = 50
 MAX_SAMPLES = 5
 _MERGE_ATTEMPTS = 8
 _PUT_THREADS = 16
 
 
-def _table():
-    return table(get_settings().table_name)
-
-
-def bucket_pk(key: str) -> str:
-    return f"STREAM#KW#{key}"
-
-
-def _minute_sk(minute: int) -> str:
-    return f"MIN#{minute:010d}"
+_table = dynamo.results_table
+bucket_pk = dynamo.stream_bucket_pk
+_minute_sk = dynamo.minute_sk
 
 
 # ------------------------------------------------------------------ cursor and gaps
 def get_cursor() -> int | None:
-    item = _table().get_item(Key={"pk": PARTITION, "sk": "CURSOR"}, ConsistentRead=True).get("Item")
+    item = _table().get_item(Key=dynamo.stream_cursor_key(), ConsistentRead=True).get("Item")
     return int(item["time_us"]) if item else None
 
 
 def put_cursor(time_us: int) -> None:
     """Store the cursor; never moves it back (an older, slower run finishing late leaves a newer one)."""
-    try:
-        _table().put_item(
-            Item={
-                "pk": PARTITION,
-                "sk": "CURSOR",
-                "time_us": time_us,
-                "updated_at": Decimal(str(round(time.time(), 3))),
-            },
-            ConditionExpression="attribute_not_exists(time_us) OR time_us < :t",
-            ExpressionAttributeValues={":t": time_us},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    dynamo.conditional(
+        _table().put_item,
+        Item={**dynamo.stream_cursor_key(), "time_us": time_us, "updated_at": dynamo.decimal(time.time())},
+        ConditionExpression="attribute_not_exists(time_us) OR time_us < :t",
+        ExpressionAttributeValues={":t": time_us},
+    )
 
 
 def put_gap(from_us: int, to_us: int, reason: str, ttl_seconds: int) -> None:
     _table().put_item(
         Item={
             "pk": PARTITION,
-            "sk": f"GAP#{from_us:017d}#{to_us:017d}",
+            "sk": dynamo.stream_gap_sk(from_us, to_us),
             "from_us": from_us,
             "to_us": to_us,
             "reason": reason,
@@ -86,18 +69,12 @@ def put_gap(from_us: int, to_us: int, reason: str, ttl_seconds: int) -> None:
 
 def list_gaps(since_us: int, until_us: int) -> list[dict]:
     """Gaps overlapping [since, until], oldest first: ``{"from_us", "to_us", "reason"}``."""
-    query = {
-        "KeyConditionExpression": Key("pk").eq(PARTITION) & Key("sk").between("GAP#", f"GAP#{until_us:017d}~"),
-    }
-    gaps = []
-    while True:
-        page = _table().query(**query)
-        for item in page.get("Items", []):
-            if int(item["to_us"]) >= since_us and int(item["from_us"]) <= until_us:
-                gaps.append({"from_us": int(item["from_us"]), "to_us": int(item["to_us"]), "reason": item["reason"]})
-        if "LastEvaluatedKey" not in page:
-            return gaps
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    condition = Key("pk").eq(PARTITION) & Key("sk").between("GAP#", f"GAP#{until_us:017d}~")
+    return [
+        {"from_us": int(item["from_us"]), "to_us": int(item["to_us"]), "reason": item["reason"]}
+        for item in dynamo.query_items(KeyConditionExpression=condition)
+        if int(item["to_us"]) >= since_us and int(item["from_us"]) <= until_us
+    ]
 
 
 # ------------------------------------------------------------------ buckets
@@ -119,7 +96,7 @@ class BucketDelta:
 
 def _plain_bucket(item: dict) -> dict:
     return {
-        "minute": int(item["sk"][4:]),
+        "minute": dynamo.minute_of(item["sk"]),
         "posts": int(item.get("posts", 0)),
         "positive": int(item.get("positive", 0)),
         "neutral": int(item.get("neutral", 0)),
@@ -158,7 +135,7 @@ def _merged(item: dict | None, key: str, minute: int, delta: BucketDelta, ttl_se
     item.update(
         {
             "epoch": minute,
-            "compound_sum": Decimal(str(round(compound_sum, 4))),
+            "compound_sum": dynamo.decimal(compound_sum, 4),
             "terms_json": json.dumps(top_terms, separators=(",", ":"), ensure_ascii=False),
             "samples_json": json.dumps(samples, separators=(",", ":"), ensure_ascii=False),
             "expires_at": minute + ttl_seconds,
@@ -210,19 +187,21 @@ def merge_buckets(deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) 
             merged = _merged(item, key, minute, delta, ttl_seconds)
             if merged is None:
                 return 0
-            try:
-                if item is None:
-                    _table().put_item(Item=merged, ConditionExpression="attribute_not_exists(pk)")
-                else:
-                    _table().put_item(
-                        Item=merged, ConditionExpression="ver = :v", ExpressionAttributeValues={":v": item["ver"]}
-                    )
+            if item is None:
+                written = dynamo.conditional(
+                    _table().put_item, Item=merged, ConditionExpression="attribute_not_exists(pk)"
+                )
+            else:
+                written = dynamo.conditional(
+                    _table().put_item,
+                    Item=merged,
+                    ConditionExpression="ver = :v",
+                    ExpressionAttributeValues={":v": item["ver"]},
+                )
+            if written:
                 return merged["posts"] - before
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
-                item = _table().get_item(Key={"pk": bucket_pk(key), "sk": _minute_sk(minute)}, ConsistentRead=True)
-                item = item.get("Item")
+            item = _table().get_item(Key={"pk": bucket_pk(key), "sk": _minute_sk(minute)}, ConsistentRead=True)
+            item = item.get("Item")
         raise RuntimeError(f"bucket {key!r} {minute} kept changing under {_MERGE_ATTEMPTS} attempts")
 
     # The puts are independent round trips: overlap them (boto3 clients are thread-safe).
@@ -235,24 +214,20 @@ def get_buckets(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
     names = "pk, sk, posts, positive, neutral, negative, compound_sum, deleted, terms_json, samples_json"
     keys = [{"pk": bucket_pk(key), "sk": _minute_sk(minute)} for key, minute in dict.fromkeys(wanted)]
     found = _batch_get(keys, names)
-    return {(pk.removeprefix("STREAM#KW#"), int(sk[4:])): _plain_bucket(item) for (pk, sk), item in found.items()}
+    return {
+        (dynamo.stream_bucket_key_of(pk), dynamo.minute_of(sk)): _plain_bucket(item) for (pk, sk), item in found.items()
+    }
 
 
 def query_buckets(key: str, since_minute: int, until_minute: int, samples: bool = True) -> list[dict]:
     """Buckets with since <= minute <= until, oldest first, without their id sets."""
     names = "pk, sk, posts, positive, neutral, negative, compound_sum, deleted, terms_json"
-    query: dict = {
-        "KeyConditionExpression": Key("pk").eq(bucket_pk(key))
+    items = dynamo.query_items(
+        KeyConditionExpression=Key("pk").eq(bucket_pk(key))
         & Key("sk").between(_minute_sk(since_minute), _minute_sk(until_minute)),
-        "ProjectionExpression": names + (", samples_json" if samples else ""),
-    }
-    buckets = []
-    while True:
-        page = _table().query(**query)
-        buckets.extend(_plain_bucket(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return buckets
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        ProjectionExpression=names + (", samples_json" if samples else ""),
+    )
+    return [_plain_bucket(item) for item in items]
 
 
 # ------------------------------------------------------------------ counted-post markers (for deletes)
@@ -260,18 +235,18 @@ def mark_counted(markers: dict[str, dict[str, int]], ttl_seconds: int) -> None:
     """``{post hash: {keyword key: minute}}``, written in batches (idempotent puts, later keys merged in)."""
     if not markers:
         return
-    existing = _batch_get([{"pk": f"STREAM#SEEN#{h}", "sk": "POST"} for h in markers])
+    existing = _batch_get([dynamo.stream_seen_key(h) for h in markers])
     expires = int(time.time()) + ttl_seconds
     with _table().batch_writer() as batch:
         for post_hash, keys in markers.items():
-            old = existing.get((f"STREAM#SEEN#{post_hash}", "POST"))
+            seen = dynamo.stream_seen_key(post_hash)
+            old = existing.get((seen["pk"], seen["sk"]))
             merged = {**json.loads(old["keys_json"]), **keys} if old else keys
             if old and merged == json.loads(old["keys_json"]):
                 continue
             batch.put_item(
                 Item={
-                    "pk": f"STREAM#SEEN#{post_hash}",
-                    "sk": "POST",
+                    **seen,
                     "keys_json": json.dumps(merged, sort_keys=True),
                     "expires_at": expires,
                 }
@@ -282,33 +257,15 @@ def counted_keys(post_hashes: list[str]) -> dict[str, dict[str, int]]:
     """For each hash of a counted post: the keywords that counted it."""
     if not post_hashes:
         return {}
-    found = _batch_get([{"pk": f"STREAM#SEEN#{h}", "sk": "POST"} for h in dict.fromkeys(post_hashes)])
-    return {pk.removeprefix("STREAM#SEEN#"): json.loads(item["keys_json"]) for (pk, _), item in found.items()}
+    found = _batch_get([dynamo.stream_seen_key(h) for h in dict.fromkeys(post_hashes)])
+    return {dynamo.stream_seen_hash_of(pk): json.loads(item["keys_json"]) for (pk, _), item in found.items()}
 
 
 def count_minutes(key: str, up_to: int) -> int:
     """How many minute buckets a keyword has, counting no further than ``up_to`` (keys only)."""
-    query: dict = {"KeyConditionExpression": Key("pk").eq(bucket_pk(key)), "Select": "COUNT", "Limit": up_to}
-    total = 0
-    while total < up_to:
-        page = _table().query(**query)
-        total += int(page.get("Count", 0))
-        if "LastEvaluatedKey" not in page:
-            break
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return min(total, up_to)
+    return dynamo.count(up_to, KeyConditionExpression=Key("pk").eq(bucket_pk(key)))
 
 
 def delete_keyword(key: str) -> int:
     """Remove a keyword's buckets (its part of a keyword deletion)."""
-    deleted = 0
-    query: dict = {"KeyConditionExpression": Key("pk").eq(bucket_pk(key)), "ProjectionExpression": "pk, sk"}
-    with _table().batch_writer() as batch:
-        while True:
-            page = _table().query(**query)
-            for item in page.get("Items", []):
-                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
-                deleted += 1
-            if "LastEvaluatedKey" not in page:
-                return deleted
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return dynamo.delete_matching(KeyConditionExpression=Key("pk").eq(bucket_pk(key)), ProjectionExpression="pk, sk")

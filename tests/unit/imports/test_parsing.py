@@ -85,4 +85,4 @@ def test_import_adapter_serves_the_newest_posts():
     posts = parse_import("text,created_at\na,2026-11-24T01:00:00Z\nb,2026-11-24T02:00:00Z\n").posts
     adapter = ImportAdapter(posts)
     assert adapter.name == "import" and not adapter.simulated
-    assert [p.text for p in run(adapter.fetch("", window(), 1))] == ["b"]
+    assert [p.text for p in run(adapter.fetch("", window(), 1)).posts] == ["b"]

@@ -14,7 +14,7 @@ def raw(text: str) -> float:
 @pytest.mark.parametrize(
     ("text", "compound"),
     [
-        ("❤️", 0.6369),  # U+2764 U+FE0F: the package scores 0 (issue #116); same as the bare heart
+        ("❤️", 0.6369),  # U+2764 U+FE0F: the package scores 0 (a known upstream gap); same as the bare heart
         ("❤", 0.6369),
         ("👍", 0.4767),  # "thumbs up" has no lexicon word: proxied to "approval" (2.1)
         ("👍🏽", 0.4767),  # skin-tone modifier dropped

@@ -73,7 +73,7 @@ def test_maps_post_views_and_sends_the_bearer_token():
     async def go():
         async with client(pds) as c:
             adapter, _ = adapter_for(c)
-            return await adapter.fetch_result("serverless", window(), 50, budget=budget())
+            return await adapter.fetch("serverless", window(), 50, budget=budget())
 
     result = run(go())
     first, second = result.posts
@@ -108,7 +108,7 @@ def test_expired_access_token_is_refreshed_not_relogged():
             adapter, manager = adapter_for(c)
             await adapter.fetch("serverless", window(), 10)
             pds.access = "revoked"  # server-side expiry: next search answers 401 ExpiredToken
-            posts = await adapter.fetch("serverless", window(), 10)
+            posts = (await adapter.fetch("serverless", window(), 10)).posts
             return manager, posts
 
     manager, posts = run(go())
@@ -165,7 +165,7 @@ def test_a_persisted_session_is_reused_by_a_new_container():
 def test_wrong_app_password_is_an_auth_error():
     async def go():
         async with client(FakePds()) as c:
-            await adapter_for(c, password="nope")[0].fetch_result("serverless", window(), 10, budget=budget())
+            await adapter_for(c, password="nope")[0].fetch("serverless", window(), 10, budget=budget())
 
     with pytest.raises(ProviderAuthError):
         run(go())
@@ -181,7 +181,7 @@ def test_403_and_429_from_search_are_typed():
     ]
 
     async def go(adapter):
-        return await adapter.fetch_result("serverless", window(), 10, budget=budget(seconds=20))
+        return await adapter.fetch("serverless", window(), 10, budget=budget(seconds=20))
 
     async def both():
         async with client(pds) as c:

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 from social_analytics.analyses.sources.base import FetchResult, ProviderPaymentRequired, ProviderUnavailable
+from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.analyses.sources.fanout import fetch_fanout, merge_posts
-from social_analytics.analyses.sources.fetching import CircuitBreaker
 from social_analytics.models import Post
 
 from tests.fakes.mock_http import NOW, Sleeps, run, window
@@ -29,7 +29,7 @@ class Source:
         self.complete, self.reported, self.delay, self.cursor = complete, reported, delay, cursor
         self.calls: list = []
 
-    async def fetch_result(self, query, window, limit, *, cursor=None, budget=None):
+    async def fetch(self, query, window, limit, *, cursor=None, budget=None):
         self.calls.append(cursor)
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -40,9 +40,6 @@ class Source:
             posts=posts, complete=self.complete, reported_total=self.reported, cursor=self.cursor,
             billable_items=len(posts),
         )  # fmt: skip
-
-    async def fetch(self, query, window, limit):
-        return (await self.fetch_result(query, window, limit)).posts
 
 
 def fan(sources, limit=10, budget_seconds=5.0, **kwargs):
@@ -105,11 +102,11 @@ def test_sources_run_concurrently():
     in_flight: set[str] = set()
 
     class Gathered(Source):
-        async def fetch_result(self, query, window, limit, *, cursor=None, budget=None):
+        async def fetch(self, query, window, limit, *, cursor=None, budget=None):
             in_flight.add(self.name)
             while len(in_flight) < len(names):
                 await asyncio.sleep(0.01)
-            return await super().fetch_result(query, window, limit, cursor=cursor, budget=budget)
+            return await super().fetch(query, window, limit, cursor=cursor, budget=budget)
 
     outcome = fan([Gathered(name, [post(name, 1)]) for name in names], budget_seconds=2.0)
     assert [a["outcome"] for a in outcome.source["attempts"]] == ["ok"] * 5 and len(outcome.posts) == 5

@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from social_analytics.analyses.sources.bluesky import InMemorySessionStore
+from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.analyses.sources.credentials import load_provider_config
 from social_analytics.analyses.sources.fanout import fetch_fanout
-from social_analytics.analyses.sources.fetching import CircuitBreaker, build_adapters
+from social_analytics.analyses.sources.registry import build_adapters
 from social_analytics.models import TimeWindow
 
 from tests.fakes.mock_http import Sleeps, run

@@ -9,13 +9,15 @@ from social_analytics.analyses.sources.base import (
     ProviderPaymentRequired,
     ProviderUnavailable,
 )
+from social_analytics.analyses.sources.breaker import CircuitBreaker
+from social_analytics.analyses.sources.chain import fetch_with_fallback
 from social_analytics.analyses.sources.credentials import (
     Credentials,
     ProviderConfig,
     load_credentials,
     load_provider_config,
 )
-from social_analytics.analyses.sources.fetching import CircuitBreaker, build_adapters, fetch_with_fallback
+from social_analytics.analyses.sources.registry import build_adapters
 from social_analytics.models import Post
 
 from tests.fakes.mock_http import NOW, Sleeps, run, window
@@ -37,7 +39,7 @@ class Stub:
             billable,
         )
 
-    async def fetch_result(self, query, window, limit, *, cursor=None, budget=None):
+    async def fetch(self, query, window, limit, *, cursor=None, budget=None):
         self.calls.append(cursor)
         behaviour = self.behaviours.pop(0) if self.behaviours else []
         if isinstance(behaviour, BaseException):
@@ -48,15 +50,12 @@ class Stub:
         count = len(behaviour) if self.billable is None else self.billable
         return FetchResult(posts=behaviour[:limit], cursor={"since_id": "9"}, billable_items=count)
 
-    async def fetch(self, query, window, limit):
-        return (await self.fetch_result(query, window, limit)).posts
-
 
 class PlainSimulated:
     name, simulated = "simulated", True
 
-    async def fetch(self, query, window, limit):
-        return [post("simulated", i) for i in range(limit)]
+    async def fetch(self, query, window, limit, *, cursor=None, budget=None):
+        return FetchResult(posts=[post("simulated", i) for i in range(limit)])
 
 
 def chain(adapters, limit=10, budget_seconds=5.0, breaker=None, **kwargs):

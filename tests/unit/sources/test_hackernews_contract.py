@@ -18,7 +18,7 @@ BASE = "https://hn.test"
 def fetch(script: Script, limit: int = 100, **kwargs):
     async def go():
         async with client(script) as c:
-            return await HackerNewsAdapter(c, BASE + "/").fetch_result("serverless", window(), limit, **kwargs)
+            return await HackerNewsAdapter(c, BASE + "/").fetch("serverless", window(), limit, **kwargs)
 
     kwargs.setdefault("budget", budget())
     return run(go())

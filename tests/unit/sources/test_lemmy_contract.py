@@ -24,7 +24,7 @@ def fetch(routes: dict[str, list[httpx.Response]], instances=(A, B), limit=100, 
 
     async def go():
         async with client(handler) as c:
-            return await LemmyAdapter(c, list(instances)).fetch_result(
+            return await LemmyAdapter(c, list(instances)).fetch(
                 "serverless", window(), limit, budget=kwargs.pop("budget", budget()), **kwargs
             )
 

@@ -27,7 +27,7 @@ def fetch(routes, instances=(A, B), query="#Serverless", limit=100, **kwargs):
 
     async def go():
         async with client(routed(routes, seen)) as c:
-            return await MastodonAdapter(c, list(instances)).fetch_result(
+            return await MastodonAdapter(c, list(instances)).fetch(
                 query, window(), limit, budget=kwargs.pop("budget", budget()), **kwargs
             )
 

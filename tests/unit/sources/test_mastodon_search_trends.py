@@ -21,7 +21,7 @@ def day(offset: int) -> str:
 def fetch(handler, **kwargs):
     async def go():
         async with client(handler) as c:
-            return await MastodonAdapter(c, [A], **kwargs).fetch_result("Serverless", window(), 100, budget=budget())
+            return await MastodonAdapter(c, [A], **kwargs).fetch("Serverless", window(), 100, budget=budget())
 
     return run(go())
 

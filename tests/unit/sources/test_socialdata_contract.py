@@ -20,7 +20,7 @@ BASE = "https://sd.test"
 def fetch(script: Script, limit: int = 100, **kwargs):
     async def go():
         async with client(script) as c:
-            return await SocialDataAdapter(c, "sd-key", BASE).fetch_result("serverless", window(), limit, **kwargs)
+            return await SocialDataAdapter(c, "sd-key", BASE).fetch("serverless", window(), limit, **kwargs)
 
     kwargs.setdefault("budget", budget())
     return run(go())

@@ -16,7 +16,7 @@ def fetch(script: Script, limit: int = 100, now=NOW, **kwargs):
     async def go():
         async with client(script) as c:
             adapter = XApiAdapter(c, "x-token", BASE, now=lambda: now)
-            return await adapter.fetch_result("serverless", window(), limit, **kwargs)
+            return await adapter.fetch("serverless", window(), limit, **kwargs)
 
     kwargs.setdefault("budget", budget())
     return run(go())

@@ -1,14 +1,10 @@
 """The interface every post source implements, and the typed errors they raise.
 
-Two levels of API:
-
-* ``SocialMediaAdapter.fetch(query, window, limit) -> list[Post]`` is the minimal protocol (the simulated adapter
-  implements only this).
-* ``IncrementalAdapter.fetch_result(query, window, limit, *, cursor=None, budget=None) -> FetchResult`` is what the
-  live adapters also implement and what the provider chain prefers: it accepts the cursor stored by the previous
-  scan of the same (keyword, provider), returns the newest cursor seen, the number of billable items the provider
-  returned, and non-fatal notes (e.g. "hachyderm.io skipped: 401 requires login"). ``budget`` is a
-  ``social_analytics.analyses.sources._http.RequestBudget``: the job's deadline and retry policy, honoured per request.
+One method: ``SocialMediaAdapter.fetch(query, window, limit, *, cursor=None, budget=None) -> FetchResult``. It
+accepts the cursor stored by the previous scan of the same (keyword, provider) (sources without cursors ignore it),
+returns the posts, the newest cursor seen, the number of billable items the provider returned, and non-fatal notes
+(e.g. "hachyderm.io skipped: 401 requires login"). ``budget`` is a
+``social_analytics.analyses.sources._http.RequestBudget``: the job's deadline and retry policy, honoured per request.
 
 A cursor is a small JSON-serializable ``dict[str, str]`` whose keys are provider specific (``since_id`` for
 SocialData and X, ``since`` for Bluesky, ``since_id:<instance>`` per Mastodon instance). Callers store it opaquely.
@@ -34,8 +30,16 @@ class SocialMediaAdapter(Protocol):
     name: str
     simulated: bool
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        """Return up to ``limit`` posts matching ``query`` created inside ``window``, following pagination."""
+    async def fetch(
+        self,
+        query: str,
+        window: TimeWindow,
+        limit: int,
+        *,
+        cursor: Cursor | None = None,
+        budget: RequestBudget | None = None,
+    ) -> FetchResult:
+        """Up to ``limit`` posts matching ``query`` created inside ``window``, newest first, following pagination."""
         ...
 
 
@@ -62,21 +66,6 @@ class FetchResult:
     reported_total: int | None = None
     reported_note: str = ""
     account: str | None = None  # who searched, where the results depend on the viewer (Bluesky)
-
-
-@runtime_checkable
-class IncrementalAdapter(SocialMediaAdapter, Protocol):
-    """A live adapter: cursor-aware fetch with a per-job request budget (see the module docstring)."""
-
-    async def fetch_result(
-        self,
-        query: str,
-        window: TimeWindow,
-        limit: int,
-        *,
-        cursor: Cursor | None = None,
-        budget: RequestBudget | None = None,
-    ) -> FetchResult: ...
 
 
 class ProviderError(Exception):
@@ -153,3 +142,16 @@ class ProviderUnreachable(ProviderUnavailable):
 class ProviderTimeout(ProviderError):
     code = "timeout"
     retryable = True
+
+
+class UnconfiguredAdapter:
+    """Stands in for a provider that was asked for but has no credentials: shows up as ``skipped`` in provenance."""
+
+    simulated = False
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self._reason = reason
+
+    async def fetch(self, query: str, window: TimeWindow, limit: int, *, cursor=None, budget=None) -> FetchResult:
+        raise ProviderNotConfigured(self._reason)

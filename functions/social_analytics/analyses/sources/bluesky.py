@@ -239,9 +239,6 @@ class BlueskyAdapter:
     def __repr__(self) -> str:
         return f"BlueskyAdapter(base_url={self._base_url!r})"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return (await self.fetch_result(query, window, limit)).posts
-
     async def _search(self, params: dict[str, str], budget: RequestBudget) -> Any:
         token = await self._sessions.access_token(budget)
         url = f"{self._base_url}/xrpc/app.bsky.feed.searchPosts"
@@ -260,7 +257,7 @@ class BlueskyAdapter:
             )  # fmt: skip
         return body
 
-    async def fetch_result(
+    async def fetch(
         self,
         query: str,
         window: TimeWindow,

@@ -2,3 +2,6 @@
 
 KNOWN_PROVIDERS = ("socialdata", "x", "bluesky", "mastodon", "hackernews", "lemmy", "simulated")
 KEYLESS_PROVIDERS = ("mastodon", "hackernews", "lemmy")
+
+# USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
+PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}

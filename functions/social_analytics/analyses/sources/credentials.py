@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from social_analytics.analyses.sources import bluesky, hackernews, lemmy, mastodon, socialdata, x_api
 from social_analytics.observability import logger
 from social_analytics.settings import ProviderSettings, get_provider_settings
+from social_analytics.storage import parameters as parameter_store
 
 SECRET_NAMES = (
     "SOCIALDATA_API_KEY",
@@ -59,7 +60,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """Everything ``fetching.build_adapters`` needs. ``providers`` empty means the default chain."""
+    """Everything ``registry.build_adapters`` needs. ``providers`` empty means the default chain."""
 
     credentials: Credentials
     providers: tuple[str, ...] = ()
@@ -73,12 +74,7 @@ class ProviderConfig:
 
 
 def _ssm_getter() -> Callable[[str], str]:
-    from aws_lambda_powertools.utilities import parameters  # lazy: boto3 only when SSM is actually used
-
-    def get(name: str) -> str:
-        return str(parameters.get_parameter(name, decrypt=True, max_age=SSM_MAX_AGE_SECONDS))
-
-    return get
+    return lambda name: parameter_store.get_parameter(name, SSM_MAX_AGE_SECONDS)
 
 
 def load_credentials(

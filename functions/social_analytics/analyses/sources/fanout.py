@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from social_analytics import composition
 from social_analytics.analyses.sources import coverage as cov
 from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
@@ -41,15 +42,9 @@ from social_analytics.analyses.sources.base import (
     ProviderUnsupportedQuery,
     SocialMediaAdapter,
 )
-from social_analytics.analyses.sources.fetching import (
-    PRICE_PER_POST_USD,
-    CircuitBreaker,
-    FetchOutcome,
-    _attempt,
-    _call,
-    _log_failure,
-    default_breaker,
-)
+from social_analytics.analyses.sources.breaker import CircuitBreaker
+from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
+from social_analytics.analyses.sources.chain import FetchOutcome, _attempt, _call, _log_failure
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.observability import logger
 from social_analytics.public_errors import provider_reason
@@ -193,7 +188,7 @@ async def fetch_fanout(
 ) -> FanoutOutcome:
     """Every live adapter at once, then the simulated ones only if needed (see the module docstring). Never raises
     for provider failures."""
-    breaker = breaker or default_breaker()
+    breaker = breaker or composition.breaker()
     cursors = cursors or {}
     deadline = clock() + budget_seconds
     options = {

@@ -49,10 +49,7 @@ class HackerNewsAdapter:
     def __repr__(self) -> str:
         return f"HackerNewsAdapter(url={self._url!r})"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return (await self.fetch_result(query, window, limit)).posts
-
-    async def fetch_result(
+    async def fetch(
         self,
         query: str,
         window: TimeWindow,

@@ -24,7 +24,7 @@ def merge_window(new: Iterable[Post], stored: Iterable[Post], window: TimeWindow
     return kept[:limit]
 
 
-class IncrementalAdapter:
+class IncrementalSource:
     """Wraps the provider that produced the stored window: asks it only for posts after ``cursor`` and answers with
     the merged window, so the chain sees one provider's complete answer (and stops there even when nothing is new).
     Provider errors propagate: the chain then falls back to the next provider, which fetches in full."""
@@ -37,19 +37,12 @@ class IncrementalAdapter:
         self.stored = stored
 
     def __repr__(self) -> str:
-        return f"IncrementalAdapter({self.inner!r}, stored={len(self.stored)})"
+        return f"IncrementalSource({self.inner!r}, stored={len(self.stored)})"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return (await self.fetch_result(query, window, limit)).posts
-
-    async def fetch_result(
+    async def fetch(
         self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget=None
     ) -> FetchResult:
-        fetch_result = getattr(self.inner, "fetch_result", None)
-        if fetch_result is None:
-            fresh = FetchResult(posts=list(await self.inner.fetch(query, window, limit)))
-        else:
-            fresh = await fetch_result(query, window, limit, cursor=cursor, budget=budget)
+        fresh = await self.inner.fetch(query, window, limit, cursor=cursor, budget=budget)
         merged = merge_window(fresh.posts, self.stored, window, limit)
         kept = len({p.id for p in merged} - {p.id for p in fresh.posts})
         return FetchResult(

@@ -52,10 +52,7 @@ class LemmyAdapter:
     def __repr__(self) -> str:
         return f"LemmyAdapter(instances={self._instances!r})"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return (await self.fetch_result(query, window, limit)).posts
-
-    async def fetch_result(
+    async def fetch(
         self,
         query: str,
         window: TimeWindow,

@@ -109,10 +109,7 @@ class MastodonAdapter:
     def __repr__(self) -> str:
         return f"MastodonAdapter(instances={self._instances!r})"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return (await self.fetch_result(query, window, limit)).posts
-
-    async def fetch_result(
+    async def fetch(
         self,
         query: str,
         window: TimeWindow,

@@ -12,6 +12,7 @@ import math
 import random
 from datetime import timedelta
 
+from social_analytics.analyses.sources.base import FetchResult
 from social_analytics.models import Post, TimeWindow, normalize_keyword
 
 POSITIVE = (
@@ -115,8 +116,8 @@ class SimulatedAdapter:
     name = "simulated"
     simulated = True
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return simulate_posts(query, window, limit)
+    async def fetch(self, query: str, window: TimeWindow, limit: int, *, cursor=None, budget=None) -> FetchResult:
+        return FetchResult(posts=simulate_posts(query, window, limit))
 
 
 def simulate_posts(query: str, window: TimeWindow, limit: int) -> list[Post]:

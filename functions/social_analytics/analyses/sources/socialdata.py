@@ -43,10 +43,7 @@ class SocialDataAdapter:
     def __repr__(self) -> str:
         return f"SocialDataAdapter(base_url={self._base_url!r}, api_key='***')"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return (await self.fetch_result(query, window, limit)).posts
-
-    async def fetch_result(
+    async def fetch(
         self,
         query: str,
         window: TimeWindow,

@@ -29,14 +29,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderError, ProviderNotConfigured
+from social_analytics.analyses.sources.base import (
+    Cursor,
+    FetchResult,
+    ProviderError,
+    ProviderNotConfigured,
+    UnconfiguredAdapter,
+)
+from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
 from social_analytics.models import TimeWindow
 from social_analytics.observability import logger
 from social_analytics.settings import get_settings
 from social_analytics.storage import spend as spend_store
 
-# USD per post returned (docs/PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
-PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
 # The most items one call can bill beyond its limit: the last page is billed whole (SocialData ~20 a page; X asks
 # for at least 10).
 PAGE_OVERSHOOT: dict[str, int] = {"socialdata": 20, "x": 10}
@@ -120,10 +125,6 @@ class SpendGate:
 
     def guard(self, adapters: Sequence[Any]) -> list[Any]:
         """``adapters`` with every configured paid one wrapped in a ``PaidAdapter`` (same order, same names)."""
-        # Imported here, not for a cycle: the API imports this module (the spend report) and must not load the
-        # provider clients (httpx) on its cold start.
-        from social_analytics.analyses.sources.fetching import UnconfiguredAdapter
-
         configured = [a for a in adapters if not isinstance(a, UnconfiguredAdapter)]
         self.chain = [a.name for a in configured]
         return [PaidAdapter(a, self) if self.is_paid(a.name) and a in configured else a for a in adapters]
@@ -202,10 +203,7 @@ class PaidAdapter:
     def __repr__(self) -> str:
         return f"PaidAdapter({self.inner!r})"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list:
-        return (await self.fetch_result(query, window, limit)).posts
-
-    async def fetch_result(
+    async def fetch(
         self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
     ) -> FetchResult:
         self.gate.started(self.name)
@@ -214,13 +212,8 @@ class PaidAdapter:
             reservation, why = await self.gate.before(self.name, limit)
             if why:
                 raise SpendSkipped(why)
-            fetch_result = getattr(self.inner, "fetch_result", None)
             try:
-                if fetch_result is None:
-                    result = FetchResult(posts=list(await self.inner.fetch(query, window, limit)))
-                    result.billable_items = len(result.posts)
-                else:
-                    result = await fetch_result(query, window, limit, cursor=cursor, budget=budget)
+                result = await self.inner.fetch(query, window, limit, cursor=cursor, budget=budget)
             except ProviderError:
                 await self.gate.after(reservation, 0)
                 raise

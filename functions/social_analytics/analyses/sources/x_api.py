@@ -50,9 +50,6 @@ class XApiAdapter:
     def __repr__(self) -> str:
         return f"XApiAdapter(base_url={self._base_url!r}, bearer_token='***')"
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int) -> list[Post]:
-        return (await self.fetch_result(query, window, limit)).posts
-
     def _time_params(self, window: TimeWindow, since_id: str | None) -> dict[str, str]:
         now = self._now()
         params: dict[str, str] = {}
@@ -62,7 +59,7 @@ class XApiAdapter:
             params["end_time"] = isoformat_z(window.end)
         return params
 
-    async def fetch_result(
+    async def fetch(
         self,
         query: str,
         window: TimeWindow,

@@ -1,0 +1,111 @@
+"""Every per-container singleton in one place, and the one ``reset`` the tests use.
+
+A Lambda container (or a local-stack process) keeps these between invocations:
+
+- ``analysis``: the stores an analysis talks to (``analyses.ports``): the job store, the result cache, the job queue
+  and the counters. DynamoDB, SQS and ``storage.metrics.recorder`` by default; tests put in-memory fakes in with
+  :func:`use`. Service code reads ``composition.analysis.<store>`` at call time, never a storage module directly.
+  The counters are where ``observability.meter`` (the one metrics facade) writes: ``use(counters=...)`` and
+  ``reset`` point the meter at them.
+- ``hot_results``: results (and finished jobs) this container served recently, in front of DynamoDB.
+- :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
+- :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
+- ``session_managers`` and :func:`session_store`: Bluesky login sessions (one manager per client and account,
+  backed by the sessions table).
+- the cached settings, boto3 clients and resources, and the admin token's "missing" memo (cleared by ``reset``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from social_analytics import observability, settings
+from social_analytics.analyses.hot_cache import HotResults
+from social_analytics.analyses.ports import Counters, JobQueue, JobStore, ResultCache
+from social_analytics.analyses.sources.breaker import CircuitBreaker
+from social_analytics.api import admin
+from social_analytics.storage import clients, queue
+from social_analytics.storage import imports as import_objects
+from social_analytics.storage import jobs as dynamo_jobs
+from social_analytics.storage.metrics import recorder
+from social_analytics.storage.sessions import DynamoSessionStore
+
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass(frozen=True)
+class AnalysisStores:
+    jobs: JobStore
+    results: ResultCache
+    queue: JobQueue
+    counters: Counters
+
+
+def default_stores() -> AnalysisStores:
+    """The deployed wiring: ``storage.jobs`` is both the job store and the result cache."""
+    return AnalysisStores(jobs=dynamo_jobs, results=dynamo_jobs, queue=queue, counters=recorder)
+
+
+analysis: AnalysisStores = default_stores()
+hot_results = HotResults()
+session_managers: dict[tuple, Any] = {}
+
+_breaker: CircuitBreaker | None = None
+_session_store: DynamoSessionStore | None = None
+_http_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+
+
+def use(**stores: Any) -> AnalysisStores:
+    """Replace some of the analysis stores (tests: ``use(jobs=fake, results=fake)``); ``reset`` restores them."""
+    global analysis
+    analysis = replace(analysis, **stores)
+    observability.meter.counters = analysis.counters
+    return analysis
+
+
+def breaker() -> CircuitBreaker:
+    """The container-wide circuit breaker (``CIRCUIT_RESET_SECONDS`` long open periods)."""
+    global _breaker
+    if _breaker is None:
+        _breaker = CircuitBreaker(reset_seconds=settings.get_settings().circuit_reset_seconds)
+    return _breaker
+
+
+def http_client() -> httpx.AsyncClient:
+    """The pooled client of the running event loop (created on first use in that loop)."""
+    # Imported on first use: the API function never fetches, so it never loads httpx and the adapters' helpers.
+    from social_analytics.analyses.sources._http import build_client
+
+    loop = asyncio.get_running_loop()
+    found = _http_clients.get(loop)
+    if found is None or found.is_closed:
+        found = _http_clients[loop] = build_client()
+    return found
+
+
+def session_store() -> DynamoSessionStore:
+    """The container's Bluesky session store (DynamoDB, shared by all containers)."""
+    global _session_store
+    if _session_store is None:
+        _session_store = DynamoSessionStore("bluesky")
+    return _session_store
+
+
+def reset() -> None:
+    """Forget every per-container singleton: tests call this around each test (and after switching moto on)."""
+    global analysis, _breaker, _session_store
+    settings.reset()
+    clients.reset_clients()
+    import_objects.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
+    analysis = default_stores()
+    observability.meter.counters = analysis.counters
+    hot_results.clear()
+    _breaker = None
+    _session_store = None
+    session_managers.clear()
+    _http_clients.clear()  # each test's event loop gets its own client; a closed loop's client is useless
+    admin.forget_missing()
