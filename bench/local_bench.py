@@ -9,6 +9,7 @@ durable state.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -40,6 +41,16 @@ def rss_mib(pid: int) -> float:
 
 def stack_rss(stack: LocalStack) -> float:
     return sum(rss_mib(pid) for pid in stack.pids().values())
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def stack_cpu(stack: LocalStack) -> float:
+    """CPU seconds the stack's processes have used: steadier than wall time on a shared, loaded machine."""
+    return sum(cpu_seconds(pid) for pid in stack.pids().values())
 
 
 def storage_calls(stack: LocalStack) -> dict[str, int]:
@@ -82,10 +93,12 @@ def measure(rounds: int, log) -> list[dict]:
         warm = client.post("/api/analyses", json={"keyword": "warm up"}).json()
         while client.get(warm["status_url"]).json()["status"] not in ("done", "failed"):
             time.sleep(0.01)
-        times, jobs_total, rss_after_bench = [], 0, 0.0
+        times, cpus, jobs_total, rss_after_bench = [], [], 0, 0.0
         calls_before, owners_before = storage_calls(stack), storage_calls_by_function(stack)
         for _ in range(rounds):
+            cpu_before = stack_cpu(stack)
             elapsed, jobs = burst(client)
+            cpus.append(stack_cpu(stack) - cpu_before)
             times.append(elapsed)
             jobs_total += jobs
             time.sleep(0.3)  # metrics flushes and the last deletes settle between rounds
@@ -106,6 +119,13 @@ def measure(rounds: int, log) -> list[dict]:
     median = statistics.median(times)
     rows.append({"metric": "burst_seconds_median", "value": round(median, 3), "rounds": [round(t, 3) for t in times]})
     rows.append({"metric": "burst_ratio_to_original", "value": round(median / ORIGINAL_BURST_SECONDS, 3)})
+    rows.append(
+        {
+            "metric": "burst_cpu_seconds_median",
+            "value": round(statistics.median(cpus), 3),
+            "rounds": [round(c, 2) for c in cpus],
+        }
+    )
     rows.append({"metric": "stack_rss_mib_after_bench", "value": round(rss_after_bench, 1)})
     rows.append({"metric": "rss_ratio_to_original", "value": round(rss_after_bench / ORIGINAL_RSS_MIB, 3)})
     rows.append({"metric": "stack_rss_mib_after_all_rounds", "value": round(rss_after_rounds, 1), "rounds": rounds})

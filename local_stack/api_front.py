@@ -7,6 +7,7 @@ Prints ``READY <port>`` once listening.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import mimetypes
 import socket
@@ -146,6 +147,18 @@ def published(relative: str) -> bool:
     return parts[-1] == "config.json" or parts[-1] not in EXCLUDED_FILES
 
 
+_date: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header of every response: formatted once per second, not once per response."""
+    global _date
+    second = int(time.time())
+    if _date[0] != second:
+        _date = (second, email.utils.formatdate(second, usegmt=True))
+    return _date[1]
+
+
 def make_server(
     handler, port: int, frontend_dir: Path, function_name: str = "ApiFunction", idle_seconds: float = IDLE_SECONDS
 ) -> ThreadingHTTPServer:
@@ -222,6 +235,11 @@ def make_server(
 
         def log_message(self, format: str, *args) -> None:
             return  # access logs off: the handlers log what matters
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            if timestamp is not None:
+                return super().date_time_string(timestamp)
+            return _http_date()
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, close: bool = False) -> None:
             self.send_response(status)

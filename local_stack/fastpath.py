@@ -201,30 +201,62 @@ def _speed_up_dynamodb_query() -> None:
 
 
 def _cache_update_expressions() -> None:
-    """moto parses every UpdateExpression from its text, twice per UpdateItem (~1.2 ms each); the platform sends a
-    handful of distinct expressions. The parsed tree is kept pickled per text and each call gets a fresh copy
-    (the validator rewrites the tree it is given): ~0.1 ms."""
+    """moto parses every UpdateExpression from its text, twice per UpdateItem; the platform sends a handful of distinct
+    expressions. The parsed tree is kept per text and shared (moto only reads it: its validator works on a deep copy),
+    and that copy is made from the tree's pickle, ~6x faster than ``deepcopy`` (~40 us against ~260 us)."""
+    import copy
     import pickle
 
+    from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     parse = UpdateExpressionParser.make.__func__
-    parsed: dict[str, bytes] = {}
+    parsed: dict[str, object] = {}
+    pickled: dict[int, tuple[object, bytes]] = {}  # id(tree) -> (tree, its pickle): only trees kept in ``parsed``
 
     def make(cls, expression_str):
-        blob = parsed.get(expression_str)
-        if blob is None:
+        tree = parsed.get(expression_str)
+        if tree is None:
             tree = parse(cls, expression_str)  # a bad expression raises here, as before, and is not kept
             try:
                 blob = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # a tree that does not pickle: parse it every time
+            except Exception:  # a tree that does not pickle: parsed every time
                 return tree
             if len(parsed) < 1024:
-                parsed[expression_str] = blob
-            return pickle.loads(blob)  # noqa: S301 - our own bytes
-        return pickle.loads(blob)  # noqa: S301 - our own bytes
+                parsed[expression_str] = tree
+                pickled[id(tree)] = (tree, blob)
+        return tree
+
+    def deepcopy(value, memo=None):
+        kept = pickled.get(id(value))
+        if kept is not None and kept[0] is value and memo is None:
+            return pickle.loads(kept[1])  # noqa: S301 - our own bytes
+        return copy.deepcopy(value, memo)
 
     UpdateExpressionParser.make = classmethod(make)
+    validators.deepcopy = deepcopy
+
+
+def _cache_condition_lexing() -> None:
+    """moto lexes a ConditionExpression with a dozen regexes per token, twice per conditional write (once to check
+    the names and values it uses, once to evaluate it). The tokens depend only on the text: they are kept per text
+    (the parse after them, which binds the values, runs as before)."""
+    from collections import deque
+
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    lex = ConditionExpressionParser._lex_condition_expression
+    lexed: dict[str, tuple] = {}
+
+    def lex_once(self):
+        tokens = lexed.get(self.condition_expression)
+        if tokens is None:
+            tokens = tuple(lex(self))  # an expression that does not lex raises here, as before, and is not kept
+            if len(lexed) < 1024:
+                lexed[self.condition_expression] = tokens
+        return deque(tokens)  # the parse consumes its deque; the tokens themselves are never changed
+
+    ConditionExpressionParser._lex_condition_expression = lex_once
 
 
 def install() -> None:
@@ -237,3 +269,4 @@ def install() -> None:
         _speed_up_sqs()
         _speed_up_dynamodb_query()
         _cache_update_expressions()
+        _cache_condition_lexing()

@@ -186,3 +186,91 @@ def test_dynamodb_errors_match_the_usual_path(monkeypatch):
             assert ("Item" in results[0][1]) == bool(extra)
         missing = [_outcome(client.get_item, TableName="nope", Key={"pk": {"S": "a"}}) for client in (fast, usual)]
         assert missing[0] == missing[1] and missing[0][0] == "ResourceNotFoundException"
+
+
+def _conditional_writes(client) -> list:
+    """Conditional updates, puts and deletes, passing and failing, and malformed expressions."""
+    client.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    names = {"#s": "status"}
+    requests = [
+        ("put_item", {"Item": {"pk": {"S": "a"}, "status": {"S": "queued"}}}),
+        (
+            "update_item",
+            {"UpdateExpression": "SET #s = :r, n = :n ADD attempts :one", "ConditionExpression": "#s = :q"},
+        ),
+        (
+            "update_item",
+            {"UpdateExpression": "SET #s = :r, n = :n ADD attempts :one", "ConditionExpression": "#s = :q"},
+        ),
+        ("update_item", {"UpdateExpression": "SET tags = list_append(if_not_exists(tags, :empty), :tag) REMOVE n"}),
+        (
+            "update_item",
+            {
+                "UpdateExpression": "SET #s = :q",
+                "ConditionExpression": "attribute_exists(pk) AND (#s IN (:r, :q) OR size(tags) > :one)",
+            },
+        ),
+        ("update_item", {"UpdateExpression": "SET #s = :q", "ConditionExpression": "#s = = :q"}),
+        ("update_item", {"UpdateExpression": "SET SET #s = :q"}),
+        ("update_item", {"UpdateExpression": "SET #s = :missing"}),
+        (
+            "put_item",
+            {"Item": {"pk": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(pk) OR attempts < :one"},
+        ),
+        ("delete_item", {"ConditionExpression": "NOT #s = :r"}),
+        ("get_item", {}),
+    ]
+    values = {
+        ":r": {"S": "running"},
+        ":q": {"S": "queued"},
+        ":n": {"N": "1"},
+        ":one": {"N": "1"},
+        ":empty": {"L": []},
+        ":tag": {"L": [{"S": "x"}]},
+    }
+    outcomes = []
+    for operation, request in requests:
+        if operation != "put_item":
+            request = {"Key": {"pk": {"S": "a"}}, **request}
+        expressions = " ".join(str(request.get(k, "")) for k in ("UpdateExpression", "ConditionExpression"))
+        used = {k: v for k, v in values.items() if k in expressions}
+        extra = {"ExpressionAttributeValues": used} if used else {}
+        extra |= {"ExpressionAttributeNames": names} if "#s" in expressions else {}
+        outcomes.append(_outcome(getattr(client, operation), TableName="t", **request, **extra))
+    return outcomes
+
+
+def test_moto_expression_caches_answer_as_moto_does(monkeypatch):
+    """The embedded stack keeps parsed update expressions and lexed conditions per text: same answers, same errors."""
+    from moto import mock_aws
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    from local_stack import fastpath
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        expected = _conditional_writes(boto3.client("dynamodb"))
+    # restored after the test: the rest of the suite runs moto as it ships
+    monkeypatch.setattr(UpdateExpressionParser, "make", UpdateExpressionParser.__dict__["make"])
+    monkeypatch.setattr(validators, "deepcopy", validators.deepcopy)
+    cpe = ConditionExpressionParser
+    monkeypatch.setattr(cpe, "_lex_condition_expression", cpe.__dict__["_lex_condition_expression"])
+    fastpath._cache_update_expressions()
+    fastpath._cache_condition_lexing()
+    for _ in range(2):  # the first run fills the caches, the second answers from them
+        with mock_aws():
+            assert _conditional_writes(boto3.client("dynamodb")) == expected
+    assert [outcome[0] for outcome in expected].count("ConditionalCheckFailedException") == 2
+    assert [outcome[0] for outcome in expected].count("ClientError") == 2  # malformed and unknown :missing
