@@ -155,20 +155,21 @@ class _Environment:
         )
         self._reset()
         from social_analytics.models import normalize_keyword
+        from social_analytics.records import TrackedKeyword
         from social_analytics.storage import tracked as tracked_store
 
         for keyword in self.keywords:
             tracked_store.put_tracked(
-                {
-                    "keyword": keyword,
-                    "key": normalize_keyword(keyword),
-                    "interval_minutes": 60,
-                    "providers": None,
-                    "sensitivity": "medium",
-                    "min_volume": 10,
-                    "limit": 100,
-                    "window_hours": 24,
-                }
+                TrackedKeyword(
+                    keyword=keyword,
+                    key=normalize_keyword(keyword),
+                    interval_minutes=60,
+                    providers=None,
+                    sensitivity="medium",
+                    min_volume=10,
+                    limit=100,
+                    window_hours=24,
+                )
             )
         return self
 

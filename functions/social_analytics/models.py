@@ -6,6 +6,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from pydantic import ConfigDict, TypeAdapter, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
 
 def normalize_keyword(keyword: str) -> str:
     """The cache key for a keyword: NFKC, casefolded, inner whitespace collapsed, trimmed."""
@@ -50,9 +53,13 @@ class Post:
     hashtags: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(coerce_numbers_to_str=True))
 class AnalysisJob:
-    """What travels on the jobs queue: everything the worker needs to produce one result."""
+    """The job message: what travels on the jobs queue, everything the worker needs to produce one result.
+
+    A pydantic dataclass: :meth:`from_message` validates a queue body against these fields (a malformed one raises
+    ``ValueError``, which the worker turns into a poison message) and :meth:`to_message` is its JSON form.
+    """
 
     job_id: str
     keyword: str
@@ -60,47 +67,32 @@ class AnalysisJob:
     limit: int
     window_hours: int
     submitted_at: float
-    kind: str = "analysis"  # "analysis" | "scan" (scheduled refresh) | "import"
+    kind: str = "analysis"  # "analysis" | "scan" (scheduled refresh) | "import" | "deletion"
+    paid_allowed: bool = False  # may use paid providers (API key, admin, scheduled scan; see analyses.sources.spend)
     providers: tuple[str, ...] | None = None
     import_object: str | None = None  # S3 key of an uploaded import, for kind == "import"
     languages: tuple[str, ...] | None = None  # keep only posts in these languages (codes such as "en")
-    paid_allowed: bool = False  # may use paid providers (API key, admin, scheduled scan; see service.spend)
+
+    @field_validator("paid_allowed", mode="before")
+    @classmethod
+    def _only_true_allows(cls, value: object) -> bool:
+        return value is True  # "true", 1 or anything else never opens the paid providers
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _no_empty_languages(cls, value: object) -> object:
+        return value or None
 
     def to_message(self) -> dict:
-        body = {
-            "job_id": self.job_id,
-            "keyword": self.keyword,
-            "key": self.key,
-            "limit": self.limit,
-            "window_hours": self.window_hours,
-            "submitted_at": self.submitted_at,
-            "kind": self.kind,
-            "paid_allowed": self.paid_allowed,
-        }
-        if self.providers is not None:
-            body["providers"] = list(self.providers)
-        if self.import_object is not None:
-            body["import_object"] = self.import_object
-        if self.languages:
-            body["languages"] = list(self.languages)
-        return body
+        """The queue body: ``providers``, ``import_object`` and ``languages`` only when set."""
+        return _JOB_MESSAGE.dump_python(self, mode="json", exclude_none=True)
 
     @classmethod
     def from_message(cls, body: dict) -> AnalysisJob:
-        providers = body.get("providers")
-        return cls(
-            job_id=str(body["job_id"]),
-            keyword=str(body["keyword"]),
-            key=str(body["key"]),
-            limit=int(body["limit"]),
-            window_hours=int(body["window_hours"]),
-            submitted_at=float(body["submitted_at"]),
-            kind=str(body.get("kind", "analysis")),
-            providers=tuple(providers) if providers is not None else None,
-            import_object=body.get("import_object"),
-            languages=tuple(body["languages"]) if body.get("languages") else None,
-            paid_allowed=body.get("paid_allowed") is True,
-        )
+        return _JOB_MESSAGE.validate_python(body)
+
+
+_JOB_MESSAGE: TypeAdapter[AnalysisJob] = TypeAdapter(AnalysisJob)
 
 
 def isoformat_z(moment: datetime) -> str:

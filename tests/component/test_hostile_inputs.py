@@ -300,9 +300,9 @@ def echoing_provider(aws, monkeypatch):
         paid = {"PAID_FOR_ANONYMOUS": "true", "PAID_DAILY_BUDGET_USD": "1000"}
         for name, value in {**fake.env(), "PROVIDERS": "socialdata", **paid}.items():
             monkeypatch.setenv(name, value)
-        from social_analytics.settings import get_settings
+        from social_analytics import settings
 
-        get_settings.cache_clear()
+        settings.reset()  # every group: PROVIDERS is read by the provider settings
         yield fake
 
 

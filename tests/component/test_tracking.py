@@ -15,8 +15,11 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def admin_token(monkeypatch):
+def admin_token(call_api, monkeypatch):
+    from social_analytics import settings
+
     monkeypatch.setenv("ADMIN_TOKEN", TOKEN)
+    settings.reset()  # importing the API handler (call_api) read the settings at cold start, before the token
 
 
 @pytest.fixture
@@ -215,7 +218,7 @@ def test_a_spike_raises_one_alert_and_one_event(call_api, admin_token, tracking_
     assert track(call_api, "brand")[0] == 201
     raised = feed([100, 97, 103, 99, 101, 98, 102, 100, 99, 101, 420, 100, 99, 101])
 
-    assert [a["type"] for a in raised] == ["spike"]
+    assert [a.type for a in raised] == ["spike"]
     (event,) = alert_events()
     assert event["detail-type"] == "SpikeDetected" and event["source"] == "async-social-analytics"
     assert event["detail"]["keyword"] == "brand" and event["detail"]["volume"] == 420
@@ -241,14 +244,14 @@ def test_pure_noise_raises_no_alert_and_no_event(call_api, admin_token, tracking
 def test_a_sustained_plateau_does_not_realert_during_the_cooldown(call_api, admin_token, tracking_env, alert_events):
     assert track(call_api, "brand")[0] == 201
     raised = feed([100, 97, 103, 99, 101, 98, 102, 100, 99, 101] + [350] * 9)
-    assert [a["type"] for a in raised] == ["spike"]
+    assert [a.type for a in raised] == ["spike"]
     assert len(alert_events()) == 1
 
 
 def test_a_negative_turn_is_a_sentiment_dip_event(call_api, admin_token, tracking_env, alert_events):
     assert track(call_api, "brand", sensitivity="high")[0] == 201
     raised = feed([100] * 11, [20, 19, 21, 20, 20, 19, 21, 20, 20, 20, 55])
-    assert [a["type"] for a in raised] == ["sentiment_dip"]
+    assert [a.type for a in raised] == ["sentiment_dip"]
     assert [e["detail-type"] for e in alert_events()] == ["SentimentDip"]
 
 

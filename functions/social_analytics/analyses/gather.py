@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from social_analytics import composition
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
+from social_analytics.analyses.sources.base import UnconfiguredAdapter
 from social_analytics.analyses.sources.chain import fetch_with_fallback
 from social_analytics.analyses.sources.credentials import load_provider_config
 from social_analytics.analyses.sources.fanout import fetch_fanout
@@ -60,7 +61,8 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         raise JobFailed("unknown_provider", str(error)) from None
 
     stored, cursors = None, {}
-    if any(hasattr(adapter, "fetch_result") for adapter in adapters):  # no other source continues a stored window
+    # Only a live source continues a stored window: a job of simulated or unconfigured sources skips the read.
+    if any(not adapter.simulated and not isinstance(adapter, UnconfiguredAdapter) for adapter in adapters):
         stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
     incremental: list[str] = []
     for index, adapter in enumerate(adapters):  # each source with a stored window and cursor continues from it

@@ -83,10 +83,7 @@ def history(keyword: str, since: str | None, until: str | None) -> dict:
     if since_epoch > until_epoch:
         raise invalid(("since",), "must not be after until")
     key = normalize_keyword(keyword)
-    points = history_store.query_points(key, since_epoch, until_epoch)
-    for point in points:
-        point.pop("epoch", None)
-        point.pop("job_id", None)
+    points = [point.public() for point in history_store.query_points(key, since_epoch, until_epoch)]
     return {
         "keyword": " ".join(keyword.split()),
         "key": key,
@@ -106,10 +103,7 @@ def alerts(keyword: str | None, since: str | None, limit: int) -> dict:
         except ValueError as error:
             raise invalid(("keyword",), str(error)) from None
     key = normalize_keyword(keyword) if keyword else None
-    found = alert_store.list_alerts(key, since_iso, limit)
-    for alert in found:
-        alert.pop("epoch", None)
-    return {"alerts": found}
+    return {"alerts": [alert.public() for alert in alert_store.list_alerts(key, since_iso, limit)]}
 
 
 def compare_keywords(raw: str) -> list[str]:

@@ -6,25 +6,27 @@ import json
 
 from boto3.dynamodb.conditions import Attr, Key
 
+from social_analytics.records import Alert
 from social_analytics.storage import dynamo
 
 PARTITION = dynamo.ALERTS
 
 
-def put_alert(alert: dict, ttl_seconds: int) -> None:
+def put_alert(alert: Alert, ttl_seconds: int) -> None:
+    stored = alert.model_dump(exclude_unset=True, exclude={"event_id"})  # the event id comes after it is stored
     dynamo.results_table().put_item(
         Item={
             "pk": PARTITION,
-            "sk": dynamo.alert_sk(alert["at"], alert["key"], alert["type"]),
-            "key": alert["key"],
-            "epoch": dynamo.decimal(alert["epoch"]),
-            "alert_json": json.dumps(alert, separators=(",", ":"), ensure_ascii=False),
-            "expires_at": int(alert["epoch"] + ttl_seconds),
+            "sk": dynamo.alert_sk(alert.at, alert.key, alert.type),
+            "key": alert.key,
+            "epoch": dynamo.decimal(alert.epoch),
+            "alert_json": json.dumps(stored, separators=(",", ":"), ensure_ascii=False),
+            "expires_at": int(alert.epoch + ttl_seconds),
         }
     )
 
 
-def list_alerts(key: str | None = None, since_iso: str | None = None, limit: int = 100) -> list[dict]:
+def list_alerts(key: str | None = None, since_iso: str | None = None, limit: int = 100) -> list[Alert]:
     """Newest first, optionally for one keyword and not older than ``since_iso``."""
     condition = Key("pk").eq(PARTITION)
     if since_iso:
@@ -32,11 +34,11 @@ def list_alerts(key: str | None = None, since_iso: str | None = None, limit: int
     query: dict = {"KeyConditionExpression": condition, "ScanIndexForward": False}
     if key is not None:
         query["FilterExpression"] = Attr("key").eq(key)
-    alerts: list[dict] = []
+    alerts: list[Alert] = []
     if limit <= 0:
         return alerts
     for item in dynamo.query_items(**query):
-        alerts.append(json.loads(item["alert_json"]))
+        alerts.append(Alert.model_validate_json(item["alert_json"]))
         if len(alerts) >= limit:
             break
     return alerts

@@ -10,6 +10,7 @@ import time
 
 from boto3.dynamodb.conditions import Key
 
+from social_analytics.records import TrackedKeyword
 from social_analytics.storage import dynamo
 
 PARTITION = dynamo.TRACKED
@@ -17,39 +18,25 @@ _table = dynamo.results_table
 _item_key = dynamo.tracked_key
 
 
-def _plain(item: dict) -> dict:
-    tracked = {
-        "keyword": item["keyword"],
-        "key": item["key"],
-        "interval_minutes": int(item["interval_minutes"]),
-        "sensitivity": item.get("sensitivity", "medium"),
-        "min_volume": int(item.get("min_volume", 10)),
-        "limit": int(item.get("limit", 100)),
-        "window_hours": int(item.get("window_hours", 24)),
-        "providers": list(item["providers"]) if item.get("providers") else None,
-        "languages": list(item["languages"]) if item.get("languages") else None,
-        "created_at": float(item["created_at"]),
-        "last_enqueued_at": float(item["last_enqueued_at"]) if "last_enqueued_at" in item else None,
-        "last_job_id": item.get("last_job_id"),
-        "last_alerts": {name: float(value) for name, value in (item.get("last_alerts") or {}).items()},
-    }
-    return tracked
+def _from_item(item: dict) -> TrackedKeyword:
+    """The model of a stored item: numbers converted, absent settings their defaults, other attributes ignored."""
+    return TrackedKeyword.model_validate(dynamo.from_dynamo(item))
 
 
-def put_tracked(config: dict) -> tuple[dict, bool]:
+def put_tracked(config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
     """Create or update a tracked keyword's settings, keeping its schedule and cooldown state.
 
-    Returns (the stored item, True when it was created).
+    Only the settings of ``config`` are written. Returns (the stored keyword, True when it was created).
     """
     now = dynamo.decimal(time.time())
     values = {
-        ":keyword": config["keyword"],
-        ":key": config["key"],
-        ":interval": config["interval_minutes"],
-        ":sensitivity": config["sensitivity"],
-        ":min_volume": config["min_volume"],
-        ":limit": config["limit"],
-        ":window": config["window_hours"],
+        ":keyword": config.keyword,
+        ":key": config.key,
+        ":interval": config.interval_minutes,
+        ":sensitivity": config.sensitivity,
+        ":min_volume": config.min_volume,
+        ":limit": config.limit,
+        ":window": config.window_hours,
         ":now": now,
     }
     expression = (
@@ -58,36 +45,37 @@ def put_tracked(config: dict) -> tuple[dict, bool]:
         "created_at = if_not_exists(created_at, :now), updated_at = :now"
     )
     removed = []
-    if config.get("providers"):
+    if config.providers:
         expression += ", providers = :providers"
-        values[":providers"] = list(config["providers"])
+        values[":providers"] = list(config.providers)
     else:
         removed.append("providers")
-    if config.get("languages"):
+    if config.languages:
         expression += ", languages = :languages"
-        values[":languages"] = list(config["languages"])
+        values[":languages"] = list(config.languages)
     else:
         removed.append("languages")
     expression += " REMOVE " + ", ".join(removed) if removed else ""
     response = _table().update_item(
-        Key=_item_key(config["key"]),
+        Key=_item_key(config.key),
         UpdateExpression=expression,
         ExpressionAttributeNames={"#key": "key", "#limit": "limit"},
         ExpressionAttributeValues=values,
         ReturnValues="ALL_NEW",
     )
     item = response["Attributes"]
-    return _plain(item), item["created_at"] == now
+    return _from_item(item), item["created_at"] == now
 
 
-def get_tracked(key: str) -> dict | None:
+def get_tracked(key: str) -> TrackedKeyword | None:
     item = _table().get_item(Key=_item_key(key), ConsistentRead=True).get("Item")
-    return _plain(item) if item else None
+    return _from_item(item) if item else None
 
 
-def list_tracked() -> list[dict]:
+def list_tracked() -> list[TrackedKeyword]:
     return [
-        _plain(item) for item in dynamo.query_items(KeyConditionExpression=Key("pk").eq(PARTITION), ConsistentRead=True)
+        _from_item(item)
+        for item in dynamo.query_items(KeyConditionExpression=Key("pk").eq(PARTITION), ConsistentRead=True)
     ]
 
 

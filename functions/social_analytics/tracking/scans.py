@@ -1,6 +1,9 @@
 """Tracked keywords: which are due for a scheduled scan, and what a completed scan adds (history, alerts).
 
 The scheduler calls :func:`enqueue_due`; the worker calls :func:`after_result` once per completed job.
+The tracking stores are this module's attributes (``tracked_store``, ``history_store``, ``alert_store``: the
+DynamoDB modules, typed by tracking.ports) and ``events`` (EventBridge); the job store and the queue come
+from ``composition.analysis``. The unit tests put in-memory fakes in both (tests/fakes/tracking_stores.py).
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ from datetime import UTC, datetime
 from social_analytics import composition
 from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
 from social_analytics.observability import logger, meter
+from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
 from social_analytics.settings import TrackingSettings, get_tracking_settings  # noqa: F401  (re-exported)
-from social_analytics.storage import alerts as alert_store
+from social_analytics.storage import alerts as _alerts
 from social_analytics.storage import events
-from social_analytics.storage import history as history_store
-from social_analytics.storage import tracked as tracked_store
-from social_analytics.tracking import detection, stream_views
+from social_analytics.storage import history as _history
+from social_analytics.storage import tracked as _tracked
+from social_analytics.tracking import detection, ports, stream_views
 
 MIN_INTERVAL_MINUTES = 5
 HISTORY_LOOKBACK_POINTS = detection.BASELINE_POINTS + detection.GUARD_POINTS + 1
+
+tracked_store: ports.TrackedStore = _tracked
+history_store: ports.History = _history
+alert_store: ports.Alerts = _alerts
 
 
 class TooManyTracked(Exception):
@@ -37,22 +45,22 @@ def track(
     limit: int = 100,
     window_hours: int = 24,
     languages: list[str] | None = None,
-) -> tuple[dict, bool]:
+) -> tuple[TrackedKeyword, bool]:
     key = normalize_keyword(keyword)
     limit_reached = len(tracked_store.list_tracked()) >= get_tracking_settings().max_tracked
     if limit_reached and tracked_store.get_tracked(key) is None:
         raise TooManyTracked(get_tracking_settings().max_tracked)
-    config = {
-        "keyword": " ".join(keyword.split()),
-        "key": key,
-        "interval_minutes": interval_minutes,
-        "providers": providers,
-        "sensitivity": sensitivity,
-        "min_volume": min_volume,
-        "limit": limit,
-        "window_hours": window_hours,
-        "languages": languages,
-    }
+    config = TrackedKeyword(
+        keyword=" ".join(keyword.split()),
+        key=key,
+        interval_minutes=interval_minutes,
+        providers=providers,
+        sensitivity=sensitivity,
+        min_volume=min_volume,
+        limit=limit,
+        window_hours=window_hours,
+        languages=languages,
+    )
     return tracked_store.put_tracked(config)
 
 
@@ -62,49 +70,49 @@ def untrack(keyword: str) -> bool:
 
 def list_tracked(now: float | None = None) -> list[dict]:
     now = time.time() if now is None else now
-    return [public(item, now) for item in sorted(tracked_store.list_tracked(), key=lambda i: i["key"])]
+    return [public(item, now) for item in sorted(tracked_store.list_tracked(), key=lambda i: i.key)]
 
 
-def public(item: dict, now: float | None = None) -> dict:
-    """What the API shows of a tracked keyword."""
+def public(item: TrackedKeyword, now: float | None = None) -> dict:
+    """What the API shows of a tracked keyword (schemas.Tracked)."""
     now = time.time() if now is None else now
-    last = item.get("last_enqueued_at")
+    last = item.last_enqueued_at
     next_due = now if last is None else last + interval_seconds(item)
     return {
-        "keyword": item["keyword"],
-        "key": item["key"],
-        "interval_minutes": item["interval_minutes"],
-        "providers": item["providers"],
-        "languages": item.get("languages"),
-        "sensitivity": item["sensitivity"],
-        "min_volume": item["min_volume"],
-        "limit": item["limit"],
-        "window_hours": item["window_hours"],
-        "created_at": _iso(item["created_at"]),
+        "keyword": item.keyword,
+        "key": item.key,
+        "interval_minutes": item.interval_minutes,
+        "providers": item.providers,
+        "languages": item.languages,
+        "sensitivity": item.sensitivity,
+        "min_volume": item.min_volume,
+        "limit": item.limit,
+        "window_hours": item.window_hours,
+        "created_at": _iso(item.created_at),
         "last_scan_at": _iso(last) if last is not None else None,
         "next_scan_at": _iso(max(next_due, now)),
-        "last_alerts": {kind: _iso(at) for kind, at in item["last_alerts"].items()},
+        "last_alerts": {kind: _iso(at) for kind, at in item.last_alerts.items()},
     }
 
 
 # ------------------------------------------------------------------ scheduler side
-def interval_seconds(item: dict) -> float:
-    return item["interval_minutes"] * get_tracking_settings().minute_seconds
+def interval_seconds(item: TrackedKeyword) -> float:
+    return item.interval_minutes * get_tracking_settings().minute_seconds
 
 
-def is_due(item: dict, now: float) -> bool:
+def is_due(item: TrackedKeyword, now: float) -> bool:
     """Never scanned, or the last scan was enqueued at least one interval ago.
 
     A tenth of the interval is forgiven, so a schedule firing a little early does not skip a whole period.
     """
-    last = item.get("last_enqueued_at")
+    last = item.last_enqueued_at
     if last is None:
         return True
     period = interval_seconds(item)
     return now - last >= period * 0.9
 
 
-def due_keywords(items: list[dict], now: float) -> list[dict]:
+def due_keywords(items: list[TrackedKeyword], now: float) -> list[TrackedKeyword]:
     return [item for item in items if is_due(item, now)]
 
 
@@ -119,14 +127,14 @@ def enqueue_due(now: float | None = None) -> dict:
         counts["due"] += 1
         job = AnalysisJob(
             job_id=uuid.uuid4().hex,
-            keyword=item["keyword"],
-            key=item["key"],
-            limit=item["limit"],
-            window_hours=item["window_hours"],
+            keyword=item.keyword,
+            key=item.key,
+            limit=item.limit,
+            window_hours=item.window_hours,
             submitted_at=time.time(),
             kind="scan",
-            providers=tuple(item["providers"]) if item["providers"] else None,
-            languages=tuple(item["languages"]) if item.get("languages") else None,
+            providers=tuple(item.providers) if item.providers else None,
+            languages=tuple(item.languages) if item.languages else None,
             paid_allowed=True,  # an admin chose to track it
         )
         holder = stores.jobs.create_job_with_lock(job)
@@ -140,7 +148,7 @@ def enqueue_due(now: float | None = None) -> dict:
             logger.exception("scan enqueue failed", extra={"keyword": job.keyword})
             counts["failed"] += 1
             continue
-        tracked_store.mark_enqueued(item["key"], job.job_id, now)
+        tracked_store.mark_enqueued(item.key, job.job_id, now)
         meter.scan_enqueued()
         counts["enqueued"] += 1
     return counts
@@ -169,26 +177,26 @@ def posts_per_hour(job: AnalysisJob, result: dict) -> float:
     return round(count / hours, 3)
 
 
-def history_point(job: AnalysisJob, result: dict, at: float) -> dict:
+def history_point(job: AnalysisJob, result: dict, at: float) -> HistoryPoint:
     sentiment = result.get("sentiment") or {}
-    return {
-        "time": _iso(at),
-        "epoch": round(at, 3),
-        "job_id": job.job_id,
-        "volume": int(result.get("posts_analyzed") or 0),
-        "rate_per_hour": posts_per_hour(job, result),
+    return HistoryPoint(
+        time=_iso(at),
+        epoch=round(at, 3),
+        job_id=job.job_id,
+        volume=int(result.get("posts_analyzed") or 0),
+        rate_per_hour=posts_per_hour(job, result),
         **_estimate(result),
-        "positive": int(sentiment.get("positive") or 0),
-        "neutral": int(sentiment.get("neutral") or 0),
-        "negative": int(sentiment.get("negative") or 0),
-        "mean_compound": float(sentiment.get("mean_compound") or 0.0),
-        "top_terms": [
+        positive=int(sentiment.get("positive") or 0),
+        neutral=int(sentiment.get("neutral") or 0),
+        negative=int(sentiment.get("negative") or 0),
+        mean_compound=float(sentiment.get("mean_compound") or 0.0),
+        top_terms=[
             {"term": t["term"], "count": int(t["count"])} for t in (result.get("top_terms") or [])[:10] if "term" in t
         ],
-    }
+    )
 
 
-def after_result(job: AnalysisJob, result: dict) -> list[dict]:
+def after_result(job: AnalysisJob, result: dict) -> list[Alert]:
     """For a scheduled scan: append the history point, then raise and publish any alerts.
 
     Best effort: a failure here is logged and does not fail the job (its result is already stored).
@@ -202,14 +210,14 @@ def after_result(job: AnalysisJob, result: dict) -> list[dict]:
         return []
 
 
-def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
+def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
     settings = get_tracking_settings()
     point = history_point(job, result, now)
     item = tracked_store.get_tracked(job.key)
     if item is not None:  # next to the sample scan: the stream's complete count over the same interval
         stream = stream_views.history_fields(job.key, now - interval_seconds(item), now)
         if stream:
-            point["stream"] = stream
+            point.stream = stream
     if not history_store.append_point(job.key, point, settings.history_ttl_seconds):
         return []
     if item is None:  # untracked since the scan was queued: keep the point, raise nothing
@@ -218,41 +226,41 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[dict]:
     lookback = interval_seconds(item) * HISTORY_LOOKBACK_POINTS * 3
     points = history_store.query_points(job.key, now - lookback, now + 1, limit=HISTORY_LOOKBACK_POINTS)
     signals = detection.detect(
-        points,
-        sensitivity=item["sensitivity"],
-        min_volume=item["min_volume"],
-        last_alerts=item["last_alerts"],
+        [p.detection_point() for p in points],
+        sensitivity=item.sensitivity,
+        min_volume=item.min_volume,
+        last_alerts=item.last_alerts,
         cooldown_seconds=detection.default_cooldown_seconds(interval_seconds(item)),
     )
     raised = []
     for signal in signals:
-        alert = {
-            "type": signal.type,
-            "detail_type": signal.detail_type,
-            "keyword": item["keyword"],
-            "key": job.key,
-            "at": point["time"],
-            "epoch": now,
-            "job_id": job.job_id,
-            "value": round(signal.value, 4),
-            "volume": point["volume"],
-            "rate_per_hour": point["rate_per_hour"],
-            "baseline_mean": round(signal.baseline_mean, 4),
-            "baseline_sd": round(signal.baseline_sd, 4),
-            "threshold": round(signal.threshold, 4),
-            "k": signal.k,
-            "score": round(signal.score, 3),
-            "sensitivity": item["sensitivity"],
-            "source": "scan",
-            "explanation": stream_views.scan_explanation(result, job.key, signal.type, now),
-        }
+        alert = Alert(
+            type=signal.type,
+            detail_type=signal.detail_type,
+            keyword=item.keyword,
+            key=job.key,
+            at=point.time,
+            epoch=now,
+            job_id=job.job_id,
+            value=round(signal.value, 4),
+            volume=point.volume,
+            rate_per_hour=point.rate_per_hour,
+            baseline_mean=round(signal.baseline_mean, 4),
+            baseline_sd=round(signal.baseline_sd, 4),
+            threshold=round(signal.threshold, 4),
+            k=signal.k,
+            score=round(signal.score, 3),
+            sensitivity=item.sensitivity,
+            source="scan",
+            explanation=stream_views.scan_explanation(result, job.key, signal.type, now),
+        )
         tracked_store.mark_alerted(job.key, signal.type, now)
         alert_store.put_alert(alert, settings.alert_ttl_seconds)
         try:
-            alert["event_id"] = events.publish(signal.detail_type, alert)
+            alert.event_id = events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
         except Exception:
             logger.exception("publishing the alert failed", extra={"keyword": job.keyword, "type": signal.type})
-        logger.info("alert raised", extra={"keyword": job.keyword, "type": signal.type, "value": alert["value"]})
+        logger.info("alert raised", extra={"keyword": job.keyword, "type": signal.type, "value": alert.value})
         raised.append(alert)
     return raised
 

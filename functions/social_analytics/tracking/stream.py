@@ -35,6 +35,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
 from social_analytics.observability import logger, meter
+from social_analytics.records import Alert
 from social_analytics.scoring import calibration
 from social_analytics.scoring.terms import keyword_exclusions, tokenize
 from social_analytics.settings import StreamSettings, get_stream_settings
@@ -106,7 +107,7 @@ class RunReport:
     cursor_from_us: int | None = None
     cursor_to_us: int | None = None
     stopped: str = ""
-    alerts: list[dict] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     cpu_seconds: float = 0.0
     counted_at: list[tuple[float, float]] = field(default_factory=list)  # (post time, stored time): latency
 
@@ -303,7 +304,7 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     if not tracked:
         return "no_tracked_keywords"
     started_us = time.time_ns() // 1000
-    matcher = matcher_for(item["key"] for item in tracked)
+    matcher = matcher_for(item.key for item in tracked)
     stored = stream_store.get_cursor()
     covered = stored if stored is not None else started_us - int(settings.first_lookback_seconds * 1e6)
     budget = settings.budget_seconds
@@ -317,7 +318,7 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     from social_analytics.tracking import stream_alerts
 
     report.alerts = stream_alerts.evaluate(
-        {item["key"]: item for item in tracked}, state.touched, covered, state.stored_us, time.time()
+        {item.key: item for item in tracked}, state.touched, covered, state.stored_us, time.time()
     )
     report.cpu_seconds = time.process_time() - cpu_started
     meter.stream_run(report.counted)

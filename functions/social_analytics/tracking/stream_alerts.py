@@ -7,7 +7,7 @@ When: every run tests the minutes it completed. The minute still in progress is 
 its count can only grow: a partial count already above the threshold is an alert now, not a minute later. With a
 run every minute, an alert is raised at most about two minutes after the posts that cause it (docs/STREAM.md).
 
-Explanation (``alert["explanation"]``): ``terms``, the terms whose share of the minute's posts rose most against
+Explanation (``alert.explanation``): ``terms``, the terms whose share of the minute's posts rose most against
 the baseline minutes; ``sample_posts``, the newest posts of the minute; ``other_sources``, whether the keyword's
 latest scheduled scans (the other providers) show the same movement.
 """
@@ -18,6 +18,7 @@ import statistics
 
 from social_analytics.models import isoformat_z
 from social_analytics.observability import logger
+from social_analytics.records import Alert, TrackedKeyword
 from social_analytics.storage import alerts as alert_store
 from social_analytics.storage import events
 from social_analytics.storage import history as history_store
@@ -80,17 +81,17 @@ def other_sources(key: str, alert_type: str, now: float) -> dict:
     if len(points) < 3:
         return {"scans": len(points), "agrees": None, "reason": "fewer than 3 scheduled scans in the last 7 days"}
     latest, earlier = points[-1], points[:-1]
-    summary = {"scans": len(points), "latest_scan_at": latest["time"]}
+    summary = {"scans": len(points), "latest_scan_at": latest.time}
     if alert_type == detection.SPIKE:
-        field = "rate_per_hour" if all("rate_per_hour" in p for p in points) else "volume"
-        before = statistics.fmean(float(p.get(field) or 0) for p in earlier)
-        value = float(latest.get(field) or 0)
+        field = "rate_per_hour" if all("rate_per_hour" in p.model_fields_set for p in points) else "volume"
+        before = statistics.fmean(float(getattr(p, field) or 0) for p in earlier)
+        value = float(getattr(latest, field) or 0)
         summary |= {"measure": field, "latest": value, "earlier_mean": round(before, 3)}
         summary["agrees"] = value > before * 1.5 if before else value > 0
     else:
-        shares = [detection.negative_share(p) for p in earlier if p.get("volume")]
+        shares = [detection.negative_share(p.detection_point()) for p in earlier if p.volume]
         before = statistics.fmean(shares) if shares else 0.0
-        value = detection.negative_share(latest)
+        value = detection.negative_share(latest.detection_point())
         summary |= {"measure": "negative_share", "latest": round(value, 4), "earlier_mean": round(before, 4)}
         summary["agrees"] = value > before + 0.05
     return summary
@@ -102,9 +103,11 @@ def _iso(epoch: float) -> str:
     return isoformat_z(datetime.fromtimestamp(epoch, UTC))
 
 
-def evaluate(tracked: dict[str, dict], touched: set[str], from_us: int, to_us: int, now: float) -> list[dict]:
+def evaluate(
+    tracked: dict[str, TrackedKeyword], touched: set[str], from_us: int, to_us: int, now: float
+) -> list[Alert]:
     """Test the minutes a run covered (from its start cursor to its stored cursor) for every touched keyword."""
-    raised: list[dict] = []
+    raised: list[Alert] = []
     last_minute = int(to_us // 60_000_000) * MINUTE
     first_minute = min(int(from_us // 60_000_000) * MINUTE, last_minute)
     start = first_minute - (WINDOW_MINUTES - 1) * MINUTE
@@ -118,18 +121,20 @@ def evaluate(tracked: dict[str, dict], touched: set[str], from_us: int, to_us: i
         try:
             raised.extend(_evaluate_keyword(item, buckets, first_minute, last_minute, now))
         except Exception:
-            logger.exception("stream alert evaluation failed", extra={"keyword": item["keyword"]})
+            logger.exception("stream alert evaluation failed", extra={"keyword": item.keyword})
     return raised
 
 
-def _evaluate_keyword(item: dict, buckets: list[dict], first_minute: int, last_minute: int, now: float) -> list[dict]:
-    key = item["key"]
+def _evaluate_keyword(
+    item: TrackedKeyword, buckets: list[dict], first_minute: int, last_minute: int, now: float
+) -> list[Alert]:
+    key = item.key
     start = first_minute - (WINDOW_MINUTES - 1) * MINUTE
     points = series(buckets, start, last_minute)
     last_alerts = {
         kind: at
         for kind in (detection.SPIKE, detection.SENTIMENT_DIP)
-        if (at := item["last_alerts"].get(cooldown_key(kind))) is not None
+        if (at := item.last_alerts.get(cooldown_key(kind))) is not None
     }
     raised = []
     for end in range(WINDOW_MINUTES, len(points) + 1):
@@ -137,8 +142,8 @@ def _evaluate_keyword(item: dict, buckets: list[dict], first_minute: int, last_m
         in_progress = window[-1]["epoch"] == last_minute
         signals = detection.detect(
             window,
-            sensitivity=item["sensitivity"],
-            min_volume=item["min_volume"],
+            sensitivity=item.sensitivity,
+            min_volume=item.min_volume,
             last_alerts=last_alerts,
             cooldown_seconds=COOLDOWN_SECONDS,
         )
@@ -150,46 +155,48 @@ def _evaluate_keyword(item: dict, buckets: list[dict], first_minute: int, last_m
             tracked_store.mark_alerted(key, cooldown_key(signal.type), window[-1]["epoch"])
             alert_store.put_alert(alert, ALERT_TTL_SECONDS)
             try:
-                alert["event_id"] = events.publish(signal.detail_type, alert)
+                alert.event_id = events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
             except Exception:
-                logger.exception("publishing the alert failed", extra={"keyword": item["keyword"]})
+                logger.exception("publishing the alert failed", extra={"keyword": item.keyword})
             raised.append(alert)
     return raised
 
 
-def _alert(item: dict, signal: detection.Signal, window: list[dict], now: float) -> dict:
+def _alert(item: TrackedKeyword, signal: detection.Signal, window: list[dict], now: float) -> Alert:
     newest = window[-1]
-    return {
-        "type": signal.type,
-        "detail_type": signal.detail_type,
-        "keyword": item["keyword"],
-        "key": item["key"],
-        "at": _iso(now),
-        "epoch": now,
-        "source": "stream",
-        "minute": _iso(newest["epoch"]),
-        "minute_complete": newest["epoch"] + MINUTE <= now,
-        "value": round(signal.value, 4),
-        "volume": newest["volume"],
-        "basis": "posts per minute, every Bluesky post (Jetstream)"
+    return Alert(
+        type=signal.type,
+        detail_type=signal.detail_type,
+        keyword=item.keyword,
+        key=item.key,
+        at=_iso(now),
+        epoch=now,
+        source="stream",
+        minute=_iso(newest["epoch"]),
+        minute_complete=newest["epoch"] + MINUTE <= now,
+        value=round(signal.value, 4),
+        volume=newest["volume"],
+        basis="posts per minute, every Bluesky post (Jetstream)"
         if signal.type == detection.SPIKE
         else "negative share of the minute's posts",
-        "baseline_mean": round(signal.baseline_mean, 4),
-        "baseline_sd": round(signal.baseline_sd, 4),
-        "threshold": round(signal.threshold, 4),
-        "k": signal.k,
-        "score": round(signal.score, 3),
-        "sensitivity": item["sensitivity"],
-        "explanation": {
+        baseline_mean=round(signal.baseline_mean, 4),
+        baseline_sd=round(signal.baseline_sd, 4),
+        threshold=round(signal.threshold, 4),
+        k=signal.k,
+        score=round(signal.score, 3),
+        sensitivity=item.sensitivity,
+        explanation={
             "terms": rising_terms(window),
             "sample_posts": newest["samples"],
-            "other_sources": other_sources(item["key"], signal.type, now),
+            "other_sources": other_sources(item.key, signal.type, now),
         },
-    }
+    )
 
 
 # ------------------------------------------------------------------ backtest
-def backtest(item: dict, sensitivity: str, buckets: list[dict], first_minute: int, last_minute: int) -> dict:
+def backtest(
+    item: TrackedKeyword | None, sensitivity: str, buckets: list[dict], first_minute: int, last_minute: int
+) -> dict:
     """How often the rule, at ``sensitivity``, would have fired over these stored minutes (cooldown applied)."""
     points = series(buckets, first_minute, last_minute)
     fired: list[dict] = []
@@ -199,7 +206,7 @@ def backtest(item: dict, sensitivity: str, buckets: list[dict], first_minute: in
         for signal in detection.detect(
             window,
             sensitivity=sensitivity,
-            min_volume=item["min_volume"] if item else detection.DEFAULT_MIN_VOLUME,
+            min_volume=item.min_volume if item else detection.DEFAULT_MIN_VOLUME,
             last_alerts=last_alerts,
             cooldown_seconds=COOLDOWN_SECONDS,
         ):
@@ -210,7 +217,7 @@ def backtest(item: dict, sensitivity: str, buckets: list[dict], first_minute: in
     return {
         "sensitivity": sensitivity,
         "k": detection.SENSITIVITY_K[sensitivity],
-        "min_volume": item["min_volume"] if item else detection.DEFAULT_MIN_VOLUME,
+        "min_volume": item.min_volume if item else detection.DEFAULT_MIN_VOLUME,
         "minutes_stored": sum(1 for b in buckets if b["posts"]),
         "minutes_evaluated": evaluated,
         "from": _iso(first_minute),

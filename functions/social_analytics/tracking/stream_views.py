@@ -34,7 +34,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     cursor_us = stream_store.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
     gaps = stream_store.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
-    tracked_since = item["created_at"] if item else None
+    tracked_since = item.created_at if item else None
     rows = []
     for minute in range(first, current + MINUTE, MINUTE):
         bucket = buckets.get(minute)
@@ -68,7 +68,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     )[:NEWEST_POSTS]
     counted = [r["posts"] for r in rows if r["posts"] is not None]
     return {
-        "keyword": item["keyword"] if item else " ".join(keyword.split()),
+        "keyword": item.keyword if item else " ".join(keyword.split()),
         "key": key,
         "tracked": item is not None,
         "stream_enabled": get_stream_settings().enabled,
@@ -95,7 +95,7 @@ def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
     stored = stream_store.query_buckets(key, current - get_stream_settings().bucket_ttl_seconds, last, samples=False)
     first = stored[0]["minute"] if stored else last
     result = stream_alerts.backtest(item, sensitivity, stored, first, last)
-    return {"keyword": item["keyword"] if item else " ".join(keyword.split()), "key": key, **result}
+    return {"keyword": item.keyword if item else " ".join(keyword.split()), "key": key, **result}
 
 
 def history_fields(key: str, since: float, until: float) -> dict | None:

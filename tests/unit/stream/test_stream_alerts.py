@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from social_analytics.records import TrackedKeyword
 from social_analytics.tracking import stream_alerts
 
 MINUTE = 60
@@ -31,7 +32,7 @@ def test_backtest_counts_firings_with_the_cooldown_and_sensitivity():
     buckets = [bucket(m, 10) for m in range(40)]
     buckets[20] = bucket(20, 60)  # one spike minute
     buckets[21] = bucket(21, 60)  # the next minute is inside the cooldown
-    item = {"min_volume": 10}
+    item = TrackedKeyword(keyword="kw", key="kw", interval_minutes=5, min_volume=10)
     high = stream_alerts.backtest(item, "high", buckets, T0, T0 + 39 * MINUTE)
     low = stream_alerts.backtest(item, "low", buckets, T0, T0 + 39 * MINUTE)
     assert high["fired"] == 1 and high["by_type"]["spike"] == 1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from social_analytics.records import TrackedKeyword
 from social_analytics.tracking import scans as tracking
 
 
-def item(key: str, interval_minutes: int, last: float | None) -> dict:
-    return {"key": key, "interval_minutes": interval_minutes, "last_enqueued_at": last}
+def item(key: str, interval_minutes: int, last: float | None) -> TrackedKeyword:
+    return TrackedKeyword(keyword=key, key=key, interval_minutes=interval_minutes, last_enqueued_at=last)
 
 
 def test_never_scanned_and_overdue_keywords_are_due_recent_ones_are_not():
@@ -19,4 +20,4 @@ def test_never_scanned_and_overdue_keywords_are_due_recent_ones_are_not():
         item("recent", 15, now - 5 * 60),
         item("long interval", 60, now - 30 * 60),
     ]
-    assert [i["key"] for i in tracking.due_keywords(items, now)] == ["never", "overdue", "exactly", "a little early"]
+    assert [i.key for i in tracking.due_keywords(items, now)] == ["never", "overdue", "exactly", "a little early"]

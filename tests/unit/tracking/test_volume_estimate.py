@@ -24,10 +24,10 @@ def test_the_rate_is_the_estimate_of_a_fanned_out_result():
     volume = {"observed_posts": 300, "posts_per_hour": 125.5, "estimated_posts_in_window": 3012, "basis": "rate"}
     assert posts_per_hour(JOB, capped(volume)) == 125.5
     point = history_point(JOB, capped(volume), 1_795_000_000.0)
-    assert (point["rate_per_hour"], point["estimated_posts_in_window"], point["basis"]) == (125.5, 3012, "rate")
-    assert point["volume"] == 300  # still the posts analyzed (min_volume and the negative share use it)
+    assert (point.rate_per_hour, point.estimated_posts_in_window, point.basis) == (125.5, 3012, "rate")
+    assert point.volume == 300  # still the posts analyzed (min_volume and the negative share use it)
 
 
 def test_results_without_a_volume_keep_the_timeline_rate():
     assert posts_per_hour(JOB, capped(None)) == 30.0  # 300 posts over the 10 hours since the oldest bucket
-    assert "basis" not in history_point(JOB, capped(None), 1_795_000_000.0)
+    assert "basis" not in history_point(JOB, capped(None), 1_795_000_000.0).public()

@@ -1,0 +1,82 @@
+"""The tracking records: a tracked keyword, a history point, an alert (pydantic models, no AWS).
+
+Top-level (not in tracking/) because the storage modules build them and storage imports no feature package.
+
+The storage modules (storage/tracked.py, history.py, alerts.py) turn DynamoDB items into these and back; the
+tracking code reads their attributes. History points and alerts extend the API's schemas (schemas.HistoryPoint,
+schemas.Alert) with what is stored besides, and keep unknown fields (``extra="allow"``). Their JSON form is
+``model_dump(exclude_unset=True)``: a field is in it exactly when it was given, as in the dicts these replace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+
+from social_analytics import schemas
+
+
+class TrackedKeyword(BaseModel):
+    """A tracked keyword: its scan settings, its schedule and its alert cooldowns (epoch seconds)."""
+
+    keyword: str
+    key: str
+    interval_minutes: int
+    sensitivity: str = "medium"
+    min_volume: int = 10
+    limit: int = 100
+    window_hours: int = 24
+    providers: list[str] | None = None
+    languages: list[str] | None = None
+    created_at: float = 0.0
+    last_enqueued_at: float | None = None  # when the last scan was queued
+    last_job_id: str | None = None
+    last_alerts: dict[str, float] = {}  # alert type -> when it last fired (the start of its cooldown)
+
+    @field_validator("providers", "languages", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return list(value) if value else None
+
+    @field_validator("last_alerts", mode="before")
+    @classmethod
+    def _no_alerts_yet(cls, value: Any) -> Any:
+        return value or {}
+
+
+class HistoryPoint(schemas.HistoryPoint):
+    """One completed scheduled scan: the API's history point plus when (epoch) and which job."""
+
+    epoch: float
+    job_id: str = ""
+    rate_per_hour: float | None = None  # posts per hour, what a volume spike is about
+    estimated_posts_in_window: int | None = None
+    basis: str | None = None  # how the estimate was made
+    stream: dict[str, Any] | None = None  # the stream's complete count over the same interval
+
+    def public(self) -> dict:
+        """What ``GET /api/analyses/{keyword}/history`` shows of it."""
+        return self.model_dump(exclude_unset=True, exclude={"epoch", "job_id"})
+
+    def detection_point(self) -> dict:
+        """The mapping tracking.detection reads (it tests stream minutes the same way)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class Alert(schemas.Alert):
+    """A raised alert (source ``scan`` or ``stream``): the API's alert plus its epoch and its explanation."""
+
+    epoch: float
+    source: str
+    volume: int
+    baseline_sd: float
+    k: float
+    score: float
+    sensitivity: str
+    explanation: dict[str, Any]
+    event_id: str | None = None  # the EventBridge event it was published as (not stored)
+
+    def public(self) -> dict:
+        """What ``GET /api/alerts`` shows of it."""
+        return self.model_dump(exclude_unset=True, exclude={"epoch"})

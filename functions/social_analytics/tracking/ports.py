@@ -1,0 +1,53 @@
+"""What the tracking code needs of its stores, as Protocols.
+
+The DynamoDB modules satisfy them as they are (storage/tracked.py, storage/history.py, storage/alerts.py: a module
+is a structural match); the unit tests pass in-memory fakes (tests/fakes/tracking_stores.py).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
+
+
+class TrackedStore(Protocol):
+    """The tracked keywords, one per key, with their schedule and alert cooldowns."""
+
+    def put_tracked(self, config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
+        """Create or update the settings (schedule and cooldowns kept); True when it was created."""
+        ...
+
+    def get_tracked(self, key: str) -> TrackedKeyword | None: ...
+
+    def list_tracked(self) -> list[TrackedKeyword]: ...
+
+    def delete_tracked(self, key: str) -> bool: ...
+
+    def mark_enqueued(self, key: str, job_id: str, at: float) -> None:
+        """Record a scan's enqueue time, only if the keyword is still tracked."""
+        ...
+
+    def mark_alerted(self, key: str, alert_type: str, at: float) -> None:
+        """Record when an alert of this type last fired, only if the keyword is still tracked."""
+        ...
+
+
+class History(Protocol):
+    """Each keyword's history points, one per completed scan."""
+
+    def append_point(self, key: str, point: HistoryPoint, ttl_seconds: int) -> bool:
+        """Store the point; False when a point of the same time and job is stored already."""
+        ...
+
+    def query_points(self, key: str, since: float, until: float, limit: int = ...) -> list[HistoryPoint]:
+        """Points with since <= epoch <= until, oldest first (at most ``limit``, the newest ones)."""
+        ...
+
+
+class Alerts(Protocol):
+    """Raised alerts, newest first across keywords."""
+
+    def put_alert(self, alert: Alert, ttl_seconds: int) -> None: ...
+
+    def list_alerts(self, key: str | None = None, since_iso: str | None = None, limit: int = 100) -> list[Alert]: ...
