@@ -44,6 +44,10 @@ class InMemoryJobStore:
 
     # ------------------------------------------------------------ JobStore
     def create_job_with_lock(self, job: AnalysisJob) -> str | None:
+        holder = self.create_job_or_find_holder(job)
+        return None if holder is None else holder["job_id"]
+
+    def create_job_or_find_holder(self, job: AnalysisJob) -> dict | None:
         self.calls["create_job_with_lock"] += 1
         if self.before_lock is not None:
             hook, self.before_lock = self.before_lock, None
@@ -54,7 +58,7 @@ class InMemoryJobStore:
             if holder is not None and holder.job_id != job.job_id and holder.lease_until >= now:
                 holder_job = self.jobs.get(holder.job_id)
                 if holder_job is not None and holder_job["status"] not in self.TERMINAL:
-                    return holder.job_id
+                    return self.get_job(holder.job_id)
                 self.release_lock(job.key, holder.job_id)  # a leftover lock of a finished job
                 continue
             self.jobs[job.job_id] = {
@@ -170,9 +174,13 @@ class InMemoryCounters:
 
     counts: Counter[str] = field(default_factory=Counter)
     observations: list[tuple[str, float]] = field(default_factory=list)
+    flushes: int = 0
 
     def count(self, name: str, amount: int = 1) -> None:
         self.counts[name] += amount
 
     def observe(self, histogram: str, milliseconds: float) -> None:
         self.observations.append((histogram, milliseconds))
+
+    def flush(self) -> None:
+        self.flushes += 1

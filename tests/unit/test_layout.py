@@ -135,6 +135,7 @@ def test_environment_read_only_in_settings():
 
 # The stores an analysis uses come from the composition module (analyses.ports), never straight from storage.
 SERVICE_MODULES = (
+    "social_analytics.analyses.submit",
     "social_analytics.analyses.run",
     "social_analytics.analyses.compare",
     "social_analytics.analyses.deletion",

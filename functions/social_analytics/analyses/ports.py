@@ -28,6 +28,10 @@ class JobStore(Protocol):
         """Store the queued job and take its keyword's lock: None when it did, else the holder's job id."""
         ...
 
+    def create_job_or_find_holder(self, job: AnalysisJob) -> dict | None:
+        """The same, answering with the holder's job record (as ``get_job`` reads it) instead of its id."""
+        ...
+
     def discard_job(self, job_id: str, key: str) -> None:
         """Remove a job that was never queued, and its lock."""
         ...
@@ -69,8 +73,11 @@ class JobQueue(Protocol):
 
 
 class Counters(Protocol):
-    """The platform counters behind ``GET /api/metrics``."""
+    """The platform counters behind ``GET /api/metrics``: where ``observability.meter`` sends its counts (the
+    composition points it here)."""
 
     def count(self, name: str, amount: int = 1) -> None: ...
 
     def observe(self, histogram: str, milliseconds: float) -> None: ...
+
+    def flush(self) -> None: ...

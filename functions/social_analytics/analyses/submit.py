@@ -13,8 +13,6 @@ from social_analytics import composition
 from social_analytics.models import AnalysisJob, normalize_keyword
 from social_analytics.observability import meter
 from social_analytics.settings import get_settings
-from social_analytics.storage import jobs as job_store
-from social_analytics.storage import queue
 
 
 class UnknownJob(Exception):
@@ -49,9 +47,6 @@ class Answer:
     text: str | None = None  # ``body`` already serialized as JSON (hot cache hits), so it is not re-encoded
 
 
-hot_results = composition.hot_results  # the container's (composition.reset clears it, never replaces it)
-
-
 def _serves(meta: dict, submission: Submission, result: dict) -> bool:
     """A cached result answers a request for the same window, no more posts than it was built from, and the same
     language filter; a request naming its sources is always fetched (the cached result may come from others)."""
@@ -66,17 +61,17 @@ def _serves(meta: dict, submission: Submission, result: dict) -> bool:
 
 def cached_result(key: str, submission: Submission) -> dict | None:
     ttl = get_settings().cache_ttl_seconds
-    hot = hot_results.get(key)
+    hot = composition.hot_results.get(key)
     if hot is not None and _serves(hot[1], submission, hot[0]):
         return hot[0]
-    stored = job_store.get_latest_result(key)
+    stored = composition.analysis.results.get_latest_result(key)
     if stored is None:
         return None
     result, meta = stored
     fresh_for = meta["analyzed_epoch"] + ttl - time.time()
     if fresh_for <= 0 or not _serves(meta, submission, result):
         return None
-    hot_results.put(key, result, meta, fresh_for)
+    composition.hot_results.put(key, result, meta, fresh_for)
     return result
 
 
@@ -92,7 +87,7 @@ def submit(submission: Submission) -> Answer:
     if not submission.refresh:
         result = cached_result(key, submission)
         if result is not None:
-            return _hit(result, started, hot_results.answer_text(key, result))
+            return _hit(result, started, composition.hot_results.answer_text(key, result))
 
     job = AnalysisJob(
         job_id=uuid.uuid4().hex,
@@ -106,24 +101,25 @@ def submit(submission: Submission) -> Answer:
         languages=submission.languages,
         paid_allowed=submission.paid_allowed,
     )
-    holder = job_store.create_job_or_find_holder(job)
+    stores = composition.analysis
+    holder = stores.jobs.create_job_or_find_holder(job)
     if holder is None:
         # A job for this keyword may have finished between our cache read and our lock: its result is
         # stored before its lock is released, so one more read closes that window (one job per keyword).
-        stored = job_store.get_latest_result(key)
+        stored = stores.results.get_latest_result(key)
         if stored is not None and _serves(stored[1], submission, stored[0]):
             result, meta = stored
             fresh = meta["analyzed_epoch"] + get_settings().cache_ttl_seconds > time.time()
             if fresh and (not submission.refresh or meta["analyzed_epoch"] >= requested_at):
-                job_store.discard_job(job.job_id, key)
+                stores.jobs.discard_job(job.job_id, key)
                 return _hit(result, started)
     meter.cache_miss()
     if holder is not None:  # single flight: an identical job is already queued or running
         return Answer(cached=False, body=_accepted(holder["job_id"], holder["keyword"], holder["status"]))
     try:
-        queue.send_job(job)
+        stores.queue.send_job(job)
     except Exception as error:
-        job_store.fail_job(job.job_id, key, "enqueue_failed", "the job could not be queued; try again")
+        stores.jobs.fail_job(job.job_id, key, "enqueue_failed", "the job could not be queued; try again")
         raise QueueUnavailable(str(error)) from error
     meter.job_enqueued()
     return Answer(cached=False, body=_accepted(job.job_id, job.keyword, "queued"), enqueued=True)
@@ -140,17 +136,18 @@ def _accepted(job_id: str, keyword: str, status: str) -> dict:
 
 
 def job_status(job_id: str) -> dict:
-    finished = hot_results.finished_job(job_id)
+    finished = composition.hot_results.finished_job(job_id)
     if finished is not None:  # a done or failed job never changes: polling it again needs no DynamoDB read
         return finished
-    job = job_store.get_job(job_id)
+    jobs = composition.analysis.jobs
+    job = jobs.get_job(job_id)
     if job is None:
         raise UnknownJob(job_id)
     deadline = job["submitted_at"] + get_settings().job_deadline_seconds
-    if job["status"] not in job_store.TERMINAL and time.time() > deadline:
+    if job["status"] not in jobs.TERMINAL and time.time() > deadline:
         # Nothing finished it in time (a lost worker, an exhausted queue): say so instead of "running" forever.
-        job_store.fail_job(job_id, job["key"], "timed_out", "the job did not finish before its deadline")
-        job = job_store.get_job(job_id) or job
+        jobs.fail_job(job_id, job["key"], "timed_out", "the job did not finish before its deadline")
+        job = jobs.get_job(job_id) or job
     body = {
         "job_id": job["job_id"],
         "keyword": job["keyword"],
@@ -162,13 +159,13 @@ def job_status(job_id: str) -> dict:
         body["result"] = job["result"]
     if "error" in job:
         body["error"] = job["error"]
-    if body["status"] in job_store.TERMINAL:
-        hot_results.put_finished_job(job_id, body, job["key"])
+    if body["status"] in jobs.TERMINAL:
+        composition.hot_results.put_finished_job(job_id, body, job["key"])
     return body
 
 
 def latest_result(keyword: str) -> dict:
-    stored = job_store.get_latest_result(normalize_keyword(keyword))
+    stored = composition.analysis.results.get_latest_result(normalize_keyword(keyword))
     if stored is None:
         raise NoResult(keyword)
     return stored[0]

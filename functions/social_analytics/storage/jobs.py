@@ -86,23 +86,20 @@ def create_job_or_find_holder(job: AnalysisJob) -> dict | None:
             if not job_written:
                 _table().put_item(Item=_job_item(job, now, settings.job_ttl_seconds))
                 job_written = True
-            try:
-                _table().put_item(
-                    Item={
-                        **_lock_key(job.key),
-                        "job_id": job.job_id,
-                        # A lock older than the job deadline belongs to a job that can no longer finish.
-                        "lease_until": int(now + settings.job_deadline_seconds),
-                        "expires_at": int(now + settings.job_deadline_seconds),
-                    },
-                    ConditionExpression="attribute_not_exists(pk) OR lease_until < :now",
-                    ExpressionAttributeValues={":now": int(now)},
-                )
+            if _conditional(
+                _table().put_item,
+                Item={
+                    **_lock_key(job.key),
+                    "job_id": job.job_id,
+                    # A lock older than the job deadline belongs to a job that can no longer finish.
+                    "lease_until": int(now + settings.job_deadline_seconds),
+                    "expires_at": int(now + settings.job_deadline_seconds),
+                },
+                ConditionExpression="attribute_not_exists(pk) OR lease_until < :now",
+                ExpressionAttributeValues={":now": int(now)},
+            ):
                 job_written = False  # ours now: keep it
                 return None
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
         raise RuntimeError(f"could not take the in-flight lock for {job.key!r}")
     finally:
         if job_written:  # another job won the lock: ours was never queued
@@ -119,8 +116,8 @@ def _job_item(job: AnalysisJob, now: float, ttl_seconds: int) -> dict:
         "status": "queued",
         "limit": job.limit,
         "window_hours": job.window_hours,
-        "submitted_at": Decimal(str(job.submitted_at)),
-        "updated_at": Decimal(str(round(now, 3))),
+        "submitted_at": dynamo.decimal(job.submitted_at, None),
+        "updated_at": dynamo.decimal(now),
         "expires_at": int(now + ttl_seconds),
     }
 
@@ -173,27 +170,24 @@ def mark_running(job_id: str, lease_seconds: float) -> str:
     "finished" (done or failed already) or "missing" (no such job).
     """
     now = time.time()
-    try:
-        _table().update_item(
-            Key=_job_key(job_id),
-            UpdateExpression="SET #status = :running, updated_at = :now, lease_until = :lease ADD attempts :one",
-            ConditionExpression="attribute_exists(pk) AND (#status = :queued OR (#status = :running AND "
-            "(attribute_not_exists(lease_until) OR lease_until < :now)))",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":running": "running",
-                ":queued": "queued",
-                ":now": Decimal(str(round(now, 3))),
-                ":lease": Decimal(str(round(now + lease_seconds, 3))),
-                ":one": 1,
-            },
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+    # A refused claim says what it saw (the item as the condition read it): no second read to tell why.
+    started, seen = dynamo.conditional_seen(
+        _table().update_item,
+        Key=_job_key(job_id),
+        UpdateExpression="SET #status = :running, updated_at = :now, lease_until = :lease ADD attempts :one",
+        ConditionExpression="attribute_exists(pk) AND (#status = :queued OR (#status = :running AND "
+        "(attribute_not_exists(lease_until) OR lease_until < :now)))",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":running": "running",
+            ":queued": "queued",
+            ":now": dynamo.decimal(now),
+            ":lease": dynamo.decimal(now + lease_seconds),
+            ":one": 1,
+        },
+    )
+    if started:
         return "started"
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        seen = error.response.get("Item")  # the job as the failed condition saw it (low-level attribute values)
     if seen is not None:
         status = seen.get("status", {}).get("S")
     else:  # no item came back: the job is missing (or the store ignores ALL_OLD: read it)
@@ -235,12 +229,13 @@ def complete_job(job: AnalysisJob, result: dict) -> bool:
                 "job_id": job.job_id,
                 "limit": job.limit,
                 "window_hours": job.window_hours,
-                "analyzed_epoch": Decimal(str(round(now, 3))),
+                "analyzed_epoch": dynamo.decimal(now),
                 "result_z": blob,
                 "expires_at": int(now + settings.result_ttl_seconds),
             }
         )
-        _table().update_item(
+        completed = _conditional(
+            _table().update_item,
             Key=_job_key(job.job_id),
             UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
             ConditionExpression="attribute_exists(pk) AND #status = :running",
@@ -248,18 +243,15 @@ def complete_job(job: AnalysisJob, result: dict) -> bool:
             ExpressionAttributeValues={
                 ":done": "done",
                 ":running": "running",
-                ":now": Decimal(str(round(now, 3))),
+                ":now": dynamo.decimal(now),
                 ":result": blob,
             },
         )
-        completed = True
     except ClientError as error:
         code = error.response["Error"]["Code"]
         if code in PERMANENT_ERRORS:
             raise ItemRejected(code) from error
-        if code != "ConditionalCheckFailedException":
-            raise
-        completed = False
+        raise
     release_lock(job.key, job.job_id)
     return completed
 
