@@ -1,13 +1,15 @@
-"""The worker side of an analysis: fetch the posts, analyze them, store the result."""
+"""The worker side of an analysis: one delivery of a job message, from the claim to the stored result or the
+failure with its reason (``run_delivery``); the worker handler only unpacks the SQS record."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime
 
-from social_analytics import composition
-from social_analytics.analyses import gather
+from social_analytics import composition, public_errors
+from social_analytics.analyses import deletion, gather
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
 from social_analytics.analyses.sources.coverage import add_sentiment, parse_iso
 from social_analytics.models import AnalysisJob, isoformat_z
@@ -110,3 +112,50 @@ def fail(job: AnalysisJob, code: str, message: str) -> None:
     stores = composition.analysis
     if stores.jobs.fail_job(job.job_id, job.key, code, message):
         meter.job_failed()
+
+
+async def run_delivery(body: str, receive_count: int, request_id: str = "") -> dict:
+    """One delivery of a job message, start to end: the retry and fail decision included.
+
+    Returns the job's outcome (done, failed with its reason, or a redelivery of a finished job ignored). Raises to
+    have the message delivered again: a redelivery while another attempt holds the lease (not a failure of the
+    job), or an unexpected error, which releases the lease at once and, on the last allowed delivery
+    (``receive_count`` >= ``MAX_RECEIVE_COUNT``), marks the job failed before the message goes to the dead-letter
+    queue. ``request_id`` (the invocation's) is quoted in that public message so the logs can be found from it.
+    """
+    job = parse_job(body)
+    log = {"correlation_id": job.job_id, "job_id": job.job_id, "keyword": job.keyword}
+    if expired(job):  # a backlog older than its deadline: its caller was already told it timed out
+        await asyncio.to_thread(fail, job, "expired", "the job waited past its deadline and was not fetched")
+        logger.warning("job expired before it was fetched", extra=log)
+        return {"job_id": job.job_id, "status": "failed"}
+    try:
+        # Storage and analysis are blocking calls: threads let the batch's jobs overlap their DynamoDB
+        # round trips, as the fetches overlap on the event loop.
+        # The job's lease is the one guard against a redelivered message: a job already done or failed is not
+        # run again, and one whose attempt still holds a live lease is retried later (start).
+        if not await asyncio.to_thread(start, job):
+            logger.info("job already finished; redelivery ignored", extra=log)
+            return {"job_id": job.job_id, "status": "already finished"}
+        if job.kind == "deletion":  # a large keyword deletion: nothing to fetch or analyze
+            return await asyncio.to_thread(deletion.run_job, job)
+        fetched = await fetch_posts(job)
+        meter.provider_attempts(fetched.source.get("attempts", []))
+        outcome = await asyncio.to_thread(analyze_and_store, job, fetched)
+        latency_ms = (time.time() - job.submitted_at) * 1000  # submitted (API) -> stored (worker)
+        logger.info("job done", extra={**log, "posts": outcome.get("posts_analyzed"), "latency_ms": round(latency_ms)})
+        return outcome
+    except JobInProgress:
+        logger.info("job in progress elsewhere; delivery retried later", extra=log)
+        raise
+    except JobFailed as failure:
+        fail(job, failure.code, failure.message)
+        logger.warning("job failed", extra={**log, "reason": failure.message})
+        return {"job_id": job.job_id, "status": "failed"}
+    except Exception as error:
+        attempt_failed(job)
+        if receive_count >= get_settings().max_receive_count:
+            # Last delivery: the message goes to the dead-letter queue and the job says why.
+            fail(job, "retries_exhausted", public_errors.retries_exhausted(receive_count, request_id))
+        logger.exception("job attempt failed", extra={**log, "receive_count": receive_count, "error": repr(error)})
+        raise
