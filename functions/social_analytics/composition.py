@@ -91,7 +91,10 @@ def session_store() -> DynamoSessionStore:
     """The container's Bluesky session store (DynamoDB, shared by all containers)."""
     global _session_store
     if _session_store is None:
-        _session_store = DynamoSessionStore("bluesky")
+        # Imported on first use, like the http client: the API never fetches, so it never loads httpx.
+        from social_analytics.analyses.sources.bluesky import BlueskySession
+
+        _session_store = DynamoSessionStore("bluesky", BlueskySession.from_dict)
     return _session_store
 
 

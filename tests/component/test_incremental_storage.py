@@ -100,18 +100,21 @@ def test_the_bluesky_session_is_shared_through_dynamodb(aws):
 
     from local_stack import aws_calls
 
+    def store():
+        return DynamoSessionStore("bluesky", BlueskySession.from_dict)
+
     session = BlueskySession(did="did:plc:me", handle="me.bsky.social", access_jwt="a.b.c", refresh_jwt="r-1")
     worker = aws_calls.handler_scope  # the worker's store: its role's grants are audited, not the test's own calls
     with worker("WorkerFunction"):
-        asyncio.run(DynamoSessionStore().save(session))
-        loaded = asyncio.run(DynamoSessionStore().load())  # another "container"
-    assert loaded == session and "r-1" not in repr(DynamoSessionStore()) and "r-1" not in repr(loaded)
+        asyncio.run(store().save(session))
+        loaded = asyncio.run(store().load())  # another "container"
+    assert loaded == session and "r-1" not in repr(store()) and "r-1" not in repr(loaded)
     # In the sessions table of its own, which only the worker's role reaches; none in the results table.
     assert boto3.client("dynamodb").scan(TableName=aws.physical_names["SessionsTable"])["Count"] == 1
     assert not [i for i in results_items(aws) if "session" in i]
     with worker("WorkerFunction"):
-        asyncio.run(DynamoSessionStore().save(None))
-        assert asyncio.run(DynamoSessionStore().load()) is None
+        asyncio.run(store().save(None))
+        assert asyncio.run(store().load()) is None
 
 
 def results_items(aws) -> list[dict]:

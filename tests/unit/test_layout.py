@@ -4,6 +4,9 @@ included: they must not be a way around one), storage imports no feature, boto3 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "functions" / "social_analytics"
@@ -65,7 +68,7 @@ def test_no_import_cycle():
 
 # The one storage -> feature import left: the session store rebuilds a BlueskySession (the storage seam, with
 # typed models outside the provider package, is the next step).
-KNOWN_BACK_EDGES = {"social_analytics.storage.sessions": ["social_analytics.analyses.sources.bluesky"]}
+KNOWN_BACK_EDGES: dict[str, list[str]] = {}
 
 
 def test_storage_imports_no_feature():
@@ -164,3 +167,14 @@ def test_only_the_composition_module_holds_per_container_singletons_of_the_analy
                 if called in ("HotResults", "CircuitBreaker", "BlueskySessionManager", "DynamoSessionStore"):
                     made.append(f"{path.relative_to(PACKAGE)}: {called}")
     assert made == []
+
+
+def test_the_api_starts_without_the_provider_clients_or_the_scoring():
+    """The API function's cold start loads neither httpx (the adapters) nor VADER (the analysis)."""
+    code = (
+        "import sys; import social_analytics.handlers.api; "
+        "print(sorted(m for m in ('httpx', 'vaderSentiment', 'py3langid') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}"}
+    loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

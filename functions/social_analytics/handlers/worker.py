@@ -20,7 +20,7 @@ _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", 
 
 
 async def handle_record(record: SQSRecord) -> dict:
-    receive_count = int(record.attributes.approximate_receive_count or 1)
+    receive_count = int((record.raw_event.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
     return await run.run_delivery(record.body, receive_count, _request_id.get())
 
 

@@ -7,6 +7,7 @@ bound the range by time: moto never expires TTL items and DynamoDB may take days
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from boto3.dynamodb.conditions import Key
 
@@ -49,6 +50,4 @@ def query_points(key: str, since: float, until: float, limit: int = MAX_POINTS) 
 
 
 def isoformat_z_epoch(epoch: float) -> str:
-    from datetime import UTC, datetime
-
     return isoformat_z(datetime.fromtimestamp(epoch, UTC))

@@ -14,9 +14,10 @@ from collections import Counter
 
 from social_analytics.latency import bucket_of
 from social_analytics.settings import get_settings
+from social_analytics.storage import dynamo
 from social_analytics.storage.clients import table
 
-_KEY = {"pk": "METRICS", "sk": "COUNTERS"}
+_KEY = dynamo.metric_key("COUNTERS")
 COUNTERS = (
     "cache_hits",
     "cache_misses",

@@ -41,6 +41,7 @@ from social_analytics.scoring.terms import keyword_exclusions, tokenize
 from social_analytics.settings import StreamSettings, get_stream_settings
 from social_analytics.storage import stream as stream_store
 from social_analytics.storage import tracked as tracked_store
+from social_analytics.tracking import stream_alerts
 from social_analytics.tracking.stream_matching import KeywordMatcher, matcher_for
 
 POST_COLLECTION = "app.bsky.feed.post"
@@ -315,8 +316,6 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     state.flush()
     report = state.report
     report.cursor_to_us = state.stored_us
-    from social_analytics.tracking import stream_alerts
-
     report.alerts = stream_alerts.evaluate(
         {item.key: item for item in tracked}, state.touched, covered, state.stored_us, time.time()
     )

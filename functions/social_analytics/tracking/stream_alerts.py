@@ -15,6 +15,7 @@ latest scheduled scans (the other providers) show the same movement.
 from __future__ import annotations
 
 import statistics
+from datetime import UTC, datetime
 
 from social_analytics.models import isoformat_z
 from social_analytics.observability import logger
@@ -98,8 +99,6 @@ def other_sources(key: str, alert_type: str, now: float) -> dict:
 
 
 def _iso(epoch: float) -> str:
-    from datetime import UTC, datetime
-
     return isoformat_z(datetime.fromtimestamp(epoch, UTC))
 
 
