@@ -1,6 +1,9 @@
-"""The tracking records: a tracked keyword, a history point, an alert (pydantic models, no AWS).
+"""The stored records: a job and a keyword's latest result; a tracked keyword, a history point, an alert (pydantic
+models, no AWS).
 
-Top-level (not in tracking/) because the storage modules build them and storage imports no feature package.
+Top-level (not in analyses/ or tracking/) because the storage modules build them and storage imports no feature
+package. A job record and a stored result come from storage/jobs.py (or the tests' in-memory job store); a result's
+content stays a dict (schemas.py validates it at the API boundary).
 
 The storage modules (storage/tracked.py, history.py, alerts.py) turn DynamoDB items into these and back; the
 tracking code reads their attributes. History points and alerts extend the API's schemas (schemas.HistoryPoint,
@@ -10,11 +13,62 @@ schemas.Alert) with what is stored besides, and keep unknown fields (``extra="al
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 
 from social_analytics import schemas
+
+JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+class JobError(BaseModel):
+    """Why a job failed: a stable code and a public message."""
+
+    code: str
+    message: str = ""
+
+
+class JobRecord(BaseModel):
+    """A job as the job store reads it (the ``JOB#<id>`` item): its message's fields, status and outcome."""
+
+    job_id: str
+    keyword: str
+    key: str
+    kind: str = "analysis"
+    status: JobStatus
+    limit: int = 0
+    window_hours: int = 0
+    submitted_at: float
+    updated_at: float
+    error: JobError | None = None  # set once failed
+    result: dict[str, Any] | None = None  # set once done
+    attempts: int | None = None  # claims so far (absent until the first)
+
+    def public(self) -> dict:
+        """The body of ``GET /api/jobs/{id}``: result and error only when present."""
+        body: dict[str, Any] = {
+            "job_id": self.job_id,
+            "keyword": self.keyword,
+            "status": self.status,
+            "submitted_at": self.submitted_at,
+            "updated_at": self.updated_at,
+        }
+        if self.result is not None:
+            body["result"] = self.result
+        if self.error is not None:
+            body["error"] = self.error.model_dump()
+        return body
+
+
+class StoredResult(BaseModel):
+    """A keyword's latest result (the ``KW#<key>`` / ``RESULT`` item) and what it was built for."""
+
+    result: dict[str, Any]
+    analyzed_epoch: float
+    limit: int = 0
+    window_hours: int = 0
+    job_id: str | None = None
 
 
 class TrackedKeyword(BaseModel):

@@ -72,8 +72,8 @@ def test_the_worker_refuses_an_object_over_the_cap(aws, call_api, lambda_context
     get_import_settings.cache_clear()
     record = job_store.get_job(created["job_id"])
     job = AnalysisJob(
-        job_id=record["job_id"], keyword=record["keyword"], key=record["key"], limit=record["limit"],
-        window_hours=record["window_hours"], submitted_at=record["submitted_at"], kind="import",
+        job_id=record.job_id, keyword=record.keyword, key=record.key, limit=record.limit,
+        window_hours=record.window_hours, submitted_at=record.submitted_at, kind="import",
         import_object=created["key"],
     )  # fmt: skip
     message = {"MessageId": "w", "ReceiptHandle": "w", "Body": json.dumps(job.to_message()), "MD5OfBody": "x"}

@@ -34,10 +34,10 @@ def test_single_flight_lock(store):
     assert store.create_job_with_lock(second) == first.job_id
     assert store.get_job(second.job_id) is None  # the loser's job record is not kept
     job = store.get_job(first.job_id)
-    assert sorted(job) == sorted(
+    assert sorted(job.model_dump(exclude_none=True)) == sorted(
         ["job_id", "keyword", "key", "kind", "status", "limit", "window_hours", "submitted_at", "updated_at"]
     )
-    assert (job["status"], job["limit"], job["window_hours"], job["submitted_at"]) == (
+    assert (job.status, job.limit, job.window_hours, job.submitted_at) == (
         "queued",
         50,
         24,
@@ -53,13 +53,13 @@ def test_claims_and_completion(store):
     assert store.mark_running(job.job_id, lease_seconds=60) == "busy"
     store.release_lease(job.job_id)
     assert store.mark_running(job.job_id, lease_seconds=60) == "started"
-    assert store.get_job(job.job_id)["attempts"] == 2
+    assert store.get_job(job.job_id).attempts == 2
 
     assert store.complete_job(job, {"posts_analyzed": 1}) is True
     done = store.get_job(job.job_id)
-    assert done["status"] == "done" and done["result"] == {"posts_analyzed": 1}
-    result, meta = store.get_latest_result(job.key)
-    assert result == {"posts_analyzed": 1} and (meta["job_id"], meta["limit"], meta["window_hours"]) == (
+    assert done.status == "done" and done.result == {"posts_analyzed": 1}
+    latest = store.get_latest_result(job.key)
+    assert latest.result == {"posts_analyzed": 1} and (latest.job_id, latest.limit, latest.window_hours) == (
         job.job_id,
         50,
         24,
@@ -75,10 +75,10 @@ def test_failures(store):
     assert store.fail_job(job.job_id, job.key, "timed_out", "x" * 600) is True
     assert store.fail_job(job.job_id, job.key, "other", "again") is False
     failed = store.get_job(job.job_id)
-    assert failed["status"] == "failed" and failed["error"] == {"code": "timed_out", "message": "x" * 500}
+    assert failed.status == "failed" and failed.error.model_dump() == {"code": "timed_out", "message": "x" * 500}
     assert store.complete_job(job, {"late": True}) is False  # stays failed ...
-    assert store.get_job(job.job_id)["status"] == "failed"
-    assert store.get_latest_result(job.key)[0] == {"late": True}  # ... but its result serves the keyword
+    assert store.get_job(job.job_id).status == "failed"
+    assert store.get_latest_result(job.key).result == {"late": True}  # ... but its result serves the keyword
     assert store.mark_running("f" * 32, lease_seconds=60) == "missing"
 
 
@@ -93,5 +93,5 @@ def test_discard_and_finish(store):
     assert store.finish_job(other.job_id, other.key, {"deleted": 1}) is False  # only a running job finishes
     store.mark_running(other.job_id, lease_seconds=60)
     assert store.finish_job(other.job_id, other.key, {"deleted": 1}) is True
-    assert store.get_job(other.job_id)["result"] == {"deleted": 1}
+    assert store.get_job(other.job_id).result == {"deleted": 1}
     assert store.get_latest_result("other") is None  # a deletion stores no keyword result

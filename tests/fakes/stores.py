@@ -3,7 +3,8 @@
 ``InMemoryJobStore`` follows ``storage.jobs`` transition for transition (the same conditions on the same fields):
 one lock per keyword with a lease, queued -> running (with a lease, counting attempts) -> done/failed, the latest
 result per keyword written before the job says done and before its lock is released. ``before_lock`` lets a test
-run something at the moment a submission is about to take the lock (another job finishing, say).
+run something at the moment a submission is about to take the lock (another job finishing, say). Jobs are kept as
+plain dicts (tests edit them in place) and read as ``records.JobRecord``; results are ``records.StoredResult``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from social_analytics.models import AnalysisJob
+from social_analytics.records import JobRecord, StoredResult
 from social_analytics.settings import get_settings
 
 
@@ -35,7 +37,7 @@ class InMemoryJobStore:
     clock: Callable[[], float] = time.time
     jobs: dict[str, dict] = field(default_factory=dict)
     locks: dict[str, _Lock] = field(default_factory=dict)
-    results: dict[str, tuple[dict, dict]] = field(default_factory=dict)
+    results: dict[str, StoredResult] = field(default_factory=dict)
     before_lock: Callable[[AnalysisJob], None] | None = None
     calls: Counter[str] = field(default_factory=Counter)
 
@@ -45,9 +47,9 @@ class InMemoryJobStore:
     # ------------------------------------------------------------ JobStore
     def create_job_with_lock(self, job: AnalysisJob) -> str | None:
         holder = self.create_job_or_find_holder(job)
-        return None if holder is None else holder["job_id"]
+        return None if holder is None else holder.job_id
 
-    def create_job_or_find_holder(self, job: AnalysisJob) -> dict | None:
+    def create_job_or_find_holder(self, job: AnalysisJob) -> JobRecord | None:
         self.calls["create_job_with_lock"] += 1
         if self.before_lock is not None:
             hook, self.before_lock = self.before_lock, None
@@ -85,13 +87,13 @@ class InMemoryJobStore:
         if lock is not None and lock.job_id == job_id:
             del self.locks[key]
 
-    def get_job(self, job_id: str) -> dict | None:
+    def get_job(self, job_id: str) -> JobRecord | None:
         self.calls["get_job"] += 1
         job = self.jobs.get(job_id)
         if job is None:
             return None
         plain = {name: value for name, value in job.items() if name != "lease_until"}
-        return copy.deepcopy(plain)
+        return JobRecord(**copy.deepcopy(plain))
 
     def mark_running(self, job_id: str, lease_seconds: float) -> str:
         job = self.jobs.get(job_id)
@@ -113,8 +115,13 @@ class InMemoryJobStore:
 
     def complete_job(self, job: AnalysisJob, result: dict) -> bool:
         now = self.clock()
-        meta = {"analyzed_epoch": now, "limit": job.limit, "window_hours": job.window_hours, "job_id": job.job_id}
-        self.results[job.key] = (copy.deepcopy(result), meta)
+        self.results[job.key] = StoredResult(
+            result=copy.deepcopy(result),
+            analyzed_epoch=now,
+            limit=job.limit,
+            window_hours=job.window_hours,
+            job_id=job.job_id,
+        )
         stored = self.jobs.get(job.job_id)
         completed = stored is not None and stored["status"] == "running"
         if completed:
@@ -139,16 +146,21 @@ class InMemoryJobStore:
         return changed
 
     # ------------------------------------------------------------ ResultCache
-    def get_latest_result(self, key: str) -> tuple[dict, dict] | None:
+    def get_latest_result(self, key: str) -> StoredResult | None:
         self.calls["get_latest_result"] += 1
         stored = self.results.get(key)
-        return copy.deepcopy(stored) if stored is not None else None
+        return stored.model_copy(deep=True) if stored is not None else None
 
     # ------------------------------------------------------------ test helpers
     def put_result(self, key: str, result: dict, *, age: float = 0.0, limit: int = 100, window_hours: int = 24):
         """A stored latest result for ``key``, analyzed ``age`` seconds ago."""
-        meta = {"analyzed_epoch": self.clock() - age, "limit": limit, "window_hours": window_hours, "job_id": "old"}
-        self.results[key] = (copy.deepcopy(result), meta)
+        self.results[key] = StoredResult(
+            result=copy.deepcopy(result),
+            analyzed_epoch=self.clock() - age,
+            limit=limit,
+            window_hours=window_hours,
+            job_id="old",
+        )
 
     def active(self) -> list[dict]:
         return [job for job in self.jobs.values() if job["status"] not in self.TERMINAL]

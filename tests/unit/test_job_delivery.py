@@ -60,7 +60,7 @@ def test_an_unexpected_error_releases_the_lease_for_the_next_delivery_and_the_jo
     with pytest.raises(ConnectionResetError):
         deliver(body, receive_count=1)
     stored = jobs.get_job(job.job_id)
-    assert stored["status"] == "running" and jobs.jobs[job.job_id]["lease_until"] == 0
+    assert stored.status == "running" and jobs.jobs[job.job_id]["lease_until"] == 0
     # the next delivery may claim it at once (no wait for the lease) and is attempt two
     with pytest.raises(ConnectionResetError):
         deliver(body, receive_count=2)
@@ -73,10 +73,10 @@ def test_the_last_allowed_delivery_fails_the_job_with_its_reason_before_the_dead
     last = get_settings().max_receive_count
     with pytest.raises(ConnectionResetError):
         deliver(body, receive_count=last, request_id="req-42")
-    error = jobs.get_job(job.job_id)["error"]
-    assert error["code"] == "retries_exhausted"
-    assert f"after {last} attempts" in error["message"] and "req-42" in error["message"]
-    assert "boom" not in error["message"]  # the exception's own text stays in the logs
+    error = jobs.get_job(job.job_id).error
+    assert error.code == "retries_exhausted"
+    assert f"after {last} attempts" in error.message and "req-42" in error.message
+    assert "boom" not in error.message  # the exception's own text stays in the logs
     assert jobs.active() == [] and jobs.locks == {}  # the keyword is free for the next request
 
 
@@ -84,14 +84,14 @@ def test_a_permanent_failure_ends_the_job_at_once_without_a_retry(jobs, fetches)
     job, body = queued(jobs)
     fetches.outcome = JobFailed("no_data", "no provider returned posts")
     assert deliver(body) == {"job_id": job.job_id, "status": "failed"}
-    assert jobs.get_job(job.job_id)["error"] == {"code": "no_data", "message": "no provider returned posts"}
+    assert jobs.get_job(job.job_id).error.model_dump() == {"code": "no_data", "message": "no provider returned posts"}
     assert jobs.locks == {}
 
 
 def test_a_job_past_its_deadline_fails_as_expired_without_fetching(jobs, fetches):
     job, body = queued(jobs, age=get_settings().job_deadline_seconds + 5)
     assert deliver(body)["status"] == "failed"
-    assert jobs.get_job(job.job_id)["error"]["code"] == "expired" and fetches == []
+    assert jobs.get_job(job.job_id).error.code == "expired" and fetches == []
 
 
 def test_a_redelivered_finished_job_is_ignored_and_a_busy_one_is_retried_later(jobs, fetches):
@@ -104,7 +104,7 @@ def test_a_redelivered_finished_job_is_ignored_and_a_busy_one_is_retried_later(j
     jobs.mark_running(busy.job_id, 60)  # another attempt holds a live lease
     with pytest.raises(run.JobInProgress):
         deliver(busy_body, receive_count=get_settings().max_receive_count)
-    assert jobs.get_job(busy.job_id)["status"] == "running"  # a redelivery is not a failure, even the last one
+    assert jobs.get_job(busy.job_id).status == "running"  # a redelivery is not a failure, even the last one
     assert fetches == []
 
 

@@ -41,7 +41,7 @@ def share_of_voice(keywords: list[str]) -> dict:
                 }
             )
             continue
-        result = stored[0]
+        result = stored.result
         sentiment = result.get("sentiment") or {}
         volume = int(result.get("posts_analyzed") or 0)
         rows.append(

@@ -71,7 +71,7 @@ def _start_job(keyword: str, key: str) -> dict:
     existing = stores.jobs.get_job(job_id) if holder else None
     return {
         "job_id": job_id,
-        "status": existing["status"] if existing else "queued",
+        "status": existing.status if existing else "queued",
         "keyword": job.keyword,
         "key": key,
         "status_url": f"/api/jobs/{job_id}",

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 
+from social_analytics.records import StoredResult
 from social_analytics.settings import get_settings
 
 
@@ -17,18 +18,18 @@ class HotResults:
     """
 
     def __init__(self, max_entries: int = 512) -> None:
-        self._entries: dict[str, tuple[float, dict, dict, str]] = {}
+        self._entries: dict[str, tuple[float, StoredResult, str]] = {}
         self._jobs: dict[str, tuple[float, dict, str]] = {}  # finished (done/failed) job bodies and keys, by id
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
-    def get(self, key: str) -> tuple[dict, dict] | None:
+    def get(self, key: str) -> StoredResult | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] < time.monotonic():
             return None
-        return entry[1], entry[2]
+        return entry[1]
 
-    def put(self, key: str, result: dict, meta: dict, fresh_for: float) -> None:
+    def put(self, key: str, stored: StoredResult, fresh_for: float) -> None:
         lifetime = min(get_settings().hot_cache_seconds, fresh_for)
         if lifetime <= 0:
             return
@@ -37,13 +38,13 @@ class HotResults:
                 self._entries.clear()
             # The whole cached answer is serialized once per entry, not once per hit: encoding (and validating)
             # a result of 50 posts is most of a hit's CPU time (docs/PERFORMANCE.md).
-            text = json.dumps({"status": "done", "cached": True, "result": result}, separators=(",", ":"))
-            self._entries[key] = (time.monotonic() + lifetime, result, meta, text)
+            text = json.dumps({"status": "done", "cached": True, "result": stored.result}, separators=(",", ":"))
+            self._entries[key] = (time.monotonic() + lifetime, stored, text)
 
     def answer_text(self, key: str, result: dict) -> str | None:
         """The serialized cached answer for ``result`` if it is the one held for ``key``."""
         entry = self._entries.get(key)
-        return entry[3] if entry is not None and entry[1] is result else None
+        return entry[2] if entry is not None and entry[1].result is result else None
 
     def finished_job(self, job_id: str) -> dict | None:
         entry = self._jobs.get(job_id)

@@ -5,8 +5,8 @@ SQS modules in ``storage/`` satisfy them as modules of functions (``storage.jobs
 result cache, ``storage.queue`` the queue, ``storage.metrics.recorder`` the counters), and ``tests/fakes/stores.py``
 satisfies them in memory. ``social_analytics.composition`` decides which is used.
 
-Jobs and results travel as the dicts the storage layer returns (``get_job``: job_id, keyword, key, kind, status,
-limit, window_hours, submitted_at, updated_at, and ``result``/``error``/``attempts`` when present).
+Jobs travel as ``records.JobRecord`` (``get_job``) and a keyword's latest result as ``records.StoredResult``
+(``get_latest_result``); a result's content stays a dict.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 from social_analytics.models import AnalysisJob
+from social_analytics.records import JobRecord, StoredResult
 
 Claim = Literal["started", "busy", "finished", "missing"]
 
@@ -28,7 +29,7 @@ class JobStore(Protocol):
         """Store the queued job and take its keyword's lock: None when it did, else the holder's job id."""
         ...
 
-    def create_job_or_find_holder(self, job: AnalysisJob) -> dict | None:
+    def create_job_or_find_holder(self, job: AnalysisJob) -> JobRecord | None:
         """The same, answering with the holder's job record (as ``get_job`` reads it) instead of its id."""
         ...
 
@@ -38,7 +39,7 @@ class JobStore(Protocol):
 
     def release_lock(self, key: str, job_id: str) -> None: ...
 
-    def get_job(self, job_id: str) -> dict | None: ...
+    def get_job(self, job_id: str) -> JobRecord | None: ...
 
     def mark_running(self, job_id: str, lease_seconds: float) -> Claim:
         """Claim the job for one attempt (queued, or running with an expired lease)."""
@@ -61,8 +62,8 @@ class JobStore(Protocol):
 class ResultCache(Protocol):
     """The latest result per keyword."""
 
-    def get_latest_result(self, key: str) -> tuple[dict, dict] | None:
-        """(result, meta) with meta = analyzed_epoch, limit, window_hours, job_id; None when there is none."""
+    def get_latest_result(self, key: str) -> StoredResult | None:
+        """The result with analyzed_epoch, limit, window_hours, job_id; None when there is none."""
         ...
 
 

@@ -64,7 +64,7 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
         fetched.posts,
         job.keyword,
         fetched.window,
-        previous_result=previous[0] if previous else None,
+        previous_result=previous.result if previous else None,
         covered_from=parse_iso(coverage.get("covered_from")),
         languages=job.languages,
     )

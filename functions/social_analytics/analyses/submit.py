@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from social_analytics import composition
 from social_analytics.models import AnalysisJob, normalize_keyword
 from social_analytics.observability import meter
+from social_analytics.records import StoredResult
 from social_analytics.settings import get_settings
 
 
@@ -47,13 +48,13 @@ class Answer:
     text: str | None = None  # ``body`` already serialized as JSON (hot cache hits), so it is not re-encoded
 
 
-def _serves(meta: dict, submission: Submission, result: dict) -> bool:
+def _serves(stored: StoredResult, submission: Submission) -> bool:
     """A cached result answers a request for the same window, no more posts than it was built from, and the same
     language filter; a request naming its sources is always fetched (the cached result may come from others)."""
-    languages = (result.get("language_filter") or {}).get("languages") or None
+    languages = (stored.result.get("language_filter") or {}).get("languages") or None
     return (
-        meta["window_hours"] == submission.window_hours
-        and meta["limit"] >= submission.limit
+        stored.window_hours == submission.window_hours
+        and stored.limit >= submission.limit
         and not submission.providers
         and languages == (list(submission.languages) if submission.languages else None)
     )
@@ -62,17 +63,16 @@ def _serves(meta: dict, submission: Submission, result: dict) -> bool:
 def cached_result(key: str, submission: Submission) -> dict | None:
     ttl = get_settings().cache_ttl_seconds
     hot = composition.hot_results.get(key)
-    if hot is not None and _serves(hot[1], submission, hot[0]):
-        return hot[0]
+    if hot is not None and _serves(hot, submission):
+        return hot.result
     stored = composition.analysis.results.get_latest_result(key)
     if stored is None:
         return None
-    result, meta = stored
-    fresh_for = meta["analyzed_epoch"] + ttl - time.time()
-    if fresh_for <= 0 or not _serves(meta, submission, result):
+    fresh_for = stored.analyzed_epoch + ttl - time.time()
+    if fresh_for <= 0 or not _serves(stored, submission):
         return None
-    composition.hot_results.put(key, result, meta, fresh_for)
-    return result
+    composition.hot_results.put(key, stored, fresh_for)
+    return stored.result
 
 
 def _hit(result: dict, started: float, text: str | None = None) -> Answer:
@@ -107,15 +107,14 @@ def submit(submission: Submission) -> Answer:
         # A job for this keyword may have finished between our cache read and our lock: its result is
         # stored before its lock is released, so one more read closes that window (one job per keyword).
         stored = stores.results.get_latest_result(key)
-        if stored is not None and _serves(stored[1], submission, stored[0]):
-            result, meta = stored
-            fresh = meta["analyzed_epoch"] + get_settings().cache_ttl_seconds > time.time()
-            if fresh and (not submission.refresh or meta["analyzed_epoch"] >= requested_at):
+        if stored is not None and _serves(stored, submission):
+            fresh = stored.analyzed_epoch + get_settings().cache_ttl_seconds > time.time()
+            if fresh and (not submission.refresh or stored.analyzed_epoch >= requested_at):
                 stores.jobs.discard_job(job.job_id, key)
-                return _hit(result, started)
+                return _hit(stored.result, started)
     meter.cache_miss()
     if holder is not None:  # single flight: an identical job is already queued or running
-        return Answer(cached=False, body=_accepted(holder["job_id"], holder["keyword"], holder["status"]))
+        return Answer(cached=False, body=_accepted(holder.job_id, holder.keyword, holder.status))
     try:
         stores.queue.send_job(job)
     except Exception as error:
@@ -143,24 +142,14 @@ def job_status(job_id: str) -> dict:
     job = jobs.get_job(job_id)
     if job is None:
         raise UnknownJob(job_id)
-    deadline = job["submitted_at"] + get_settings().job_deadline_seconds
-    if job["status"] not in jobs.TERMINAL and time.time() > deadline:
+    deadline = job.submitted_at + get_settings().job_deadline_seconds
+    if job.status not in jobs.TERMINAL and time.time() > deadline:
         # Nothing finished it in time (a lost worker, an exhausted queue): say so instead of "running" forever.
-        jobs.fail_job(job_id, job["key"], "timed_out", "the job did not finish before its deadline")
+        jobs.fail_job(job_id, job.key, "timed_out", "the job did not finish before its deadline")
         job = jobs.get_job(job_id) or job
-    body = {
-        "job_id": job["job_id"],
-        "keyword": job["keyword"],
-        "status": job["status"],
-        "submitted_at": job["submitted_at"],
-        "updated_at": job["updated_at"],
-    }
-    if "result" in job:
-        body["result"] = job["result"]
-    if "error" in job:
-        body["error"] = job["error"]
-    if body["status"] in jobs.TERMINAL:
-        composition.hot_results.put_finished_job(job_id, body, job["key"])
+    body = job.public()
+    if job.status in jobs.TERMINAL:
+        composition.hot_results.put_finished_job(job_id, body, job.key)
     return body
 
 
@@ -168,4 +157,4 @@ def latest_result(keyword: str) -> dict:
     stored = composition.analysis.results.get_latest_result(normalize_keyword(keyword))
     if stored is None:
         raise NoResult(keyword)
-    return stored[0]
+    return stored.result

@@ -71,21 +71,21 @@ def object_created(key: str, size: int) -> str:
         return "ignored: not an import object"
     jobs = composition.analysis.jobs
     job = jobs.get_job(job_id)
-    if job is None or job["kind"] != "import":
+    if job is None or job.kind != "import":
         return "ignored: no such import job"
-    if job["status"] != "queued":
-        return f"ignored: job already {job['status']}"
+    if job.status != "queued":
+        return f"ignored: job already {job.status}"
     limit = import_store.max_bytes()
     if size > limit:
-        jobs.fail_job(job_id, job["key"], "too_large", f"too large: the upload is {size} bytes; the limit is {limit}")
+        jobs.fail_job(job_id, job.key, "too_large", f"too large: the upload is {size} bytes; the limit is {limit}")
         return "failed: too large"
     message = AnalysisJob(
         job_id=job_id,
-        keyword=job["keyword"],
-        key=job["key"],
-        limit=job["limit"],
-        window_hours=job["window_hours"],
-        submitted_at=job["submitted_at"],
+        keyword=job.keyword,
+        key=job.key,
+        limit=job.limit,
+        window_hours=job.window_hours,
+        submitted_at=job.submitted_at,
         kind="import",
         import_object=key,
     )

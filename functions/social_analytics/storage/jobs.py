@@ -19,6 +19,7 @@ from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from social_analytics.models import AnalysisJob
+from social_analytics.records import JobError, JobRecord, StoredResult
 from social_analytics.settings import get_settings
 from social_analytics.storage import dynamo
 
@@ -65,10 +66,10 @@ def create_job_with_lock(job: AnalysisJob) -> str | None:
     before its lock, so a lock always names an existing job. No transaction: they cost twice the writes.
     """
     holder = create_job_or_find_holder(job)
-    return None if holder is None else holder["job_id"]
+    return None if holder is None else holder.job_id
 
 
-def create_job_or_find_holder(job: AnalysisJob) -> dict | None:
+def create_job_or_find_holder(job: AnalysisJob) -> JobRecord | None:
     """``create_job_with_lock``, answering with the holder's job record (as ``get_job`` reads it) instead of its id,
     so single flight reads the holder once."""
     settings = get_settings()
@@ -79,7 +80,7 @@ def create_job_or_find_holder(job: AnalysisJob) -> dict | None:
             holder = _table().get_item(Key=_lock_key(job.key), ConsistentRead=True).get("Item")
             if holder is not None and holder["job_id"] != job.job_id and int(holder["lease_until"]) >= now:
                 holder_job = get_job(holder["job_id"])
-                if holder_job is not None and holder_job["status"] not in TERMINAL:
+                if holder_job is not None and holder_job.status not in TERMINAL:
                     return holder_job
                 release_lock(job.key, holder["job_id"])  # a leftover lock of a finished job
                 continue
@@ -137,30 +138,27 @@ def discard_job(job_id: str, key: str) -> None:
     release_lock(key, job_id)
 
 
-def get_job(job_id: str) -> dict | None:
+def get_job(job_id: str) -> JobRecord | None:
     item = _table().get_item(Key=_job_key(job_id), ConsistentRead=True).get("Item")
-    return _plain_job(item) if item else None
+    return _job_record(item) if item else None
 
 
-def _plain_job(item: dict) -> dict:
-    job = {
-        "job_id": item["job_id"],
-        "keyword": item["keyword"],
-        "key": item["key"],
-        "kind": item.get("kind", "analysis"),
-        "status": item["status"],
-        "limit": int(item.get("limit", 0)),
-        "window_hours": int(item.get("window_hours", 0)),
-        "submitted_at": float(item["submitted_at"]),
-        "updated_at": float(item["updated_at"]),
-    }
-    if "error_code" in item:
-        job["error"] = {"code": item["error_code"], "message": item.get("error_message", "")}
-    if "result_z" in item or "result_json" in item:
-        job["result"] = decode_result(item)
-    if "attempts" in item:
-        job["attempts"] = int(item["attempts"])
-    return job
+def _job_record(item: dict) -> JobRecord:
+    error = JobError(code=item["error_code"], message=item.get("error_message", "")) if "error_code" in item else None
+    return JobRecord(
+        job_id=item["job_id"],
+        keyword=item["keyword"],
+        key=item["key"],
+        kind=item.get("kind", "analysis"),
+        status=item["status"],
+        limit=int(item.get("limit", 0)),
+        window_hours=int(item.get("window_hours", 0)),
+        submitted_at=float(item["submitted_at"]),
+        updated_at=float(item["updated_at"]),
+        error=error,
+        result=decode_result(item) if "result_z" in item or "result_json" in item else None,
+        attempts=int(item["attempts"]) if "attempts" in item else None,
+    )
 
 
 def mark_running(job_id: str, lease_seconds: float) -> str:
@@ -194,7 +192,7 @@ def mark_running(job_id: str, lease_seconds: float) -> str:
         job = get_job(job_id)
         if job is None:
             return "missing"
-        status = job["status"]
+        status = job.status
     return "finished" if status in TERMINAL else "busy"
 
 
@@ -297,18 +295,20 @@ def fail_job(job_id: str, key: str, code: str, message: str) -> bool:
     return changed
 
 
-def get_latest_result(key: str) -> tuple[dict, dict] | None:
-    """The keyword's latest result and its metadata (analyzed_epoch, limit, window_hours), or None."""
+def get_latest_result(key: str) -> StoredResult | None:
+    """The keyword's latest result with what it was built for (analyzed_epoch, limit, window_hours, job_id), or None."""
     item = _table().get_item(Key=_result_key(key)).get("Item")
     if not item:
         return None
-    meta = {
-        "analyzed_epoch": float(item["analyzed_epoch"]),
-        "limit": int(item.get("limit", 0)),
-        "window_hours": int(item.get("window_hours", 0)),
-        "job_id": item.get("job_id"),
-    }
+    analyzed_epoch = float(item["analyzed_epoch"])
     try:
-        return decode_result(item), meta
+        result = decode_result(item)
     except (ValueError, KeyError):  # a damaged item is no cache: the keyword is analyzed anew and the item overwritten
         return None
+    return StoredResult(
+        result=result,
+        analyzed_epoch=analyzed_epoch,
+        limit=int(item.get("limit", 0)),
+        window_hours=int(item.get("window_hours", 0)),
+        job_id=item.get("job_id"),
+    )

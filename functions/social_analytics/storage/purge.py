@@ -57,7 +57,7 @@ def delete_keyword_items(key: str) -> dict[str, int]:
             kind = kind_of(item["sk"])
             if kind == "locks":
                 holder = get_job(item.get("job_id", ""))
-                if holder is not None and holder["status"] not in TERMINAL:
+                if holder is not None and holder.status not in TERMINAL:
                     counts["skipped_in_flight"] += 1
                     continue
             batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})

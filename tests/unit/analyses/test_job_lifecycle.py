@@ -46,8 +46,8 @@ def test_queued_running_done(stores):
     body = submit.job_status(job.job_id)
     assert body["status"] == "done" and body["result"]["posts_analyzed"] == 3
     assert body["result"]["source"]["simulated"] is True
-    latest, meta = stores.jobs.get_latest_result("serverless")
-    assert latest == body["result"] and meta["job_id"] == job.job_id
+    latest = stores.jobs.get_latest_result("serverless")
+    assert latest.result == body["result"] and latest.job_id == job.job_id
     assert stores.jobs.locks == {}  # the keyword is free for the next job
     assert stores.counters.counts["jobs_done"] == 1 and stores.counters.counts["posts_analyzed"] == 3
     assert [name for name, _ in stores.counters.observations] == ["queued"]
@@ -147,7 +147,7 @@ def test_a_late_worker_does_not_turn_a_timed_out_job_done_but_its_result_serves(
     outcome = run.analyze_and_store(job, fetched(job))
 
     assert outcome["status"] == "failed" and submit.job_status(job.job_id)["status"] == "failed"
-    assert stores.jobs.get_latest_result("serverless")[1]["job_id"] == job.job_id
+    assert stores.jobs.get_latest_result("serverless").job_id == job.job_id
     assert stores.counters.counts["jobs_done"] == 0
 
 

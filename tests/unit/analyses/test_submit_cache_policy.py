@@ -32,7 +32,7 @@ def test_a_stale_result_queues_a_job(stores):
 
     assert answer.cached is False and answer.enqueued is True
     assert [job.key for job in stores.queue.sent] == ["serverless"]
-    assert stores.jobs.get_job(answer.body["job_id"])["status"] == "queued"
+    assert stores.jobs.get_job(answer.body["job_id"]).status == "queued"
     assert stores.counters.counts["cache_misses"] == 1 and stores.counters.counts["tasks_enqueued"] == 1
 
 
