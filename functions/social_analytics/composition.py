@@ -7,6 +7,8 @@ A Lambda container (or a local-stack process) keeps these between invocations:
   :func:`use`. Service code reads ``composition.analysis.<store>`` at call time, never a storage module directly.
   The counters are where ``observability.meter`` (the one metrics facade) writes: ``use(counters=...)`` and
   ``reset`` point the meter at them.
+- ``data`` and ``tracking``: the other stores the service code reads (``DataStores``, ``TrackingStores``), with
+  :func:`use_data` and :func:`use_tracking` for the tests' fakes.
 - ``hot_results``: results (and finished jobs) this container served recently, in front of DynamoDB.
 - :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
 - :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
@@ -23,15 +25,19 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from social_analytics import observability, settings
+from social_analytics.analyses import ports as analysis_ports
 from social_analytics.analyses.hot_cache import HotResults
 from social_analytics.analyses.ports import Counters, JobQueue, JobStore, ResultCache
 from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.api import admin
-from social_analytics.storage import clients, queue
+from social_analytics.storage import alerts, clients, cursors, events, history, posts, purge, queue, spend, tracked
 from social_analytics.storage import imports as import_objects
 from social_analytics.storage import jobs as dynamo_jobs
+from social_analytics.storage import metrics as counter_readings
+from social_analytics.storage import stream as stream_minutes
 from social_analytics.storage.metrics import recorder
 from social_analytics.storage.sessions import DynamoSessionStore
+from social_analytics.tracking import ports as tracking_ports
 
 if TYPE_CHECKING:
     import httpx
@@ -65,6 +71,74 @@ def use(**stores: Any) -> AnalysisStores:
     analysis = replace(analysis, **stores)
     observability.meter.counters = analysis.counters
     return analysis
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The other stores the service code reads at call time (``analyses.ports`` and ``tracking.ports``):
+# ``data`` for the worker's sources (stored windows, cursors, imports, the spend ledger), the admin deletion and the
+# counters' read side; ``tracking`` for the tracked keywords, their history, the alerts and the event bus.
+
+
+@dataclass(frozen=True)
+class DataStores:
+    post_windows: analysis_ports.PostWindows
+    cursors: analysis_ports.Cursors
+    import_objects: analysis_ports.ImportObjects
+    spend: analysis_ports.SpendLedger
+    purge: analysis_ports.KeywordPurge
+    stream_minutes: analysis_ports.StreamMinutes
+    counter_readings: analysis_ports.CounterReadings
+
+
+@dataclass(frozen=True)
+class TrackingStores:
+    tracked: tracking_ports.TrackedStore
+    history: tracking_ports.History
+    alerts: tracking_ports.Alerts
+    events: tracking_ports.EventBus
+
+
+def default_data_stores() -> DataStores:
+    return DataStores(
+        post_windows=posts,
+        cursors=cursors,
+        import_objects=import_objects,
+        spend=spend,
+        purge=purge,
+        stream_minutes=stream_minutes,
+        counter_readings=counter_readings,
+    )
+
+
+def default_tracking_stores() -> TrackingStores:
+    return TrackingStores(tracked=tracked, history=history, alerts=alerts, events=events)
+
+
+data: DataStores = default_data_stores()
+tracking: TrackingStores = default_tracking_stores()
+
+
+def use_data(**stores: Any) -> DataStores:
+    """Replace some of the data stores (tests: ``use_data(spend=fake)``); ``reset`` restores them."""
+    global data
+    data = replace(data, **stores)
+    return data
+
+
+def use_tracking(**stores: Any) -> TrackingStores:
+    """Replace some of the tracking stores (tests: ``use_tracking(tracked=fake)``); ``reset`` restores them."""
+    global tracking
+    tracking = replace(tracking, **stores)
+    return tracking
+
+
+def _restore_data_and_tracking_stores() -> None:
+    global data, tracking
+    data = default_data_stores()
+    tracking = default_tracking_stores()
+
+
+# ----------------------------------------------------------------------------------------------------------------
 
 
 def breaker() -> CircuitBreaker:
@@ -112,3 +186,4 @@ def reset() -> None:
     session_managers.clear()
     _http_clients.clear()  # each test's event loop gets its own client; a closed loop's client is useless
     admin.forget_missing()
+    _restore_data_and_tracking_stores()

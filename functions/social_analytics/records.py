@@ -1,5 +1,6 @@
 """The stored records: a job and a keyword's latest result; a tracked keyword, a history point, an alert (pydantic
-models, no AWS).
+models, no AWS); and the stored window of live posts with its sources' cursors (what an incremental scan
+continues from).
 
 Top-level (not in analyses/ or tracking/) because the storage modules build them and storage imports no feature
 package. A job record and a stored result come from storage/jobs.py (or the tests' in-memory job store); a result's
@@ -13,11 +14,13 @@ schemas.Alert) with what is stored besides, and keep unknown fields (``extra="al
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 
 from social_analytics import schemas
+from social_analytics.models import Post
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 
@@ -134,3 +137,27 @@ class Alert(schemas.Alert):
     def public(self) -> dict:
         """What ``GET /api/alerts`` shows of it."""
         return self.model_dump(exclude_unset=True, exclude={"epoch"})
+
+
+@dataclass
+class StoredWindow:
+    """A keyword's last live fetch, kept for incremental scans (storage/posts.py)."""
+
+    provider: str  # the comma-separated names of the sources whose posts it holds
+    posts: list[Post]  # newest first
+    fetched_at: float  # epoch seconds
+    window_hours: int
+    limit: int
+    expires_at: int
+    generation: str = ""
+    query: str = ""  # what the provider was asked: a window (and its cursor) continues only that query
+
+
+@dataclass(frozen=True)
+class StoredCursor:
+    """One source's incremental cursor for a keyword (storage/cursors.py): the provider's opaque dict."""
+
+    provider: str
+    cursor: dict[str, str]
+    taken_at: float
+    expires_at: int

@@ -5,6 +5,9 @@ one lock per keyword with a lease, queued -> running (with a lease, counting att
 result per keyword written before the job says done and before its lock is released. ``before_lock`` lets a test
 run something at the moment a submission is about to take the lock (another job finishing, say). Jobs are kept as
 plain dicts (tests edit them in place) and read as ``records.JobRecord``; results are ``records.StoredResult``.
+
+Below them, the other stores the service code reads from ``composition.data``: stored windows and cursors, uploaded
+imports, the spend ledger, the keyword purge and the counters' read side.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from social_analytics.models import AnalysisJob
-from social_analytics.records import JobRecord, StoredResult
+from social_analytics.records import JobRecord, StoredCursor, StoredResult, StoredWindow
 from social_analytics.settings import get_settings
 
 
@@ -196,3 +199,187 @@ class InMemoryCounters:
 
     def flush(self) -> None:
         self.flushes += 1
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The other stores of ``analyses.ports`` (``composition.data``): stored windows with their cursors, uploaded imports,
+# the spend ledger, the keyword purge and the counters' read side.
+
+
+@dataclass
+class InMemoryPostWindows:
+    """``PostWindows`` and ``Cursors`` in one (as in DynamoDB, a window and its sources' cursors are written
+    together): a window and each cursor stop being read once their ``expires_at`` has passed, and a window of more
+    than ``max_posts`` posts is not kept (the previous one is deleted), like one too big for a transaction."""
+
+    clock: Callable[[], float] = time.time
+    max_posts: int | None = None
+    windows: dict[str, StoredWindow] = field(default_factory=dict)
+    cursors: dict[str, dict[str, StoredCursor]] = field(default_factory=dict)
+    saves: int = 0
+
+    def load_window(self, key: str, now: float | None = None) -> StoredWindow | None:
+        now = self.clock() if now is None else now
+        window = self.windows.get(key)
+        if window is None or window.expires_at <= now:
+            return None
+        return copy.deepcopy(window)
+
+    def save_window(
+        self,
+        key: str,
+        window: StoredWindow,
+        cursor: dict[str, str] | None,
+        *,
+        cursors: dict[str, dict[str, str]] | None = None,
+    ) -> bool:
+        self.saves += 1
+        if self.max_posts is not None and len(window.posts) > self.max_posts:
+            self.windows.pop(key, None)
+            return False
+        self.windows[key] = copy.deepcopy(window)
+        each = dict(cursors or {})
+        if cursor:
+            each[window.provider] = cursor
+        for provider, value in each.items():
+            self.cursors.setdefault(key, {})[provider] = StoredCursor(
+                provider=provider, cursor=dict(value), taken_at=window.fetched_at, expires_at=window.expires_at
+            )
+        return True
+
+    def load(self, key: str, now: float | None = None) -> dict[str, StoredCursor]:
+        now = self.clock() if now is None else now
+        return {name: c for name, c in self.cursors.get(key, {}).items() if c.expires_at > now}
+
+
+class FakeImportTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the upload is {size} bytes; the limit is {limit}")
+
+
+class FakeImportMissing(Exception):
+    pass
+
+
+@dataclass
+class InMemoryImportObjects:
+    """``ImportObjects``: uploaded objects by key, with the same size cap and errors as the bucket reads."""
+
+    limit: int = 1_000_000
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    PREFIX = "imports/"
+    CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}  # noqa: RUF012  (a Protocol attribute)
+    ImportTooLarge = FakeImportTooLarge
+    ImportMissing = FakeImportMissing
+
+    def object_key(self, job_id: str, fmt: str) -> str:
+        return f"{self.PREFIX}{job_id}.{fmt}"
+
+    def presign_upload(self, key: str, fmt: str, expires_in: int = 900) -> dict:
+        headers = {"Content-Type": self.CONTENT_TYPES[fmt]}
+        return {"url": f"memory://{key}", "method": "PUT", "headers": headers, "expires_in": expires_in}
+
+    def max_bytes(self) -> int:
+        return self.limit
+
+    def get_object(self, key: str, limit: int | None = None) -> bytes:
+        limit = self.limit if limit is None else limit
+        if key not in self.objects:
+            raise FakeImportMissing(key)
+        data = self.objects[key]
+        if len(data) > limit:
+            raise FakeImportTooLarge(len(data), limit)
+        return data
+
+
+@dataclass
+class InMemorySpendLedger:
+    """``SpendLedger``: micro-dollars per (day, provider); a reservation passes only while the day's total plus the
+    amount stays within the budget (the conditional ADD of storage/spend.py)."""
+
+    micros: Counter[tuple[str, str]] = field(default_factory=Counter)
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def reserve(self, day: str, provider: str, micros: int, budget_micros: int) -> bool:
+        if micros > budget_micros or self.micros[(day, provider)] > budget_micros - micros:
+            return False
+        self.micros[(day, provider)] += micros
+        self.calls[(day, provider)] += 1
+        return True
+
+    def adjust(self, day: str, provider: str, micros: int) -> None:
+        if micros:
+            self.micros[(day, provider)] += micros
+
+    def spent(self, day: str) -> dict[str, int]:
+        return {provider: amount for (d, provider), amount in self.micros.items() if d == day}
+
+
+@dataclass
+class KeywordData:
+    """What is stored about one keyword: its partition's items by kind, the statuses of its jobs, its alerts and
+    its stream minutes."""
+
+    items: Counter[str] = field(default_factory=Counter)  # result, history, cursors, posts, locks, other
+    locks_in_flight: int = 0  # locks whose job is still running (kept by a deletion)
+    jobs: list[str] = field(default_factory=list)  # statuses
+    alerts: int = 0
+    stream_minutes: int = 0
+
+
+PURGE_KINDS = ("result", "history", "cursors", "posts", "locks", "other")
+
+
+@dataclass
+class InMemoryPurge:
+    """``KeywordPurge`` and ``StreamMinutes``: what storage/purge.py and storage/stream.py count and delete."""
+
+    keywords: dict[str, KeywordData] = field(default_factory=dict)
+    visits: int = 0  # how many deletions ran
+
+    def of(self, key: str) -> KeywordData:
+        return self.keywords.setdefault(key, KeywordData())
+
+    def count_items(self, key: str, up_to: int) -> int:
+        data = self.of(key)
+        total = sum(data.items.values()) + data.locks_in_flight + len(data.jobs) + data.alerts
+        return min(total, up_to)
+
+    def delete_keyword_items(self, key: str) -> dict[str, int]:
+        self.visits += 1
+        data = self.of(key)
+        counts = {kind: data.items[kind] for kind in PURGE_KINDS} | {"skipped_in_flight": data.locks_in_flight}
+        data.items.clear()
+        return counts
+
+    def delete_finished_jobs(self, key: str) -> tuple[int, int]:
+        data = self.of(key)
+        running = [status for status in data.jobs if status not in ("done", "failed")]
+        deleted = len(data.jobs) - len(running)
+        data.jobs = running
+        return deleted, len(running)
+
+    def delete_alerts(self, key: str) -> int:
+        data = self.of(key)
+        deleted, data.alerts = data.alerts, 0
+        return deleted
+
+    def count_minutes(self, key: str, up_to: int) -> int:
+        return min(self.of(key).stream_minutes, up_to)
+
+    def delete_keyword(self, key: str) -> int:
+        data = self.of(key)
+        deleted, data.stream_minutes = data.stream_minutes, 0
+        return deleted
+
+
+@dataclass
+class InMemoryCounterReadings:
+    """``CounterReadings``: fixed totals (every counter the API reads, 0 unless given) and histograms."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    histograms: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def read_counters(self) -> tuple[dict[str, int], dict[str, dict[int, int]]]:
+        return Counter(self.counts), copy.deepcopy(self.histograms)

@@ -136,16 +136,34 @@ def test_environment_read_only_in_settings():
     assert readers == []
 
 
-# The stores an analysis uses come from the composition module (analyses.ports), never straight from storage.
+# The stores the service code uses come from the composition module (analyses.ports, tracking.ports), never
+# straight from storage.
 SERVICE_MODULES = (
     "social_analytics.analyses.submit",
     "social_analytics.analyses.run",
     "social_analytics.analyses.compare",
     "social_analytics.analyses.deletion",
+    "social_analytics.analyses.gather",
+    "social_analytics.analyses.sources.spend",
+    "social_analytics.api.views",
     "social_analytics.imports.uploads",
     "social_analytics.tracking.scans",
 )
-WIRED_STORES = ("social_analytics.storage.jobs", "social_analytics.storage.queue", "social_analytics.storage.metrics")
+WIRED_STORES = (
+    "social_analytics.storage.jobs",
+    "social_analytics.storage.queue",
+    "social_analytics.storage.metrics",
+    "social_analytics.storage.posts",
+    "social_analytics.storage.cursors",
+    "social_analytics.storage.imports",
+    "social_analytics.storage.spend",
+    "social_analytics.storage.purge",
+    "social_analytics.storage.stream",
+    "social_analytics.storage.tracked",
+    "social_analytics.storage.history",
+    "social_analytics.storage.alerts",
+    "social_analytics.storage.events",
+)
 
 
 def test_service_code_gets_its_stores_from_the_composition_module():

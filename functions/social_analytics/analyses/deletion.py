@@ -16,8 +16,6 @@ from social_analytics import composition
 from social_analytics.analyses import submit as submissions
 from social_analytics.keywords import display
 from social_analytics.models import AnalysisJob, normalize_keyword
-from social_analytics.storage import purge
-from social_analytics.storage import stream as stream_store
 
 SMALL_DELETION_ITEMS = 200
 JOB_KEY_PREFIX = "DELETE#"
@@ -26,20 +24,22 @@ JOB_KEY_PREFIX = "DELETE#"
 def delete_keyword(keyword: str) -> tuple[int, dict]:
     """(200, the counts) when done at once, or (202, the accepted deletion job)."""
     key = normalize_keyword(keyword)
-    items = purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1)
-    items += stream_store.count_minutes(key, up_to=SMALL_DELETION_ITEMS + 1)
+    stores = composition.data
+    items = stores.purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1)
+    items += stores.stream_minutes.count_minutes(key, up_to=SMALL_DELETION_ITEMS + 1)
     if items > SMALL_DELETION_ITEMS:
         return 202, _start_job(keyword, key)
     return 200, purge_keyword(display(keyword), key)
 
 
 def purge_keyword(keyword: str, key: str) -> dict:
-    deleted = purge.delete_keyword_items(key)
+    stores = composition.data
+    deleted = stores.purge.delete_keyword_items(key)
     skipped_locks = deleted.pop("skipped_in_flight")
-    jobs, running = purge.delete_finished_jobs(key)
+    jobs, running = stores.purge.delete_finished_jobs(key)
     deleted["jobs"] = jobs
-    deleted["alerts"] = purge.delete_alerts(key)
-    deleted["stream_minutes"] = stream_store.delete_keyword(key)
+    deleted["alerts"] = stores.purge.delete_alerts(key)
+    deleted["stream_minutes"] = stores.stream_minutes.delete_keyword(key)
     composition.hot_results.forget(key)
     return {
         "keyword": keyword,

@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from social_analytics import composition
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
+from social_analytics.analyses.ports import Cursors, PostWindows
 from social_analytics.analyses.sources.base import UnconfiguredAdapter
 from social_analytics.analyses.sources.chain import fetch_with_fallback
 from social_analytics.analyses.sources.credentials import load_provider_config
@@ -35,10 +36,8 @@ from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
 from social_analytics.observability import logger
+from social_analytics.records import StoredWindow
 from social_analytics.settings import get_settings
-from social_analytics.storage import cursors as cursor_store
-from social_analytics.storage import imports as import_store
-from social_analytics.storage import posts as post_store
 
 MAX_IMPORT_SPAN = timedelta(days=366)
 
@@ -63,7 +62,8 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     stored, cursors = None, {}
     # Only a live source continues a stored window: a job of simulated or unconfigured sources skips the read.
     if any(not adapter.simulated and not isinstance(adapter, UnconfiguredAdapter) for adapter in adapters):
-        stored, cursors = await asyncio.to_thread(_stored_state, job, window, post_store, cursor_store)
+        stores = composition.data
+        stored, cursors = await asyncio.to_thread(_stored_state, job, window, stores.post_windows, stores.cursors)
     incremental: list[str] = []
     for index, adapter in enumerate(adapters):  # each source with a stored window and cursor continues from it
         if stored is not None and adapter.name in cursors and not adapter.simulated:
@@ -99,7 +99,7 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     if outcome.posts and not outcome.simulated and keep_cursors:
         now = time.time()
         kept = [post for name in keep_cursors for post in outcome.by_source[name]]
-        keep = post_store.StoredWindow(
+        keep = StoredWindow(
             provider=",".join(keep_cursors),
             posts=sorted(kept, key=lambda p: p.created_at, reverse=True),
             fetched_at=now,
@@ -110,20 +110,21 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
             query=query,
         )
         try:
-            await asyncio.to_thread(post_store.save_window, job.key, keep, None, cursors=keep_cursors)
+            post_windows = composition.data.post_windows
+            await asyncio.to_thread(post_windows.save_window, job.key, keep, None, cursors=keep_cursors)
         except Exception:  # the result is still right; only the next scan will fetch in full
             logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
     extra = {"coverage": outcome.coverage, "volume": outcome.volume, "query": query}
     return FetchedPosts(posts=outcome.posts, source=source, window=window, extra=extra)
 
 
-def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store):
+def _stored_state(job: AnalysisJob, window: TimeWindow, post_windows: PostWindows, cursor_store: Cursors):
     """The stored window and the cursors of its sources when they can continue this job's window, else (None, {}).
 
     The stored window holds each answering source's own posts (``provider`` lists them); a source continues
     incrementally from its own posts and cursor, any other source of the job fetches in full."""
     try:
-        stored = post_store.load_window(job.key)
+        stored = post_windows.load_window(job.key)
         if stored is None:
             return None, {}
         usable = (
@@ -144,6 +145,7 @@ def _stored_state(job: AnalysisJob, window: TimeWindow, post_store, cursor_store
 
 async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     key = job.import_object or ""
+    import_store = composition.data.import_objects
     if not key.startswith(f"{import_store.PREFIX}{job.job_id}."):
         raise JobFailed("bad_import", "the job does not name its own upload")
     fmt = "jsonl" if key.endswith(".jsonl") else "csv"

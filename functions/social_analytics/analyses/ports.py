@@ -82,3 +82,102 @@ class Counters(Protocol):
     def observe(self, histogram: str, milliseconds: float) -> None: ...
 
     def flush(self) -> None: ...
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The other stores the service code reads (``composition.data``): the worker's stored windows, cursors, uploaded
+# imports and spend ledger, the admin deletion's purge, and the counters' read side. The storage modules satisfy
+# them as modules (``storage.posts``, ``storage.cursors``, ``storage.imports``, ``storage.spend``, ``storage.purge``,
+# ``storage.stream``, ``storage.metrics``); ``tests/fakes/stores.py`` has in-memory ones.
+
+from social_analytics.records import StoredCursor, StoredWindow  # noqa: E402  (this block's own import)
+
+
+class PostWindows(Protocol):
+    """Each keyword's stored window of live posts, written in one transaction with its sources' cursors."""
+
+    def load_window(self, key: str, now: float | None = None) -> StoredWindow | None:
+        """The keyword's window, or None (none, expired, or an incomplete write)."""
+        ...
+
+    def save_window(
+        self,
+        key: str,
+        window: StoredWindow,
+        cursor: dict[str, str] | None,
+        *,
+        cursors: dict[str, dict[str, str]] | None = None,
+    ) -> bool:
+        """Replace the window (and the cursors of its sources); False when it is too big to keep."""
+        ...
+
+
+class Cursors(Protocol):
+    """Each keyword's incremental cursors, one per source."""
+
+    def load(self, key: str, now: float | None = None) -> dict[str, StoredCursor]:
+        """The keyword's unexpired cursors, by provider."""
+        ...
+
+
+class ImportObjects(Protocol):
+    """Uploaded import files (``imports/<job_id>.<csv|jsonl>``): presigned uploads and size-capped reads."""
+
+    PREFIX: str
+    CONTENT_TYPES: dict[str, str]  # format -> the Content-Type an upload must declare
+    ImportTooLarge: type[Exception]
+    ImportMissing: type[Exception]
+
+    def object_key(self, job_id: str, fmt: str) -> str: ...
+
+    def presign_upload(self, key: str, fmt: str, expires_in: int = ...) -> dict: ...
+
+    def max_bytes(self) -> int: ...
+
+    def get_object(self, key: str, limit: int | None = None) -> bytes:
+        """The object's bytes; ``ImportTooLarge`` above ``limit``, ``ImportMissing`` when there is none."""
+        ...
+
+
+class SpendLedger(Protocol):
+    """Each UTC day's spend per paid provider, in micro-dollars."""
+
+    def reserve(self, day: str, provider: str, micros: int, budget_micros: int) -> bool:
+        """Add ``micros`` if the day's total stays within the budget (atomically); False when it would not."""
+        ...
+
+    def adjust(self, day: str, provider: str, micros: int) -> None:
+        """Settle a reservation: add the actual cost minus the amount reserved."""
+        ...
+
+    def spent(self, day: str) -> dict[str, int]: ...
+
+
+class KeywordPurge(Protocol):
+    """Deleting what is stored about one keyword (admin): its partition, its finished jobs, its alerts."""
+
+    def count_items(self, key: str, up_to: int) -> int: ...
+
+    def delete_keyword_items(self, key: str) -> dict[str, int]:
+        """Counts per kind, and ``skipped_in_flight`` (locks of running jobs, kept)."""
+        ...
+
+    def delete_finished_jobs(self, key: str) -> tuple[int, int]:
+        """(deleted, skipped because still running)."""
+        ...
+
+    def delete_alerts(self, key: str) -> int: ...
+
+
+class StreamMinutes(Protocol):
+    """The stream's per-minute counts of a keyword, as far as a deletion needs them."""
+
+    def count_minutes(self, key: str, up_to: int) -> int: ...
+
+    def delete_keyword(self, key: str) -> int: ...
+
+
+class CounterReadings(Protocol):
+    """The read side of the counters: totals and latency histograms for ``GET /api/metrics``."""
+
+    def read_counters(self) -> tuple[dict[str, int], dict[str, dict[int, int]]]: ...

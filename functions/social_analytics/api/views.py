@@ -10,13 +10,11 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from social_analytics import composition
 from social_analytics.analyses.compare import MAX_KEYWORDS
 from social_analytics.latency import percentile
 from social_analytics.models import isoformat_z, normalize_keyword
 from social_analytics.schemas import validate_keyword
-from social_analytics.storage import alerts as alert_store
-from social_analytics.storage import history as history_store
-from social_analytics.storage import metrics as metric_store
 
 DEFAULT_HISTORY_SECONDS = 7 * 86400
 # Time bounds are clamped to this range: outside it no data can exist, and the calendar's ends (year 1, year 9999
@@ -83,7 +81,7 @@ def history(keyword: str, since: str | None, until: str | None) -> dict:
     if since_epoch > until_epoch:
         raise invalid(("since",), "must not be after until")
     key = normalize_keyword(keyword)
-    points = [point.public() for point in history_store.query_points(key, since_epoch, until_epoch)]
+    points = [point.public() for point in composition.tracking.history.query_points(key, since_epoch, until_epoch)]
     return {
         "keyword": " ".join(keyword.split()),
         "key": key,
@@ -103,7 +101,7 @@ def alerts(keyword: str | None, since: str | None, limit: int) -> dict:
         except ValueError as error:
             raise invalid(("keyword",), str(error)) from None
     key = normalize_keyword(keyword) if keyword else None
-    return {"alerts": [alert.public() for alert in alert_store.list_alerts(key, since_iso, limit)]}
+    return {"alerts": [alert.public() for alert in composition.tracking.alerts.list_alerts(key, since_iso, limit)]}
 
 
 def compare_keywords(raw: str) -> list[str]:
@@ -122,7 +120,7 @@ def compare_keywords(raw: str) -> list[str]:
 
 def metrics() -> dict:
     """The counters and latency percentiles of ``GET /api/metrics`` (the route adds the spend report)."""
-    counts, histograms = metric_store.read_counters()
+    counts, histograms = composition.data.counter_readings.read_counters()
     batches = counts["batches_processed"]
     return {
         "cache_hits": counts["cache_hits"],

@@ -19,7 +19,6 @@ from urllib.parse import unquote_plus
 from social_analytics import composition
 from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger
-from social_analytics.storage import imports as import_store
 
 MAX_IMPORT_POSTS = 10_000  # the job's limit: the newest 10,000 posts of an upload are analyzed
 IMPORT_WINDOW_HOURS = 8784  # 366 days: the most an import's analysis spans (older rows are reported, not analyzed)
@@ -27,6 +26,7 @@ IMPORT_WINDOW_HOURS = 8784  # 366 days: the most an import's analysis spans (old
 
 def create_import(keyword: str, fmt: str = "csv") -> dict:
     job_id = uuid.uuid4().hex
+    import_store = composition.data.import_objects
     label = " ".join(keyword.split())
     job = AnalysisJob(
         job_id=job_id,
@@ -65,6 +65,7 @@ def object_keys(s3_event: dict) -> list[tuple[str, int]]:
 
 def object_created(key: str, size: int) -> str:
     """Enqueue the import job of an uploaded object. Returns what happened (for the log)."""
+    import_store = composition.data.import_objects
     name = key.removeprefix(import_store.PREFIX)
     job_id, _, fmt = name.partition(".")
     if not key.startswith(import_store.PREFIX) or fmt not in import_store.CONTENT_TYPES or not job_id.isalnum():

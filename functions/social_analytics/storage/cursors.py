@@ -8,21 +8,13 @@ DynamoDB may take days to): a cursor older than the window it was taken for is u
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from boto3.dynamodb.conditions import Key
 
+from social_analytics.records import StoredCursor
 from social_analytics.storage import dynamo
 
 PREFIX = dynamo.CURSOR
-
-
-@dataclass(frozen=True)
-class StoredCursor:
-    provider: str
-    cursor: dict[str, str]
-    taken_at: float
-    expires_at: int
 
 
 def item(key: str, provider: str, cursor: dict[str, str], taken_at: float, expires_at: int) -> dict:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from dataclasses import dataclass
 from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import Binary, TypeSerializer
 
 from social_analytics.models import Post
+from social_analytics.records import StoredWindow
 from social_analytics.settings import get_settings
 from social_analytics.storage import cursors as cursor_store
 from social_analytics.storage import dynamo
@@ -28,18 +28,6 @@ PREFIX = dynamo.POSTS
 PART_BYTES = 350_000
 MAX_PARTS = 10  # 3.5 MB compressed: a transaction holds 4 MB; a bigger window is simply not kept
 _serializer = TypeSerializer()
-
-
-@dataclass
-class StoredWindow:
-    provider: str
-    posts: list[Post]  # newest first
-    fetched_at: float  # epoch seconds
-    window_hours: int
-    limit: int
-    expires_at: int
-    generation: str = ""
-    query: str = ""  # what the provider was asked: a window (and its cursor) continues only that query
 
 
 def post_to_dict(post: Post) -> dict:

@@ -1,7 +1,8 @@
 """What the tracking code needs of its stores, as Protocols.
 
-The DynamoDB modules satisfy them as they are (storage/tracked.py, storage/history.py, storage/alerts.py: a module
-is a structural match); the unit tests pass in-memory fakes (tests/fakes/tracking_stores.py).
+The DynamoDB modules satisfy them as they are (storage/tracked.py, storage/history.py, storage/alerts.py, and
+storage/events.py the event bus: a module is a structural match); ``composition.tracking`` holds them, and the unit
+tests put in-memory fakes there (tests/fakes/tracking_stores.py).
 """
 
 from __future__ import annotations
@@ -51,3 +52,11 @@ class Alerts(Protocol):
     def put_alert(self, alert: Alert, ttl_seconds: int) -> None: ...
 
     def list_alerts(self, key: str | None = None, since_iso: str | None = None, limit: int = 100) -> list[Alert]: ...
+
+
+class EventBus(Protocol):
+    """Where raised alerts are published (EventBridge's default bus: storage/events.py)."""
+
+    def publish(self, detail_type: str, detail: dict) -> str:
+        """Publish one event; returns its id. Raises when the bus rejects it."""
+        ...

@@ -1,9 +1,9 @@
 """Tracked keywords: which are due for a scheduled scan, and what a completed scan adds (history, alerts).
 
 The scheduler calls :func:`enqueue_due`; the worker calls :func:`after_result` once per completed job.
-The tracking stores are this module's attributes (``tracked_store``, ``history_store``, ``alert_store``: the
-DynamoDB modules, typed by tracking.ports) and ``events`` (EventBridge); the job store and the queue come
-from ``composition.analysis``. The unit tests put in-memory fakes in both (tests/fakes/tracking_stores.py).
+The tracking stores (tracked keywords, history, alerts, the event bus: tracking.ports) come from
+``composition.tracking``, the job store and the queue from ``composition.analysis``, both read at call time. The
+unit tests put in-memory fakes in both (tests/fakes/tracking_stores.py, tests/fakes/stores.py).
 """
 
 from __future__ import annotations
@@ -17,18 +17,10 @@ from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
 from social_analytics.observability import logger, meter
 from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
 from social_analytics.settings import TrackingSettings, get_tracking_settings  # noqa: F401  (re-exported)
-from social_analytics.storage import alerts as _alerts
-from social_analytics.storage import events
-from social_analytics.storage import history as _history
-from social_analytics.storage import tracked as _tracked
-from social_analytics.tracking import detection, ports, stream_views
+from social_analytics.tracking import detection, stream_views
 
 MIN_INTERVAL_MINUTES = 5
 HISTORY_LOOKBACK_POINTS = detection.BASELINE_POINTS + detection.GUARD_POINTS + 1
-
-tracked_store: ports.TrackedStore = _tracked
-history_store: ports.History = _history
-alert_store: ports.Alerts = _alerts
 
 
 class TooManyTracked(Exception):
@@ -47,8 +39,9 @@ def track(
     languages: list[str] | None = None,
 ) -> tuple[TrackedKeyword, bool]:
     key = normalize_keyword(keyword)
-    limit_reached = len(tracked_store.list_tracked()) >= get_tracking_settings().max_tracked
-    if limit_reached and tracked_store.get_tracked(key) is None:
+    tracked = composition.tracking.tracked
+    limit_reached = len(tracked.list_tracked()) >= get_tracking_settings().max_tracked
+    if limit_reached and tracked.get_tracked(key) is None:
         raise TooManyTracked(get_tracking_settings().max_tracked)
     config = TrackedKeyword(
         keyword=" ".join(keyword.split()),
@@ -61,16 +54,16 @@ def track(
         window_hours=window_hours,
         languages=languages,
     )
-    return tracked_store.put_tracked(config)
+    return tracked.put_tracked(config)
 
 
 def untrack(keyword: str) -> bool:
-    return tracked_store.delete_tracked(normalize_keyword(keyword))
+    return composition.tracking.tracked.delete_tracked(normalize_keyword(keyword))
 
 
 def list_tracked(now: float | None = None) -> list[dict]:
     now = time.time() if now is None else now
-    return [public(item, now) for item in sorted(tracked_store.list_tracked(), key=lambda i: i.key)]
+    return [public(item, now) for item in sorted(composition.tracking.tracked.list_tracked(), key=lambda i: i.key)]
 
 
 def public(item: TrackedKeyword, now: float | None = None) -> dict:
@@ -121,7 +114,7 @@ def enqueue_due(now: float | None = None) -> dict:
     now = time.time() if now is None else now
     counts = {"tracked": 0, "due": 0, "enqueued": 0, "in_flight": 0, "failed": 0}
     stores = composition.analysis
-    items = tracked_store.list_tracked()
+    items = composition.tracking.tracked.list_tracked()
     counts["tracked"] = len(items)
     for item in due_keywords(items, now):
         counts["due"] += 1
@@ -148,7 +141,7 @@ def enqueue_due(now: float | None = None) -> dict:
             logger.exception("scan enqueue failed", extra={"keyword": job.keyword})
             counts["failed"] += 1
             continue
-        tracked_store.mark_enqueued(item.key, job.job_id, now)
+        composition.tracking.tracked.mark_enqueued(item.key, job.job_id, now)
         meter.scan_enqueued()
         counts["enqueued"] += 1
     return counts
@@ -213,18 +206,19 @@ def after_result(job: AnalysisJob, result: dict) -> list[Alert]:
 def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
     settings = get_tracking_settings()
     point = history_point(job, result, now)
-    item = tracked_store.get_tracked(job.key)
+    stores = composition.tracking
+    item = stores.tracked.get_tracked(job.key)
     if item is not None:  # next to the sample scan: the stream's complete count over the same interval
         stream = stream_views.history_fields(job.key, now - interval_seconds(item), now)
         if stream:
             point.stream = stream
-    if not history_store.append_point(job.key, point, settings.history_ttl_seconds):
+    if not stores.history.append_point(job.key, point, settings.history_ttl_seconds):
         return []
     if item is None:  # untracked since the scan was queued: keep the point, raise nothing
         return []
     # Enough points for the baseline; bounded by time so long-expired (TTL) items never count.
     lookback = interval_seconds(item) * HISTORY_LOOKBACK_POINTS * 3
-    points = history_store.query_points(job.key, now - lookback, now + 1, limit=HISTORY_LOOKBACK_POINTS)
+    points = stores.history.query_points(job.key, now - lookback, now + 1, limit=HISTORY_LOOKBACK_POINTS)
     signals = detection.detect(
         [p.detection_point() for p in points],
         sensitivity=item.sensitivity,
@@ -254,10 +248,10 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
             source="scan",
             explanation=stream_views.scan_explanation(result, job.key, signal.type, now),
         )
-        tracked_store.mark_alerted(job.key, signal.type, now)
-        alert_store.put_alert(alert, settings.alert_ttl_seconds)
+        stores.tracked.mark_alerted(job.key, signal.type, now)
+        stores.alerts.put_alert(alert, settings.alert_ttl_seconds)
         try:
-            alert.event_id = events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
+            alert.event_id = stores.events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
         except Exception:
             logger.exception("publishing the alert failed", extra={"keyword": job.keyword, "type": signal.type})
         logger.info("alert raised", extra={"keyword": job.keyword, "type": signal.type, "value": alert.value})

@@ -6,10 +6,10 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from social_analytics.storage import alerts, history, tracked
+from social_analytics.storage import alerts, events, history, tracked
 from social_analytics.tracking import ports
 
-from tests.fakes.tracking_stores import FakeAlerts, FakeHistory, FakeTrackedStore
+from tests.fakes.tracking_stores import FakeAlerts, FakeEvents, FakeHistory, FakeTrackedStore
 
 
 def methods(protocol: type) -> dict[str, list[str]]:
@@ -26,6 +26,7 @@ def methods(protocol: type) -> dict[str, list[str]]:
         (ports.TrackedStore, [tracked, FakeTrackedStore()]),
         (ports.History, [history, FakeHistory()]),
         (ports.Alerts, [alerts, FakeAlerts()]),
+        (ports.EventBus, [events, FakeEvents()]),
     ],
 )
 def test_the_stores_and_their_fakes_meet_the_protocols(protocol, implementations):

@@ -33,10 +33,7 @@ class Stores:
 @pytest.fixture
 def stores(monkeypatch):
     fakes = Stores()
-    monkeypatch.setattr(scans, "tracked_store", fakes.tracked)
-    monkeypatch.setattr(scans, "history_store", fakes.history)
-    monkeypatch.setattr(scans, "alert_store", fakes.alerts)
-    monkeypatch.setattr(scans, "events", fakes.events)
+    composition.use_tracking(tracked=fakes.tracked, history=fakes.history, alerts=fakes.alerts, events=fakes.events)
     composition.use(jobs=fakes.jobs, results=fakes.jobs, queue=fakes.queue, counters=fakes.counters)
     # the stream's count over the scan's interval is read from DynamoDB: none here
     monkeypatch.setattr(scans.stream_views, "history_fields", lambda *args, **kwargs: None)

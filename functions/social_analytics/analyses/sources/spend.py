@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from social_analytics import composition
 from social_analytics.analyses.sources.base import (
     Cursor,
     FetchResult,
@@ -40,7 +41,6 @@ from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
 from social_analytics.models import TimeWindow
 from social_analytics.observability import logger
 from social_analytics.settings import get_settings
-from social_analytics.storage import spend as spend_store
 
 # The most items one call can bill beyond its limit: the last page is billed whole (SocialData ~20 a page; X asks
 # for at least 10).
@@ -174,7 +174,7 @@ class SpendGate:
     @staticmethod
     def _reserve(day: str, provider: str, amount: int, budget: int) -> bool:
         with _reserve_lock:
-            return spend_store.reserve(day, provider, amount, budget)
+            return composition.data.spend.reserve(day, provider, amount, budget)
 
     async def after(self, reservation: Reservation | None, billable_items: int | None) -> None:
         """Settle a reservation to the actual cost of ``billable_items`` (None: unknown, the reservation stays)."""
@@ -183,7 +183,7 @@ class SpendGate:
         actual = _micros(billable_items * PRICE_PER_POST_USD[reservation.provider])
         try:
             await asyncio.to_thread(
-                spend_store.adjust, reservation.day, reservation.provider, actual - reservation.micros
+                composition.data.spend.adjust, reservation.day, reservation.provider, actual - reservation.micros
             )
         except Exception:  # the reservation stays counted: the day's total errs on the high side
             logger.exception("spend settlement failed", extra={**self.log_extra, "provider": reservation.provider})
@@ -231,7 +231,7 @@ def report(now: float | None = None) -> dict:
     """``GET /api/metrics``'s ``spend``: today's spend per paid provider against the budget."""
     settings = get_settings()
     day = today(now)
-    spent = spend_store.spent(day)
+    spent = composition.data.spend.spent(day)
     budget = settings.paid_daily_budget_usd
     providers = {}
     for name in PAID_PROVIDERS:

@@ -1,0 +1,95 @@
+"""Deleting a keyword's data (analyses/deletion.py) against in-memory stores: a small deletion runs at once and
+answers the counts, a large one becomes one deletion job (shared by repeated DELETEs) that the worker runs to the
+same counts. No moto, no network."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from social_analytics import composition
+from social_analytics.analyses import deletion
+from social_analytics.records import StoredResult
+
+from tests.fakes.stores import InMemoryPurge, KeywordData
+
+KEY = "serverless"
+
+
+@pytest.fixture
+def purge(stores) -> InMemoryPurge:
+    found = InMemoryPurge()
+    composition.use_data(purge=found, stream_minutes=found)
+    return found
+
+
+def test_a_small_deletion_runs_at_once_and_keeps_what_is_still_running(stores, purge):
+    purge.keywords[KEY] = KeywordData(
+        items=Counter(result=1, history=5, cursors=2, posts=1, locks=1),
+        locks_in_flight=1,
+        jobs=["done", "failed", "running"],
+        alerts=3,
+        stream_minutes=4,
+    )
+    purge.keywords["other"] = KeywordData(items=Counter(result=1), alerts=2)
+    composition.hot_results.put(KEY, StoredResult(result={"keyword": "Serverless"}, analyzed_epoch=0), fresh_for=60)
+
+    status, body = deletion.delete_keyword("  Serverless ")
+
+    assert status == 200
+    assert body == {
+        "keyword": "Serverless",
+        "key": KEY,
+        "deleted": {
+            "result": 1,
+            "history": 5,
+            "cursors": 2,
+            "posts": 1,
+            "locks": 1,
+            "other": 0,
+            "jobs": 2,
+            "alerts": 3,
+            "stream_minutes": 4,
+        },
+        "kept": {"running_jobs": 1, "in_flight_locks": 1},
+    }
+    assert composition.hot_results.get(KEY) is None  # no container keeps serving the deleted result
+    assert purge.count_items(KEY, 100) == 2  # the running job and its lock
+    assert purge.count_items("other", 100) == 3  # another keyword is untouched
+    assert stores.queue.sent == []
+
+
+def test_a_large_deletion_is_one_job_that_the_worker_runs_to_the_counts(stores, purge):
+    purge.keywords[KEY] = KeywordData(items=Counter(history=150), stream_minutes=60)
+
+    first_status, first = deletion.delete_keyword("Serverless")
+    again_status, again = deletion.delete_keyword("SERVERLESS")
+
+    assert (first_status, again_status) == (202, 202)
+    assert first["status_url"] == f"/api/jobs/{first['job_id']}" and first["status"] == "queued"
+    assert again["job_id"] == first["job_id"]  # one deletion job per keyword at a time
+    assert purge.visits == 0  # nothing deleted in the request
+    [message] = stores.queue.sent
+    assert (message.kind, message.key, message.job_id) == ("deletion", f"DELETE#{KEY}", first["job_id"])
+    assert KEY not in stores.jobs.locks  # an analysis of the keyword is never blocked by its deletion
+
+    assert stores.jobs.mark_running(message.job_id, 60) == "started"
+    answer = deletion.run_job(message)
+
+    assert answer == {"job_id": message.job_id, "status": "done", "deleted": 210}
+    job = stores.jobs.get_job(message.job_id)
+    assert job.status == "done"
+    assert job.result["deleted"]["history"] == 150 and job.result["deleted"]["stream_minutes"] == 60
+    assert stores.jobs.locks == {}
+
+
+def test_a_deletion_job_that_cannot_be_queued_fails_and_frees_its_lock(stores, purge):
+    purge.keywords[KEY] = KeywordData(items=Counter(history=500))
+    stores.queue.refuse = True
+
+    with pytest.raises(deletion.submissions.QueueUnavailable):
+        deletion.delete_keyword("serverless")
+
+    [job] = stores.jobs.jobs.values()
+    assert job["status"] == "failed" and job["error"]["code"] == "enqueue_failed"
+    assert stores.jobs.locks == {}
