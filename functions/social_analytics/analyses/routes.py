@@ -39,30 +39,32 @@ router = APIGatewayRouter()
     },
 )
 def create_analysis(request: AnalysisRequest) -> Response[dict | str]:
+    return answer_response(submit.submit(submission_of(request)))
+
+
+def submission_of(request: AnalysisRequest) -> submit.Submission:
+    """The request as the service's Submission; paid sources only for callers who may spend (API key, admin)."""
     event = router.current_event
-    paid_allowed = spend.caller_may_spend(event.raw_event, is_admin=admin.is_authorized(event.headers))
-    answer = submit.submit(
-        submit.Submission(
-            keyword=request.keyword,
-            limit=request.limit,
-            refresh=request.refresh,
-            window_hours=request.window_hours,
-            languages=tuple(sorted(set(request.languages))) if request.languages else None,
-            providers=tuple(request.providers) if request.providers else None,
-            paid_allowed=paid_allowed,
-        )
+    return submit.Submission(
+        keyword=request.keyword,
+        limit=request.limit,
+        refresh=request.refresh,
+        window_hours=request.window_hours,
+        languages=tuple(sorted(set(request.languages))) if request.languages else None,
+        providers=tuple(request.providers) if request.providers else None,
+        paid_allowed=spend.caller_may_spend(event.raw_event, is_admin=admin.is_authorized(event.headers)),
     )
-    record_submission(answer)
-    status = HTTPStatus.OK if answer.cached else HTTPStatus.ACCEPTED
-    # A hot cache hit comes pre-serialized (str); everything else is a dict the resolver validates and encodes.
-    return Response(status_code=status, content_type="application/json", body=answer.text or answer.body)
 
 
-def record_submission(answer: submit.Answer) -> None:
+def answer_response(answer: submit.Answer) -> Response[dict | str]:
+    """200 with the cached result, or 202 with the job; the job id becomes the logs' correlation id."""
     if not answer.cached:  # the job id follows the job: API -> SQS -> worker logs share it as correlation id
         logger.set_correlation_id(answer.body["job_id"])
     if answer.enqueued:
         logger.info("analysis queued", extra={"job_id": answer.body["job_id"], "keyword": answer.body["keyword"]})
+    status = HTTPStatus.OK if answer.cached else HTTPStatus.ACCEPTED
+    # A hot cache hit comes pre-serialized (str); everything else is a dict the resolver validates and encodes.
+    return Response(status_code=status, content_type="application/json", body=answer.text or answer.body)
 
 
 @router.get(

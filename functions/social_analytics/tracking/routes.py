@@ -38,17 +38,14 @@ router = APIGatewayRouter()
 )
 def create_tracked(request: TrackRequest) -> Response[dict]:
     admin.require(router.current_event.headers)
-    item, created = scans.track(
-        request.keyword,
-        request.interval_minutes,
-        providers=request.providers,
-        sensitivity=request.sensitivity,
-        min_volume=request.min_volume,
-        limit=request.limit,
-        window_hours=request.window_hours,
-        languages=sorted(set(request.languages)) if request.languages else None,
-    )
+    item, created = scans.track(**track_arguments(request))
     return json_answer(HTTPStatus.CREATED if created else HTTPStatus.OK, scans.public(item))
+
+
+def track_arguments(request: TrackRequest) -> dict:
+    """The request as ``scans.track``'s arguments (languages sorted and deduplicated, as the job message keeps them)."""
+    languages = sorted(set(request.languages)) if request.languages else None
+    return request.model_dump() | {"languages": languages}
 
 
 @router.get("/api/tracked", summary="The tracked keywords", responses={200: json_response(TrackedList, "")})
