@@ -96,6 +96,7 @@ class TrackingStores:
     history: tracking_ports.History
     alerts: tracking_ports.Alerts
     events: tracking_ports.EventBus
+    stream: tracking_ports.StreamCounts
 
 
 def default_data_stores() -> DataStores:
@@ -111,7 +112,7 @@ def default_data_stores() -> DataStores:
 
 
 def default_tracking_stores() -> TrackingStores:
-    return TrackingStores(tracked=tracked, history=history, alerts=alerts, events=events)
+    return TrackingStores(tracked=tracked, history=history, alerts=alerts, events=events, stream=stream_minutes)
 
 
 data: DataStores = default_data_stores()

@@ -14,7 +14,7 @@ schemas.Alert) with what is stored besides, and keep unknown fields (``extra="al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
@@ -161,3 +161,21 @@ class StoredCursor:
     cursor: dict[str, str]
     taken_at: float
     expires_at: int
+
+
+@dataclass
+class CountedPost:
+    """One post the stream counted for a (keyword, minute): its label, score, terms and what the API shows."""
+
+    label: str  # positive | neutral | negative
+    compound: float
+    terms: list[str]
+    sample: dict  # what the API shows of the post
+
+
+@dataclass
+class BucketDelta:
+    """What one run adds to one (keyword, minute): posts and deletes keyed by their short hash."""
+
+    posts: dict[str, CountedPost] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)

@@ -148,6 +148,9 @@ SERVICE_MODULES = (
     "social_analytics.api.views",
     "social_analytics.imports.uploads",
     "social_analytics.tracking.scans",
+    "social_analytics.tracking.stream",
+    "social_analytics.tracking.stream_alerts",
+    "social_analytics.tracking.stream_views",
 )
 WIRED_STORES = (
     "social_analytics.storage.jobs",

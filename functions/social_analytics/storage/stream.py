@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from boto3.dynamodb.conditions import Key
 
+from social_analytics.records import BucketDelta, CountedPost  # noqa: F401  (re-exported: built by the stream)
 from social_analytics.settings import get_settings
 from social_analytics.storage import dynamo
 
@@ -78,22 +78,6 @@ def list_gaps(since_us: int, until_us: int) -> list[dict]:
 
 
 # ------------------------------------------------------------------ buckets
-@dataclass
-class CountedPost:
-    label: str  # positive | neutral | negative
-    compound: float
-    terms: list[str]
-    sample: dict  # what the API shows of the post
-
-
-@dataclass
-class BucketDelta:
-    """What one run adds to one (keyword, minute): posts and deletes keyed by their short hash."""
-
-    posts: dict[str, CountedPost] = field(default_factory=dict)
-    deleted: set[str] = field(default_factory=set)
-
-
 def _plain_bucket(item: dict) -> dict:
     return {
         "minute": dynamo.minute_of(item["sk"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
+from social_analytics.records import Alert, BucketDelta, HistoryPoint, TrackedKeyword
 
 
 class TrackedStore(Protocol):
@@ -60,3 +60,27 @@ class EventBus(Protocol):
     def publish(self, detail_type: str, detail: dict) -> str:
         """Publish one event; returns its id. Raises when the bus rejects it."""
         ...
+
+
+class StreamCounts(Protocol):
+    """The stream's per-minute counts, its cursor and its gaps (storage/stream.py)."""
+
+    def get_cursor(self) -> int | None: ...
+
+    def put_cursor(self, time_us: int) -> None: ...
+
+    def put_gap(self, from_us: int, to_us: int, reason: str, ttl_seconds: int) -> None: ...
+
+    def list_gaps(self, since_us: int, until_us: int) -> list[dict]: ...
+
+    def merge_buckets(self, deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) -> int:
+        """Add each (keyword, minute)'s new posts and deletes; returns how many posts were newly counted."""
+        ...
+
+    def get_buckets(self, wanted: list[tuple[str, int]]) -> dict[tuple[str, int], dict]: ...
+
+    def query_buckets(self, key: str, since_minute: int, until_minute: int, samples: bool = True) -> list[dict]: ...
+
+    def mark_counted(self, markers: dict[str, dict[str, int]], ttl_seconds: int) -> None: ...
+
+    def counted_keys(self, post_hashes: list[str]) -> dict[str, dict[str, int]]: ...

@@ -34,13 +34,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
+from social_analytics import composition
 from social_analytics.observability import logger, meter
-from social_analytics.records import Alert
+from social_analytics.records import Alert, BucketDelta, CountedPost
 from social_analytics.scoring import calibration
 from social_analytics.scoring.terms import keyword_exclusions, tokenize
 from social_analytics.settings import StreamSettings, get_stream_settings
-from social_analytics.storage import stream as stream_store
-from social_analytics.storage import tracked as tracked_store
 from social_analytics.tracking import stream_alerts
 from social_analytics.tracking.stream_matching import KeywordMatcher, matcher_for
 
@@ -212,7 +211,7 @@ class StreamRun:
         old = self.started_us - self.covered_us > self.settings.replay_buffer_seconds * 1e6
         reason = "cursor_out_of_buffer" if old else "not_replayed"
         gap = {"from_us": self.covered_us, "to_us": first_us, "reason": reason}
-        stream_store.put_gap(self.covered_us, first_us, reason, self.settings.gap_ttl_seconds)
+        composition.tracking.stream.put_gap(self.covered_us, first_us, reason, self.settings.gap_ttl_seconds)
         self.report.gaps.append(gap)
         meter.stream_gap()
         logger.warning("jetstream did not replay: gap recorded", extra=gap)
@@ -242,7 +241,7 @@ class StreamRun:
     # ------------------------------------------------------------------ storing
     def flush(self) -> None:
         """Store what was read: buckets (exactly once), counted-post markers, deletes, then the cursor."""
-        deltas: dict[tuple[str, int], stream_store.BucketDelta] = {}
+        deltas: dict[tuple[str, int], BucketDelta] = {}
         markers: dict[str, dict[str, int]] = {}
         if self.pending:
             scores = calibration.score_texts(m.text for m in self.pending)  # the same scorer as jobs
@@ -263,25 +262,25 @@ class StreamRun:
                 for key in match.keys:
                     tokens = tokenize(match.text, keyword_exclusions(key))
                     terms = [*tokens.words, *(f"#{tag}" for tag in tokens.hashtags)][:TERMS_PER_POST]
-                    delta = deltas.setdefault((key, minute), stream_store.BucketDelta())
-                    delta.posts[short] = stream_store.CountedPost(score["label"], score["compound"], terms, sample)
+                    delta = deltas.setdefault((key, minute), BucketDelta())
+                    delta.posts[short] = CountedPost(score["label"], score["compound"], terms, sample)
                     markers.setdefault(short, {})[key] = minute
                     self.touched.add(key)
-        self.report.counted += stream_store.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
-        stream_store.mark_counted(markers, self.settings.seen_ttl_seconds)
+        self.report.counted += composition.tracking.stream.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
+        composition.tracking.stream.mark_counted(markers, self.settings.seen_ttl_seconds)
         if self.deletes:  # after the markers, so a post created and deleted within one flush is found
             deltas = {}
-            counted = stream_store.counted_keys([short for short, _ in self.deletes])
+            counted = composition.tracking.stream.counted_keys([short for short, _ in self.deletes])
             for short, time_us in self.deletes:
                 for key in counted.get(short, {}):
-                    deltas.setdefault((key, minute_of(time_us)), stream_store.BucketDelta()).deleted.add(short)
+                    deltas.setdefault((key, minute_of(time_us)), BucketDelta()).deleted.add(short)
             self.report.deletes_of_counted += sum(len(d.deleted) for d in deltas.values())
-            stream_store.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
+            composition.tracking.stream.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
         stored_at = time.time()
         self.report.counted_at.extend((m.time_us / 1e6, stored_at) for m in self.pending)
         self.pending, self.deletes = [], []
         if self.covered_us > self.stored_us:
-            stream_store.put_cursor(self.covered_us)
+            composition.tracking.stream.put_cursor(self.covered_us)
             self.stored_us = self.covered_us
 
 
@@ -301,12 +300,12 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     settings = get_stream_settings()
     if not settings.enabled:
         return "stream_disabled"
-    tracked = tracked_store.list_tracked()
+    tracked = composition.tracking.tracked.list_tracked()
     if not tracked:
         return "no_tracked_keywords"
     started_us = time.time_ns() // 1000
     matcher = matcher_for(item.key for item in tracked)
-    stored = stream_store.get_cursor()
+    stored = composition.tracking.stream.get_cursor()
     covered = stored if stored is not None else started_us - int(settings.first_lookback_seconds * 1e6)
     budget = settings.budget_seconds
     if remaining_ms is not None:  # leave time to store what was read before the function's timeout

@@ -17,14 +17,10 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, datetime
 
+from social_analytics import composition
 from social_analytics.models import isoformat_z
 from social_analytics.observability import logger
 from social_analytics.records import Alert, TrackedKeyword
-from social_analytics.storage import alerts as alert_store
-from social_analytics.storage import events
-from social_analytics.storage import history as history_store
-from social_analytics.storage import stream as stream_store
-from social_analytics.storage import tracked as tracked_store
 from social_analytics.tracking import detection
 
 MINUTE = 60
@@ -78,7 +74,7 @@ def rising_terms(points: list[dict]) -> list[dict]:
 
 def other_sources(key: str, alert_type: str, now: float) -> dict:
     """Do the keyword's scheduled scans (the other providers) show the same movement?"""
-    points = history_store.query_points(key, now - SCAN_LOOKBACK_SECONDS, now + 1, limit=10)
+    points = composition.tracking.history.query_points(key, now - SCAN_LOOKBACK_SECONDS, now + 1, limit=10)
     if len(points) < 3:
         return {"scans": len(points), "agrees": None, "reason": "fewer than 3 scheduled scans in the last 7 days"}
     latest, earlier = points[-1], points[:-1]
@@ -113,7 +109,9 @@ def evaluate(
     keys = sorted(key for key in touched if key in tracked)
     minutes = range(start, last_minute + MINUTE, MINUTE)
     # One batch read for every touched keyword's window (a query per keyword would be a round trip each).
-    found = stream_store.get_buckets([(key, minute) for key in keys for minute in minutes]) if keys else {}
+    found = (
+        composition.tracking.stream.get_buckets([(key, minute) for key in keys for minute in minutes]) if keys else {}
+    )
     for key in keys:
         item = tracked[key]
         buckets = [bucket for minute in minutes if (bucket := found.get((key, minute)))]
@@ -151,10 +149,12 @@ def _evaluate_keyword(
                 continue  # a share can still fall back; only a count is safe to judge before the minute ends
             alert = _alert(item, signal, window, now)
             last_alerts[signal.type] = window[-1]["epoch"]
-            tracked_store.mark_alerted(key, cooldown_key(signal.type), window[-1]["epoch"])
-            alert_store.put_alert(alert, ALERT_TTL_SECONDS)
+            composition.tracking.tracked.mark_alerted(key, cooldown_key(signal.type), window[-1]["epoch"])
+            composition.tracking.alerts.put_alert(alert, ALERT_TTL_SECONDS)
             try:
-                alert.event_id = events.publish(signal.detail_type, alert.model_dump(exclude_unset=True))
+                alert.event_id = composition.tracking.events.publish(
+                    signal.detail_type, alert.model_dump(exclude_unset=True)
+                )
             except Exception:
                 logger.exception("publishing the alert failed", extra={"keyword": item.keyword})
             raised.append(alert)

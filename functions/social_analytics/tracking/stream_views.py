@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
+from social_analytics import composition
 from social_analytics.models import normalize_keyword
 from social_analytics.settings import get_stream_settings
-from social_analytics.storage import stream as stream_store
-from social_analytics.storage import tracked as tracked_store
 from social_analytics.tracking import stream_alerts
 
 MINUTE = 60
@@ -27,13 +26,13 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     """
     now = time.time() if now is None else now
     key = normalize_keyword(keyword)
-    item = tracked_store.get_tracked(key)
+    item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     first = current - (minutes - 1) * MINUTE
-    buckets = {b["minute"]: b for b in stream_store.query_buckets(key, first, current)}
-    cursor_us = stream_store.get_cursor()
+    buckets = {b["minute"]: b for b in composition.tracking.stream.query_buckets(key, first, current)}
+    cursor_us = composition.tracking.stream.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
-    gaps = stream_store.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
+    gaps = composition.tracking.stream.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
     tracked_since = item.created_at if item else None
     rows = []
     for minute in range(first, current + MINUTE, MINUTE):
@@ -89,10 +88,12 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
     now = time.time() if now is None else now
     key = normalize_keyword(keyword)
-    item = tracked_store.get_tracked(key)
+    item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     last = current - MINUTE  # the newest complete minute
-    stored = stream_store.query_buckets(key, current - get_stream_settings().bucket_ttl_seconds, last, samples=False)
+    stored = composition.tracking.stream.query_buckets(
+        key, current - get_stream_settings().bucket_ttl_seconds, last, samples=False
+    )
     first = stored[0]["minute"] if stored else last
     result = stream_alerts.backtest(item, sensitivity, stored, first, last)
     return {"keyword": item.keyword if item else " ".join(keyword.split()), "key": key, **result}
@@ -100,12 +101,12 @@ def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
 
 def history_fields(key: str, since: float, until: float) -> dict | None:
     """The stream's complete count over a scan's interval, for the scan's history point (None: stream off)."""
-    if not get_stream_settings().enabled or stream_store.get_cursor() is None:
+    if not get_stream_settings().enabled or composition.tracking.stream.get_cursor() is None:
         return None
     first, last = int(since // MINUTE) * MINUTE, int(until // MINUTE) * MINUTE - MINUTE
     if last < first:
         return None
-    buckets = stream_store.query_buckets(key, first, last, samples=False)
+    buckets = composition.tracking.stream.query_buckets(key, first, last, samples=False)
     posts = sum(b["posts"] for b in buckets)
     hours = (last + MINUTE - first) / 3600
     return {
