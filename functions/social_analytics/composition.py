@@ -76,7 +76,8 @@ def use(**stores: Any) -> AnalysisStores:
 # ----------------------------------------------------------------------------------------------------------------
 # The other stores the service code reads at call time (``analyses.ports`` and ``tracking.ports``):
 # ``data`` for the worker's sources (stored windows, cursors, imports, the spend ledger), the admin deletion and the
-# counters' read side; ``tracking`` for the tracked keywords, their history, the alerts and the event bus.
+# counters' read side; ``tracking`` for the tracked keywords, their history, the alerts, the event bus and the
+# stream's minute counts.
 
 
 @dataclass(frozen=True)
