@@ -23,8 +23,11 @@ DDB_ITEM_LIMIT = 400 * 1024
 
 
 @pytest.fixture
-def admin(monkeypatch):
+def admin(aws, monkeypatch):
+    from social_analytics import settings
+
     monkeypatch.setenv("ADMIN_TOKEN", TOKEN)
+    settings.reset()  # the handler's cold start may have read the admin settings before the token was set
 
 
 def run_worker(queue_messages, lambda_context) -> dict:

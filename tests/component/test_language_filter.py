@@ -11,8 +11,11 @@ from tests.component.test_tracking import ADMIN, TOKEN, scheduled, track
 
 
 @pytest.fixture
-def admin_token(monkeypatch):
+def admin_token(aws, monkeypatch):
+    from social_analytics import settings
+
     monkeypatch.setenv("ADMIN_TOKEN", TOKEN)
+    settings.reset()  # the handler's cold start may have read the admin settings before the token was set
 
 
 def test_a_language_filter_travels_with_the_job_and_is_not_served_an_unfiltered_result(

@@ -119,7 +119,10 @@ def test_compare_of_complete_results_is_exact(use_fake, call_api, queue_messages
 def test_a_request_names_its_sources_and_unknown_ones_are_refused(
     use_fake, call_api, queue_messages, lambda_context, monkeypatch
 ):
+    from social_analytics import settings
+
     monkeypatch.setenv("ADMIN_TOKEN", "test-admin-token-0123456789")
+    settings.reset()  # the handler's cold start may have read the admin settings before the token was set
     use_fake(posts=20)
     result = run_job(call_api, queue_messages, lambda_context, "named", providers=["HackerNews", "lemmy"])
     assert [row["provider"] for row in result["source"]["providers"]] == ["hackernews", "lemmy"]

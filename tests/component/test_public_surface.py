@@ -16,8 +16,11 @@ ADMIN = {"Authorization": "Bearer test-admin-token"}
 
 
 @pytest.fixture
-def admin_token(monkeypatch):
+def admin_token(aws, monkeypatch):
+    from social_analytics import settings
+
     monkeypatch.setenv("ADMIN_TOKEN", "test-admin-token")
+    settings.reset()  # the handler's cold start may have read the admin settings before the token was set
 
 
 # ------------------------------------------------------------------ public errors

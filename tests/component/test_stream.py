@@ -28,6 +28,7 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture
 def stream_env(aws, monkeypatch):
+    from social_analytics import settings
     from social_analytics.settings import get_stream_settings
 
     monkeypatch.setenv("ADMIN_TOKEN", TOKEN)
@@ -36,7 +37,7 @@ def stream_env(aws, monkeypatch):
     monkeypatch.setenv("STREAM_BUDGET_SECONDS", "20")
     monkeypatch.setenv("STREAM_FLUSH_SECONDS", "0.2")
     monkeypatch.setenv("STREAM_FIRST_LOOKBACK_SECONDS", "600")
-    get_stream_settings.cache_clear()
+    settings.reset()  # every group: the admin token and the stream settings
     yield monkeypatch
     get_stream_settings.cache_clear()
 

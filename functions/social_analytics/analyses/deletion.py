@@ -1,16 +1,17 @@
 """Delete a keyword's stored data (admin): results, history, cursors, posts, finished jobs, alerts.
 
-A small deletion (at most ``SMALL_DELETION_ITEMS`` items to visit) runs in the request and answers 200 with the
-counts. A larger one (a tracked keyword with months of history) runs as a job on the jobs queue and answers 202 with
-the job's ``status_url``; the job's ``result`` is the same counts body once done. The deletion job's own key is
-``DELETE#<key>`` (never a normalized key: those are casefolded), so its single-flight lock makes repeated DELETEs of
-one keyword share one job without ever blocking an analysis of that keyword.
+A small deletion (at most ``SMALL_DELETION_ITEMS`` items to visit) runs in the request and answers with the counts
+(the route says 200). A larger one (a tracked keyword with months of history) runs as a job on the jobs queue and
+answers with the job's ``status_url`` (202); the job's ``result`` is the same counts body once done. The deletion
+job's own key is ``DELETE#<key>`` (never a normalized key: those are casefolded), so its single-flight lock makes
+repeated DELETEs of one keyword share one job without ever blocking an analysis of that keyword.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 
 from social_analytics import composition
 from social_analytics.analyses import submit as submissions
@@ -21,15 +22,21 @@ SMALL_DELETION_ITEMS = 200
 JOB_KEY_PREFIX = "DELETE#"
 
 
-def delete_keyword(keyword: str) -> tuple[int, dict]:
-    """(200, the counts) when done at once, or (202, the accepted deletion job)."""
+@dataclass(frozen=True)
+class DeletionAnswer:
+    finished: bool  # deleted within the request (``body`` holds the counts), else queued (``body`` is the job)
+    body: dict
+
+
+def delete_keyword(keyword: str) -> DeletionAnswer:
+    """The counts when the deletion was small enough to run at once, else the accepted deletion job."""
     key = normalize_keyword(keyword)
     stores = composition.data
     items = stores.purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1)
     items += stores.stream_minutes.count_minutes(key, up_to=SMALL_DELETION_ITEMS + 1)
     if items > SMALL_DELETION_ITEMS:
-        return 202, _start_job(keyword, key)
-    return 200, purge_keyword(display(keyword), key)
+        return DeletionAnswer(finished=False, body=_start_job(keyword, key))
+    return DeletionAnswer(finished=True, body=purge_keyword(display(keyword), key))
 
 
 def purge_keyword(keyword: str, key: str) -> dict:

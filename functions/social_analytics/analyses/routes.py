@@ -103,7 +103,8 @@ def get_latest(keyword: KeywordInPath) -> dict:
 def delete_analyses(keyword: KeywordInPath) -> Response[dict]:
     keyword = views.path_keyword(keyword)
     admin.require(router.current_event.headers)
-    return json_answer(*deletion.delete_keyword(keyword))
+    answer = deletion.delete_keyword(keyword)
+    return json_answer(HTTPStatus.OK if answer.finished else HTTPStatus.ACCEPTED, answer.body)
 
 
 @router.get(
