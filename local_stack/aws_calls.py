@@ -153,11 +153,6 @@ def _query_equalities(params: dict) -> dict[str, str]:
     return found
 
 
-def _table_arn(table: str, index: str | None = None) -> str:
-    arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"
-    return f"{arn}/index/{index}" if index else arn
-
-
 def _dynamodb(operation: str, params: dict) -> list[dict]:
     single = {"GetItem": "Key", "DeleteItem": "Key", "UpdateItem": "Key", "PutItem": "Item"}
     if operation in single:

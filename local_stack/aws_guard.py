@@ -28,16 +28,6 @@ def endpoint_with_secret(endpoint: str, secret: str) -> str:
     return f"{endpoint.rstrip('/')}/{secret}"
 
 
-def add_secret_header(client, secret: str):
-    """Make a boto3 client send the secret header (for clients whose endpoint has no secret path)."""
-
-    def add(request, **_kwargs) -> None:
-        request.headers[SECRET_HEADER] = secret
-
-    client.meta.events.register("before-sign.*.*", add)
-    return client
-
-
 class Guard:
     """WSGI middleware in front of moto's ``DomainDispatcherApplication``."""
 

@@ -76,11 +76,6 @@ def terms_of(text: str) -> list[str]:
     return tokenize(text).words
 
 
-def engagement_weight(post: Post) -> float:
-    """``1 + log1p(likes + reposts)``: the weight of a post in ``weighted_mean_compound``."""
-    return 1.0 + math.log1p(max(post.likes, 0) + max(post.reposts, 0))
-
-
 def _counted(counter: Counter[str], limit: int = TOP_TERMS) -> list[dict]:
     return [{"term": t, "count": c} for t, c in counter.most_common(limit)]
 
@@ -213,7 +208,7 @@ def _analyze(
             channel[label_index[label] - 1] += 1
             channel[3] += compound
             compound_sum += compound
-            weight = 1.0 + log1p(max(post.likes + post.reposts, 0))  # engagement_weight, inlined
+            weight = 1.0 + log1p(max(post.likes + post.reposts, 0))  # the engagement weight (module docstring)
             weighted_sum += weight * compound
             weight_total += weight
         if post.hashtags:

@@ -138,13 +138,6 @@ def add_sentiment(rows: list[dict], by_provider: dict[str, dict]) -> None:
         item["sentiment"] = by_provider.get(item["provider"]) or _empty_sentiment()
 
 
-def is_covered(bucket_start: datetime, step_seconds: int, covered_from: datetime | None) -> bool:
-    """A timeline bucket is covered when any part of it lies in the covered span (it may hold posts)."""
-    if covered_from is None:
-        return True
-    return bucket_start + timedelta(seconds=step_seconds) > covered_from
-
-
 def _empty_sentiment() -> dict:
     return {"positive": 0, "neutral": 0, "negative": 0, "mean_compound": 0.0}
 
