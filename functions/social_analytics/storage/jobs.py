@@ -232,19 +232,7 @@ def complete_job(job: AnalysisJob, result: dict) -> bool:
                 "expires_at": int(now + settings.result_ttl_seconds),
             }
         )
-        completed = _conditional(
-            _table().update_item,
-            Key=_job_key(job.job_id),
-            UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
-            ConditionExpression="attribute_exists(pk) AND #status = :running",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":done": "done",
-                ":running": "running",
-                ":now": dynamo.decimal(now),
-                ":result": blob,
-            },
-        )
+        completed = _mark_done(job.job_id, blob, now)
     except ClientError as error:
         code = error.response["Error"]["Code"]
         if code in PERMANENT_ERRORS:
@@ -257,7 +245,14 @@ def complete_job(job: AnalysisJob, result: dict) -> bool:
 def finish_job(job_id: str, lock_key: str, result: dict) -> bool:
     """Mark a running job that produced no keyword result (a deletion) done with ``result``, release its lock.
     False when the job was no longer running (marked timed out meanwhile): it stays as it is."""
-    changed = _conditional(
+    changed = _mark_done(job_id, encode_result(result), time.time())
+    release_lock(lock_key, job_id)
+    return changed
+
+
+def _mark_done(job_id: str, blob: Binary, now: float) -> bool:
+    """running -> done with the stored result; False when the job was no longer running."""
+    return _conditional(
         _table().update_item,
         Key=_job_key(job_id),
         UpdateExpression="SET #status = :done, updated_at = :now, result_z = :result",
@@ -266,12 +261,10 @@ def finish_job(job_id: str, lock_key: str, result: dict) -> bool:
         ExpressionAttributeValues={
             ":done": "done",
             ":running": "running",
-            ":now": _now(),
-            ":result": encode_result(result),
+            ":now": dynamo.decimal(now),
+            ":result": blob,
         },
     )
-    release_lock(lock_key, job_id)
-    return changed
 
 
 def fail_job(job_id: str, key: str, code: str, message: str) -> bool:
