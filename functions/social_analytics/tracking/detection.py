@@ -50,6 +50,17 @@ class Signal:
     def detail_type(self) -> str:
         return DETAIL_TYPES[self.type]
 
+    def alert_fields(self) -> dict:
+        """The signal's figures as an alert shows them (scan and stream alerts alike)."""
+        return {
+            "value": round(self.value, 4),
+            "baseline_mean": round(self.baseline_mean, 4),
+            "baseline_sd": round(self.baseline_sd, 4),
+            "threshold": round(self.threshold, 4),
+            "k": self.k,
+            "score": round(self.score, 3),
+        }
+
 
 def negative_share(point: dict) -> float:
     volume = point.get("volume") or 0

@@ -173,16 +173,11 @@ def _alert(item: TrackedKeyword, signal: detection.Signal, window: list[dict], n
         source="stream",
         minute=_iso(newest["epoch"]),
         minute_complete=newest["epoch"] + MINUTE <= now,
-        value=round(signal.value, 4),
+        **signal.alert_fields(),
         volume=newest["volume"],
         basis="posts per minute, every Bluesky post (Jetstream)"
         if signal.type == detection.SPIKE
         else "negative share of the minute's posts",
-        baseline_mean=round(signal.baseline_mean, 4),
-        baseline_sd=round(signal.baseline_sd, 4),
-        threshold=round(signal.threshold, 4),
-        k=signal.k,
-        score=round(signal.score, 3),
         sensitivity=item.sensitivity,
         explanation={
             "terms": rising_terms(window),
