@@ -56,6 +56,12 @@ LOCAL_ONLY_VARIABLES = frozenset(
 )
 
 
+# Set by the Lambda runtime or read under Powertools' own names, never by template.yaml's Environment.
+RUNTIME_VARIABLES = frozenset(
+    {"LAMBDA_TASK_ROOT", "POWERTOOLS_TRACE_DISABLED", "AWS_SAM_LOCAL", "AWS_CHALICE_CLI_MODE"}
+)
+
+
 # Set while a group is built from an injected mapping: the environment is then not consulted at all.
 _mapping_only: ContextVar[bool] = ContextVar("settings_mapping_only", default=False)
 
@@ -65,7 +71,8 @@ class ConfigurationError(ValueError):
 
 
 class _Group(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+    # defer_build: a group's validator is built when it is first read; the core groups are only ever read together.
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False, defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -266,6 +273,26 @@ def get_admin_settings() -> AdminSettings:
     return _load(AdminSettings)
 
 
+# ------------------------------------------------------------------ tracing
+class TracingSettings(_Group):
+    """Whether X-Ray tracing is on, by the rule Powertools' Tracer applies: off when POWERTOOLS_TRACE_DISABLED is
+    true, outside Lambda (no LAMBDA_TASK_ROOT) and under ``sam local`` or chalice's local mode."""
+
+    trace_disabled: bool = Field(False, validation_alias="POWERTOOLS_TRACE_DISABLED")
+    lambda_task_root: str = Field("", validation_alias="LAMBDA_TASK_ROOT")
+    sam_local: str = Field("", validation_alias="AWS_SAM_LOCAL")
+    chalice_local: str = Field("", validation_alias="AWS_CHALICE_CLI_MODE")
+
+    @property
+    def enabled(self) -> bool:
+        return not self.trace_disabled and bool(self.lambda_task_root) and not (self.sam_local or self.chalice_local)
+
+
+@cache
+def get_tracing_settings() -> TracingSettings:
+    return _load(TracingSettings)
+
+
 # ------------------------------------------------------------------ loading
 GROUPS: tuple[type[_Group], ...] = (
     Settings,
@@ -274,6 +301,7 @@ GROUPS: tuple[type[_Group], ...] = (
     StreamSettings,
     ImportSettings,
     AdminSettings,
+    TracingSettings,
 )
 _GETTERS = (
     get_settings,
@@ -282,6 +310,7 @@ _GETTERS = (
     get_stream_settings,
     get_import_settings,
     get_admin_settings,
+    get_tracing_settings,
 )
 
 

@@ -202,12 +202,51 @@ def test_only_the_composition_module_holds_per_container_singletons_of_the_analy
     assert made == []
 
 
-def test_the_api_starts_without_the_provider_clients_or_the_scoring():
-    """The API function's cold start loads neither httpx (the adapters) nor VADER (the analysis)."""
-    code = (
-        "import sys; import social_analytics.handlers.api; "
-        "print(sorted(m for m in ('httpx', 'vaderSentiment', 'py3langid') if m in sys.modules))"
-    )
-    env = {**os.environ, "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}"}
+def loaded_at_import(module: str, candidates: tuple[str, ...], **environment: str) -> list[str]:
+    """Which of ``candidates`` importing ``module`` loads, in a fresh interpreter (tracing off, as in tests)."""
+    code = f"import sys; import {module}; print(sorted(m for m in {candidates!r} if m in sys.modules))"
+    env = {
+        **os.environ,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        **environment,
+        "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}",
+    }
     loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    return ast.literal_eval(loaded.stdout.strip())
+
+
+# Imported where first needed, not at a cold start (docs/PERFORMANCE.md, "Cold starts"):
+# - aws_xray_sdk.core: only when tracing is on (observability.NoTracing otherwise);
+# - boto3, botocore's client machinery and s3transfer: with the first AWS client (storage/clients.py, storage/aws.py);
+# - httpx and the provider adapters: with the first live job (analyses/gather.py);
+# - VADER and py3langid: with the first analysis (scoring/);
+# - Powertools' OpenAPI models: with the first GET /api/openapi.json (api/app.py).
+LAZY = ("aws_xray_sdk.core", "boto3", "botocore.client", "s3transfer", "httpx", "vaderSentiment", "py3langid")
+OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
+
+
+def test_the_api_starts_without_the_provider_clients_or_the_scoring():
+    """The API function's cold start loads neither httpx (the adapters) nor VADER (the analysis), nor X-Ray, boto3
+    or the OpenAPI document's models."""
+    assert loaded_at_import("social_analytics.handlers.api", (*LAZY, OPENAPI_MODELS)) == []
+
+
+def test_no_function_loads_xray_boto3_or_httpx_at_its_cold_start():
+    for handler in ("worker", "stream", "scheduler", "imports"):
+        assert loaded_at_import(f"social_analytics.handlers.{handler}", LAZY) == [], handler
+
+
+def test_tracing_on_loads_xray():
+    """The other side of the lazy X-Ray: in Lambda with tracing on, the Tracer is Powertools' X-Ray one."""
+    code = (
+        "from social_analytics.observability import tracer; import sys; "
+        "print(type(tracer.provider).__module__.split('.')[0], 'aws_xray_sdk.core' in sys.modules)"
+    )
+    env = {
+        **os.environ,
+        "POWERTOOLS_TRACE_DISABLED": "false",
+        "LAMBDA_TASK_ROOT": str(PACKAGE.parent),
+        "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}",
+    }
+    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["aws_xray_sdk", "True"]

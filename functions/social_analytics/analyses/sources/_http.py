@@ -14,9 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from social_analytics.analyses.sources.base import (
     DEFAULT_REQUEST_TIMEOUT,
@@ -34,11 +32,16 @@ from social_analytics.analyses.sources.base import (
 )
 from social_analytics.models import Post, TimeWindow
 
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
 USER_AGENT = "async-social-analytics/0.1 (+https://github.com/; sentiment research)"
 
 
 def build_client(*, timeout: float = DEFAULT_REQUEST_TIMEOUT, max_connections: int = 64) -> httpx.AsyncClient:
     """The one pooled client per container (create it inside the event loop that will use it)."""
+    import httpx  # on first use: the parsing helpers here serve the worker's imports too, which never fetch
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
@@ -168,6 +171,8 @@ async def request_json(
     Returns ``(parsed_json, response)``. Statuses in ``ok_statuses`` (e.g. Mastodon's 404 for an unknown hashtag)
     are returned with ``None`` as the body instead of raising.
     """
+    import httpx  # already loaded: ``client`` is one
+
     retry_number = 0
     while True:
         remaining = budget.remaining()
