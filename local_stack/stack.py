@@ -341,7 +341,7 @@ def function_environment(
     return {
         **os.environ,
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "false" if log_level() == "DEBUG" else "true",  # EMF lines with the debug logs
         "METRICS_FLUSH_SECONDS": "0.25",
         **spec.environment,
         **{

@@ -55,7 +55,24 @@ class NoTracing(BaseProvider):
     def patch_all(self) -> None: ...
 
 
-logger = Logger()
+class ContextLogger(Logger):
+    """Powertools' Logger, with the keys added during an invocation (the Lambda context ``inject_lambda_context``
+    adds, the correlation id, whatever code appends) held per thread and asyncio task, in Powertools' thread-safe
+    keys (a ContextVar), instead of on the one formatter every thread shares. The embedded local stack runs several
+    functions as threads of one process: with shared keys, a line of the stream said ``ApiFunction``. In Lambda
+    (one invocation at a time) it changes nothing; the worker's concurrent records each see their own keys."""
+
+    def append_keys(self, **additional_keys: object) -> None:
+        self.thread_safe_append_keys(**additional_keys)
+
+    def remove_keys(self, keys: Iterable[str]) -> None:
+        self.thread_safe_remove_keys(keys)
+
+    def get_current_keys(self) -> dict:
+        return {**super().get_current_keys(), **self.thread_safe_get_current_keys()}
+
+
+logger = ContextLogger()
 # X-Ray only when tracing is on (in Lambda, with POWERTOOLS_TRACE_DISABLED unset): aws_xray_sdk is loaded only then.
 tracer = Tracer() if get_tracing_settings().enabled else Tracer(disabled=True, provider=NoTracing())
 metrics = Metrics()
