@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 import uuid
@@ -254,29 +253,13 @@ def memory(stack: LocalStack, table: Table) -> None:
 
 
 def cold_imports(stack: LocalStack, table: Table) -> None:
-    probe = (
-        "import sys, time; t = time.perf_counter(); import {module}; "
-        "print(time.perf_counter() - t, 'vaderSentiment' in sys.modules)"
-    )
-    for logical_id, module in (
-        ("ApiFunction", "social_analytics.handlers.api"),
-        ("WorkerFunction", "social_analytics.handlers.worker"),
-    ):
-        env = stack.function_environment(logical_id)
-        best, vader = float("inf"), False
-        for _ in range(3):
-            out = subprocess.run(
-                [sys.executable, "-c", probe.format(module=module)],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split()
-            best, vader = min(best, float(out[0])), out[1] == "True"
-        table.add("cold start", f"import {module}", round(best * 1000, 1), "ms")
-        if logical_id == "ApiFunction":
-            table.add("cold start", "API import pulls in vaderSentiment", vader, "", "False", "", not vader)
+    """Each handler's cold import and its ratio to ``import boto3`` in the same run, and a fresh API process's
+    first request (bench/cold_bench.py)."""
+    from bench import cold_bench
+
+    print("cold starts (bench/cold_bench.py)", flush=True)
+    for row in cold_bench.measure(cold_bench.stack_environments(stack)):
+        table.add("cold start", row["measure"], row["value"], row["unit"], row.get("target", ""), "", row.get("ok"))
 
 
 def cost(table: Table, burst_figures: dict, result_bytes: int) -> None:
