@@ -203,16 +203,19 @@ class EmbeddedStack:
         }
 
 
-def trim_after_activity(stopped: threading.Event, interval: float = 2.0) -> None:
-    """Hand freed memory back once a busy spell is over (``local_stack.memory``): at most once per interval."""
+def trim_after_activity(stopped: threading.Event, interval: float = 0.5) -> None:
+    """Hand freed memory back once a busy spell is over (``local_stack.memory``): when the storage has been quiet
+    for an interval after changing, never in the middle of a burst (a trim holds the allocator's lock)."""
     from local_stack.memory import trim
     from local_stack.persistence import activity
 
-    seen = activity.changes
+    seen = trimmed = activity.changes
     while not stopped.wait(interval):
-        if activity.changes != seen:
-            seen = activity.changes
+        changes = activity.changes
+        if changes == seen and changes != trimmed:
             trim()
+            trimmed = changes
+        seen = changes
 
 
 def sources_line() -> str:
