@@ -374,6 +374,12 @@ def local_rows(table: Table) -> None:
     )
     table.add(
         "local",
+        "... of which the stack's own process (the critical path)",
+        rows["burst_main_process_cpu_seconds_median"]["value"],
+        "s",
+    )
+    table.add(
+        "local",
         f"burst / original {original_burst} s",
         burst_ratio,
         "ratio",
