@@ -221,7 +221,17 @@ def loaded_at_import(module: str, candidates: tuple[str, ...], **environment: st
 # - httpx and the provider adapters: with the first live job (analyses/gather.py);
 # - VADER and py3langid: with the first analysis (scoring/);
 # - Powertools' OpenAPI models: with the first GET /api/openapi.json (api/app.py).
-LAZY = ("aws_xray_sdk.core", "boto3", "botocore.client", "s3transfer", "httpx", "vaderSentiment", "py3langid")
+# And pydantic-settings not at all (settings.py reads the environment into plain pydantic models).
+LAZY = (
+    "aws_xray_sdk.core",
+    "boto3",
+    "botocore.client",
+    "s3transfer",
+    "httpx",
+    "vaderSentiment",
+    "py3langid",
+    "pydantic_settings",
+)
 OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
 
 
