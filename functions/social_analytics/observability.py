@@ -71,6 +71,9 @@ class ContextLogger(Logger):
     def get_current_keys(self) -> dict:
         return {**super().get_current_keys(), **self.thread_safe_get_current_keys()}
 
+    def get_correlation_id(self) -> str | None:
+        return self.get_current_keys().get("correlation_id")
+
 
 logger = ContextLogger()
 # X-Ray only when tracing is on (in Lambda, with POWERTOOLS_TRACE_DISABLED unset): aws_xray_sdk is loaded only then.
