@@ -187,9 +187,8 @@ def session_store() -> DynamoSessionStore:
 
 def reset() -> None:
     """Forget every per-container singleton: tests call this around each test (and after switching moto on)."""
-    global analysis, result_builder, _breaker, _session_store
+    global analysis, _breaker, _session_store
     settings.reset()
-    result_builder = None
     clients.reset_clients()
     import_objects.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
     analysis = default_stores()
@@ -200,4 +199,5 @@ def reset() -> None:
     session_managers.clear()
     _http_clients.clear()  # each test's event loop gets its own client; a closed loop's client is useless
     admin.forget_missing()
+    use_result_builder(None)
     _restore_data_and_tracking_stores()
