@@ -44,7 +44,7 @@ def openapi_document() -> str:
     app.configure_openapi(
         title="Async Social Analytics API",
         version="1.0.0",
-        openapi_version="3.0.3",
+        openapi_version="3.1.0",  # what Powertools produces with pydantic v2 (it forces 3.1 otherwise)
         security_schemes={"adminBearer": HTTPBearer(description="The admin token: `Authorization: Bearer <token>`.")},
     )
     return app.get_openapi_json_schema()
