@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from social_analytics import composition
-from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
+    DEFAULT_REQUEST_TIMEOUT,
     Cursor,
     FetchResult,
     ProviderAuthError,
@@ -31,6 +31,7 @@ from social_analytics.analyses.sources.base import (
     ProviderPaymentRequired,
     ProviderTimeout,
     ProviderUnsupportedQuery,
+    RequestBudget,
     SocialMediaAdapter,
 )
 from social_analytics.analyses.sources.breaker import CircuitBreaker

@@ -31,8 +31,8 @@ from typing import Any
 
 from social_analytics import composition
 from social_analytics.analyses.sources import coverage as cov
-from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
+    DEFAULT_REQUEST_TIMEOUT,
     Cursor,
     FetchResult,
     ProviderAuthError,
@@ -40,6 +40,7 @@ from social_analytics.analyses.sources.base import (
     ProviderNotConfigured,
     ProviderPaymentRequired,
     ProviderUnsupportedQuery,
+    RequestBudget,
     SocialMediaAdapter,
 )
 from social_analytics.analyses.sources.breaker import CircuitBreaker
