@@ -148,3 +148,19 @@ def test_what_was_stored_under_todays_keys_is_still_reached(admin, call_api, sto
     assert status == 200 and live["tracked"] is True and live["key"] == key
     status, untracked = call_api("DELETE", f"/api/tracked/{path}", headers=ADMIN)
     assert status == 200 and untracked["key"] == key
+
+
+def test_the_syntax_help_and_the_check_route(call_api):
+    status, body = call_api("GET", "/api/query/syntax")
+    assert status == 200 and body["limits"]["terms"] == 30
+    assert any(row["syntax"] == "#tag" for row in body["syntax"])
+    status, checked = call_api("GET", "/api/query/check", query={"q": quote("(Kubernetes OR k8s) -helm lang:de")})
+    assert status == 200
+    assert checked["key"] == "(k8s OR kubernetes) AND lang:de AND -helm"
+    assert checked["positive_terms"] == ["k8s", "kubernetes"] and checked["languages"] == ["de"]
+    assert checked["keyword"] is False
+    status, bad = call_api("GET", "/api/query/check", query={"q": quote("java AND NOT )")})
+    assert status == 422
+    assert bad["error"]["fields"] == [
+        {"field": "query.q", "message": "expected a term after NOT at character 14", "position": 13}
+    ]
