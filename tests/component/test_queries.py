@@ -164,3 +164,21 @@ def test_the_syntax_help_and_the_check_route(call_api):
     assert bad["error"]["fields"] == [
         {"field": "query.q", "message": "expected a term after NOT at character 14", "position": 13}
     ]
+
+
+def test_compare_takes_queries_with_commas_as_repeated_q(call_api, queue_messages, lambda_context):
+    from tests.component.test_api import run_worker
+
+    for keyword in ['"big, brand" OR bigbrand', "java"]:
+        assert call_api("POST", "/api/analyses", {"keyword": keyword})[0] == 202
+    run_worker(queue_messages(), lambda_context)
+    status, body = call_api(
+        "GET", "/api/compare", query={"q": quote('bigbrand OR "big, brand"', safe="") + "&q=JAVA&keywords=java"}
+    )
+    assert status == 200, body
+    # keywords= first, then each q=; the same query twice counts once
+    assert [row["key"] for row in body["keywords"]] == ["java", '"big, brand" OR bigbrand']
+    assert all(row["analyzed"] for row in body["keywords"])
+    status, bad = call_api("GET", "/api/compare", query={"q": "java&q=" + quote("(java", safe="")})
+    assert status == 422 and bad["error"]["fields"][0]["field"] == "query.q.1"
+    assert call_api("GET", "/api/compare")[0] == 422
