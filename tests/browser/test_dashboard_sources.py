@@ -97,7 +97,7 @@ def test_sources_coverage_and_uncovered_time(browser, sources_url, artifacts_dir
                 if api_row["outcome"] == "ok":
                     s = api_row["sentiment"]
                     scored = s["positive"] + s["neutral"] + s["negative"]
-                    assert row.locator("td").nth(3).inner_text() == f"{round(s['positive'] / scored * 100)}%"
+                    assert row.locator("td").nth(7).inner_text() == f"{round(s['positive'] / scored * 100)}%"
             failed = rows.filter(has=page.locator("th", has_text="hackernews"))
             assert by_name["hackernews"]["reason"] in failed.locator(".reason").inner_text()
             assert "2 of 3 sources answered" in page.locator("#sources-note").inner_text()
