@@ -1,13 +1,11 @@
 """Pydantic models of the HTTP API: request validation and the OpenAPI document."""
 
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from social_analytics.analyses.sources.catalog import KNOWN_PROVIDERS
-from social_analytics.keywords import key_problem
-from social_analytics.models import normalize_keyword
+from social_analytics.query import parse_query
 
 
 class Schema(BaseModel):
@@ -17,25 +15,10 @@ class Schema(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
-KEYWORD_MAX_CHARS = 99
-_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}  # joiners inside emoji and some scripts
-
-
 def validate_keyword(value: str) -> str:
-    """A keyword is 1..99 characters of printable text once trimmed, and its normalized key is storable
-    (``keywords.key_problem``: at most 512 UTF-8 bytes, at least one letter, digit or symbol)."""
-    for char in value:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs") or (category == "Cf" and char not in _ALLOWED_FORMAT_CHARS):
-            raise ValueError(f"must not contain control characters (found U+{ord(char):04X})")
-    stripped = " ".join(value.split())
-    if not stripped:
-        raise ValueError("must not be empty")
-    if len(stripped) > KEYWORD_MAX_CHARS:
-        raise ValueError(f"must be at most {KEYWORD_MAX_CHARS} characters (got {len(stripped)})")
-    problem = key_problem(normalize_keyword(value))
-    if problem:
-        raise ValueError(problem)
+    """A keyword is a query (``social_analytics.query``): it must parse. The :class:`QuerySyntaxError` (a
+    ``ValueError``) says what is wrong and at which character; its key obeys ``keywords.key_problem``."""
+    parse_query(value)
     return value
 
 
@@ -88,6 +71,7 @@ def validate_providers(value: list[str] | None) -> list[str] | None:
 class ErrorField(Schema):
     field: str
     message: str
+    position: int | None = Field(None, description="A query that does not parse: the 0-based character offset.")
 
 
 class ErrorDetail(Schema):
@@ -131,6 +115,29 @@ class SourceRow(Schema):
     cost_estimate_usd: float
     reason: str | None = None
     sentiment: SourceSentiment | None = None
+    fetched: int | None = Field(None, description="Posts the source returned, before the query's check.")
+    matched: int | None = Field(None, description="Of those, the posts that match the whole query (they count).")
+    off_topic: int | None = Field(None, description="Returned but not matching the query: dropped, counted nowhere.")
+    sent_query: str | None = Field(
+        None, description="What the source was sent: its translation of the query (several searches: ' | ')."
+    )
+    reported_total: int | None = Field(None, description="The provider's own count (Algolia nbHits, tag uses).")
+    reported_matching: int | None = Field(
+        None, description="reported_total scaled by the source's matched share: what the volume estimate uses."
+    )
+    reported_note: str | None = None
+
+
+class OffTopicExample(Schema):
+    """A post a source returned that the query does not match, and why (it counts in no figure)."""
+
+    model_config = ConfigDict(extra="allow")
+    provider: str
+    id: str
+    url: str | None = None
+    author: str | None = None
+    text: str = Field(description="At most 280 characters.")
+    reason: str = Field(description="Why it does not match, e.g. \"no 'java'\", \"excluded by 'coffee'\".")
 
 
 class Coverage(Schema):
@@ -155,6 +162,9 @@ class Source(Schema):
     simulated: bool
     attempts: list[Attempt]
     providers: list[SourceRow] | None = None
+    off_topic_examples: list[OffTopicExample] | None = Field(
+        None, description="A few posts the sources returned that do not match the query (at most 3 per source)."
+    )
 
 
 class Result(Schema):

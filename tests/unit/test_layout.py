@@ -260,3 +260,34 @@ def test_tracing_on_loads_xray():
     }
     found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert found.stdout.split() == ["aws_xray_sdk", "True"]
+
+
+def test_the_query_language_is_pure():
+    """social_analytics.query (parser, canonical key, matcher) imports no third-party package and, of the package,
+    only the key rules (keywords) and normalize_keyword (models): the API, the worker, the stream and the archive
+    all use it, and none of them may drag the others in."""
+    allowed = {"social_analytics.keywords", "social_analytics.models"}
+    found: dict[str, list[str]] = {}
+    for path in (PACKAGE / "query").rglob("*.py"):
+        for node in runtime_imports(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                inside = name.startswith("social_analytics.query") or name in allowed
+                stdlib = top in sys.stdlib_module_names or top == "__future__"
+                if not inside and not stdlib:
+                    found.setdefault(path.name, []).append(name)
+    assert found == {}
+
+
+def test_the_query_translation_and_the_post_check_do_no_io():
+    """What each source is asked (sources/translate.py) and the check of every post (sources/checking.py) are pure:
+    no HTTP client, no storage; the adapters run the requests."""
+    graph = imports_of_package()
+    for module in ("social_analytics.analyses.sources.translate", "social_analytics.analyses.sources.checking"):
+        deps = graph[module]
+        assert not any(
+            dep.startswith(("social_analytics.storage", "social_analytics.analyses.sources._http")) for dep in deps
+        )
+        source = (PACKAGE / "analyses" / "sources" / f"{module.rsplit('.', 1)[1]}.py").read_text()
+        assert "import httpx" not in source and "boto3" not in source
