@@ -43,7 +43,7 @@ from social_analytics.analyses.sources.base import (
     SocialMediaAdapter,
 )
 from social_analytics.analyses.sources.breaker import CircuitBreaker
-from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
+from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD, channel_of
 from social_analytics.analyses.sources.chain import FetchOutcome, _attempt, _call, _log_failure
 from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.observability import logger
@@ -61,6 +61,9 @@ class SourceRun:
     result: FetchResult | None = None
     ms: float = 0.0
     cost: float = 0.0
+    requests: int = 0  # HTTP requests made (retries included)
+    error_code: str | None = None  # the failure's code (``ProviderError.code``), for the health record
+    retry_after_seconds: float | None = None  # a rate limit's hint, when the provider gave one
 
     @property
     def name(self) -> str:
@@ -72,6 +75,8 @@ class FanoutOutcome(FetchOutcome):
     coverage: dict = field(default_factory=dict)
     volume: dict = field(default_factory=dict)
     by_source: dict[str, list[Post]] = field(default_factory=dict)  # each answering live source's own posts
+    series: dict[str, dict] = field(default_factory=dict)  # sources' own series (GDELT's news_tone), by name
+    runs: list[SourceRun] = field(default_factory=list)  # every source asked, for the health record
 
 
 async def fetch_source(
@@ -119,13 +124,17 @@ async def fetch_source(
         ms = (time.monotonic() - started) * 1000
         _log_failure(name, exc, log_extra)
         attempt = _attempt(name, "failed", provider_reason(exc.code, exc.status), retries=budget.retries, ms=ms)
-        return SourceRun(adapter, attempt, ms=ms)
+        return SourceRun(
+            adapter, attempt, ms=ms, requests=budget.requests, error_code=exc.code,
+            retry_after_seconds=exc.retry_after_seconds,
+        )  # fmt: skip
     except Exception as exc:  # an adapter bug must not sink the job or the other sources
         logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
         if not adapter.simulated:
             breaker.record_failure(name, type(exc).__name__)
         ms = (time.monotonic() - started) * 1000
-        return SourceRun(adapter, _attempt(name, "failed", provider_reason("internal_error"), ms=ms), ms=ms)
+        attempt = _attempt(name, "failed", provider_reason("internal_error"), ms=ms)
+        return SourceRun(adapter, attempt, ms=ms, requests=budget.requests, error_code="internal_error")
     if not adapter.simulated:
         breaker.record_success(name)
     ms = (time.monotonic() - started) * 1000
@@ -138,7 +147,8 @@ async def fetch_source(
         posts=len(result.posts), retries=budget.retries, ms=ms,
     )  # fmt: skip
     cost = result.billable_items * PRICE_PER_POST_USD.get(name, 0.0)
-    return SourceRun(adapter, attempt, result=result, ms=ms, cost=cost)
+    requests = max(result.requests, budget.requests)
+    return SourceRun(adapter, attempt, result=result, ms=ms, cost=cost, requests=requests)
 
 
 def _normalized_text(text: str) -> str:
@@ -226,12 +236,17 @@ async def fetch_fanout(
         estimate = cov.source_estimate(run.result, window, limit) if run.result is not None else {}
         fetched = len(run.result.posts) if run.result is not None else 0
         in_result = run in producing
-        rows.append(
-            cov.row(
-                run.name, run.attempt["outcome"], ms=run.ms, cost=run.cost, reason=run.attempt["reason"],
-                estimate=estimate, posts=kept.get(run.name, 0) if in_result else 0, fetched=fetched, result=run.result,
-            )
+        row = cov.row(
+            run.name, run.attempt["outcome"], ms=run.ms, cost=run.cost, reason=run.attempt["reason"],
+            estimate=estimate, posts=kept.get(run.name, 0) if in_result else 0, fetched=fetched, result=run.result,
         )  # fmt: skip
+        row["channel"] = channel_of(run.name)
+        row["requests"] = run.requests
+        if run.error_code:
+            row["error_code"] = run.error_code
+            if run.error_code == "rate_limited" and run.retry_after_seconds:
+                row["retry_after_seconds"] = round(run.retry_after_seconds, 1)
+        rows.append(row)
         estimates.append(estimate)
     coverage, volume = cov.summarize(rows, estimates, len(posts), window)
 
@@ -247,6 +262,9 @@ async def fetch_fanout(
     }
     new_cursors = {run.name: dict(run.result.cursor) for run in answered if run.result.cursor}
     by_source = {run.name: run.result.posts for run in answered}
+    # A source's own series are kept whether or not its posts made the result (they are its report, not posts).
+    series = {name: doc for run in answered if not run.adapter.simulated for name, doc in run.result.series.items()}
     return FanoutOutcome(
-        posts=posts, source=source, cursors=new_cursors, coverage=coverage, volume=volume, by_source=by_source
-    )
+        posts=posts, source=source, cursors=new_cursors, coverage=coverage, volume=volume, by_source=by_source,
+        series=series, runs=runs,
+    )  # fmt: skip
