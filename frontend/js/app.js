@@ -1,6 +1,6 @@
 // The dashboard controller: URL state <-> views, search, progress, panels, compare, metrics, export.
-import { ApiError, getApiBase, getCompare, getMetrics, loadConfig, pollJob, runAnalysis } from "./api.js";
-import { compareCharts, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
+import { ApiError, getApiBase, getCompare, getMetrics, getSources, loadConfig, pollJob, runAnalysis } from "./api.js";
+import { compareCharts, newsToneChart, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
 import { exportCsv, exportJson } from "./export.js";
 import {
   BASIS_TEXT,
@@ -8,6 +8,7 @@ import {
   intervalText,
   renderCoverage,
   renderLanguages,
+  renderSourceHealth,
   renderSources,
   renderSpend,
 } from "./insight.js";
@@ -257,6 +258,7 @@ async function startAnalysis(params, { push }) {
     app.cache.set(key, result);
     showResult(result);
     refreshMetrics();
+    refreshSourceHealth();
     maybeRunCompare();
   } catch (err) {
     if (err && err.name === "AbortError") return;
@@ -386,6 +388,7 @@ function drawCharts() {
   if (app.result && !$("results").hidden) {
     sentimentDoughnut(app.result);
     timelineChart(app.result);
+    newsToneChart(app.result);
     termsChart(app.result);
   }
   if (app.compareRows && !$("compare-body").hidden) compareCharts(app.compareRows);
@@ -509,6 +512,17 @@ async function refreshMetrics() {
   }
 }
 
+async function refreshSourceHealth() {
+  const note = $("source-health-note");
+  try {
+    renderSourceHealth($("source-health-body"), note, await getSources());
+    $("source-health").dataset.state = "ready";
+  } catch (e) {
+    note.textContent = `Source health unavailable: ${e.message}`;
+    $("source-health").dataset.state = "error";
+  }
+}
+
 function renderRecent() {
   const list = recentSearches();
   $("recent-wrap").hidden = list.length === 0;
@@ -556,6 +570,7 @@ function wire() {
   $("export-csv").addEventListener("click", () => app.result && exportCsv(app.result));
   $("export-json").addEventListener("click", () => app.result && exportJson(app.result));
   $("metrics-refresh").addEventListener("click", refreshMetrics);
+  $("source-health-refresh").addEventListener("click", refreshSourceHealth);
   $("compare-form").addEventListener("submit", onCompareSubmit);
   $("compare-clear").addEventListener("click", () => {
     $("compare-input").value = "";
@@ -592,6 +607,7 @@ async function main() {
   syncThemeButton();
   renderRecent();
   refreshMetrics();
+  refreshSourceHealth();
   route();
 }
 
