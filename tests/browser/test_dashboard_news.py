@@ -93,11 +93,8 @@ def test_news_channel_tone_chart_and_source_health(browser, fake, news_url, arti
         assert gdelt_row["outcome"] == "failed" and gdelt_row["error_code"] == "rate_limited"
         assert failed["posts_analyzed"] > 0 and page.locator("#news-tone-panel").is_hidden()
         health = page.locator("#source-health-body tr[data-provider=gdelt]")
-        poll(page, "() => document.querySelector('#source-health-body tr[data-provider=gdelt]')?.dataset.status")
-        poll(
-            page,
-            "() => document.querySelector('#source-health-body tr[data-provider=gdelt]').dataset.status === 'rate_limited'",
-        )
+        status = "sel => document.querySelector(sel)?.dataset.status === 'rate_limited'"
+        poll(page, status, "#source-health-body tr[data-provider=gdelt]")
         api = {r["provider"]: r for r in httpx.get(f"{news_url}/api/sources", timeout=10).json()["sources"]}
         assert api["gdelt"]["status"] == "rate_limited"
         assert gdelt_row["reason"] in health.locator("[data-col=failure]").inner_text()
