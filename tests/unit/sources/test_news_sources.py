@@ -255,3 +255,56 @@ def test_the_gdelt_window_is_on_its_15_minute_grid():
     assert start <= window.start < start + timedelta(minutes=15)
     assert end - timedelta(minutes=15) < window.end <= end
     assert start.minute % 15 == 0 and end.minute % 15 == 0 and start.second == 0
+
+
+# ------------------------------------------------------------------ parsed queries (the fan-out's translate step)
+@pytest.mark.parametrize(
+    ("typed", "gdelt_sent", "news_sent"),
+    [
+        ("serverless", "serverless", "serverless"),
+        ('"machine learning" -crypto', '"machine learning" -crypto', '"machine learning" -crypto'),
+        ("rust (tokio OR async) lang:de", "rust (async OR tokio) sourcelang:german", "rust (async OR tokio)"),
+        ("#aws OR lambda", "(aws OR lambda)", "(aws OR lambda)"),
+        ("java* spring", "spring", "spring"),
+        ("since_time:1 OR lambda", '(lambda OR "since_time:1")', '(lambda OR "since_time:1")'),  # canonical order
+        ("serverless NOT (aws azure)", "serverless", "serverless"),
+        ("from:bob rust", "rust", "rust"),
+        ("ai regulation", '"ai regulation"', '"ai regulation"'),
+        ("ai OR regulation", None, "(ai OR regulation)"),  # GDELT: a short word in an OR constrains nothing
+    ],
+)
+def test_parsed_queries_become_news_searches(typed, gdelt_sent, news_sent):
+    from social_analytics.analyses.sources.base import SourceCannotRun
+    from social_analytics.query import parse_query
+
+    query = parse_query(typed)
+    if gdelt_sent is None:
+        with pytest.raises(SourceCannotRun):
+            gdelt.translate_query(query)
+    else:
+        assert gdelt.translate_query(query).requests == (gdelt_sent,)
+    assert googlenews.translate_query(query).requests == (news_sent,)
+
+
+def test_what_news_searches_cannot_say_is_noted_for_the_post_check():
+    from social_analytics.query import parse_query
+
+    assert "java*" in gdelt.translate_query(parse_query("java* spring")).note
+    assert "lang:de" in googlenews.translate_query(parse_query("rust lang:de")).note
+    assert "from:bob" in gdelt.translate_query(parse_query("from:bob rust")).note
+
+
+def test_the_adapters_send_their_translation_and_record_it(fake):
+    from social_analytics.query import parse_query
+
+    query = parse_query('"great report" -awful')
+    result = run(gdelt_fetch(fake, GdeltGate(interval=0), query=query))
+    assert result.sent_query == '"great report" -awful'
+    assert gdelt_requests(fake)[-1]["query"] == ['"great report" -awful']
+
+    async def news():
+        async with httpx.AsyncClient() as client:
+            return await GoogleNewsAdapter(client, fake.base_url).fetch(query, TimeWindow.last_hours(24), 10)
+
+    answer = run(news())
+    assert answer.sent_query == '"great report" -awful when:1d'

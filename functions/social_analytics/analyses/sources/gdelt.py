@@ -40,9 +40,13 @@ from social_analytics.analyses.sources.base import (
     ProviderBadResponse,
     ProviderError,
     ProviderRateLimited,
-    ProviderUnsupportedQuery,
+    SourceCannotRun,
+    SourceQuery,
 )
+from social_analytics.analyses.sources.news_terms import news_terms
+from social_analytics.analyses.sources.translate import as_query
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.query import Query
 
 DEFAULT_BASE_URL = "https://api.gdeltproject.org"
 DOC_PATH = "/api/v2/doc/doc"
@@ -87,31 +91,44 @@ def gdelt_word(word: str) -> str:
     return word if _WORD.fullmatch(word) else _quote(word)
 
 
+def _render(item: str | tuple[str, str]) -> str:
+    """A word (bare when safe, else quoted) or a ``("phrase", text)`` / ``("word", text)`` atom."""
+    if isinstance(item, tuple):
+        kind, text = item
+        return _quote(text) if kind == "phrase" else gdelt_word(text)
+    return gdelt_word(item)
+
+
+def _text_of(item: str | tuple[str, str]) -> str:
+    return item[1] if isinstance(item, tuple) else item
+
+
 def translate(
     words: list[str] | tuple[str, ...],
     *,
-    phrases: tuple[str, ...] = (),
-    any_of: tuple[tuple[str, ...], ...] = (),
-    exclude: tuple[str, ...] = (),
-    languages: tuple[str, ...] = (),
+    phrases: tuple[str, ...] | list[str] = (),
+    any_of: tuple | list = (),
+    exclude: tuple | list = (),
+    languages: tuple[str, ...] | list[str] = (),
 ) -> str:
     """The GDELT query for: every word, every phrase, one of each ``any_of`` group (``(a OR b)``: GDELT needs the
     parentheses), none of ``exclude`` (``-word``), and one of ``languages`` (ISO codes -> ``sourcelang:english``).
+    Groups and exclusions hold words or ``("word" | "phrase", text)`` atoms.
 
-    Raises ``ProviderUnsupportedQuery`` when nothing positive is at least ``MIN_WORD`` characters long (GDELT
-    answers such a query with an error text)."""
+    Raises ``SourceCannotRun`` when nothing positive is at least ``MIN_WORD`` characters long (GDELT answers such a
+    query with an error text)."""
     parts = [gdelt_word(w) for w in words if w.lstrip("#")]
     parts += [_quote(p) for p in phrases if p.strip()]
     for group in any_of:
-        alternatives = [gdelt_word(w) for w in group if w.lstrip("#")]
+        alternatives = [_render(item) for item in group if _text_of(item).lstrip("#")]
         if len(alternatives) == 1:
             parts.append(alternatives[0])
         elif alternatives:
             parts.append("(" + " OR ".join(alternatives) + ")")
     longest = max((len(m) for p in parts for m in _WORD.findall(p)), default=0)
     if longest < MIN_WORD:
-        raise ProviderUnsupportedQuery(f"gdelt: every search word is shorter than {MIN_WORD} characters")
-    parts += ["-" + gdelt_word(w) for w in exclude if w.lstrip("#")]
+        raise SourceCannotRun(f"gdelt: every search word is shorter than {MIN_WORD} characters")
+    parts += ["-" + _render(item) for item in exclude if _text_of(item).lstrip("#")]
     names = [_CODE_LANGUAGES[code] for code in languages if code in _CODE_LANGUAGES]
     if len(names) == 1:
         parts.append(f"sourcelang:{names[0]}")
@@ -120,9 +137,31 @@ def translate(
     return " ".join(parts)
 
 
-def translate_keyword(keyword: str) -> str:
-    """A plain keyword (the canonical key): its words, all required."""
-    return translate(keyword.split())
+def translate_query(query: Query) -> SourceQuery:
+    """A parsed query as one GDELT search (``news_terms``: what cannot be said is left to the post check)."""
+    terms = news_terms(query)
+    # GDELT refuses a query holding any keyword under MIN_WORD characters: a required one is dropped (a superset),
+    # an OR group holding one is dropped whole (a narrower OR would lose posts), a short exclusion is dropped.
+    notes = list(terms.notes)
+    short = [w for w in [*terms.words, *terms.phrases] if _too_short(w)]
+    words = [w for w in terms.words if not _too_short(w)]
+    phrases = [p for p in terms.phrases if not _too_short(p)]
+    groups = [g for g in terms.any_of if not any(_too_short(_text_of(a)) for a in g)]
+    if len(groups) < len(terms.any_of):
+        notes.append("an OR group with a short word left to the post check")
+    exclude = [a for a in terms.exclude if not _too_short(_text_of(a))]
+    if short or len(exclude) < len(terms.exclude):
+        notes.append(f"words under {MIN_WORD} characters left to the post check")
+    if not (words or phrases or groups):
+        raise SourceCannotRun(
+            f"gdelt: nothing in this query can be searched there (GDELT needs words of {MIN_WORD}+ characters)"
+        )
+    text = translate(words, phrases=phrases, any_of=groups, exclude=exclude, languages=terms.languages)
+    return SourceQuery((text,), note="; ".join(dict.fromkeys(notes)))
+
+
+def _too_short(text: str) -> bool:
+    return all(len(m) < MIN_WORD for m in _WORD.findall(text))
 
 
 # ------------------------------------------------------------------ pacing, cool-off and cache (per container)
@@ -297,6 +336,9 @@ class GdeltAdapter:
     def __repr__(self) -> str:
         return f"GdeltAdapter(url={self._url!r})"
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        return translate_query(as_query(query))
+
     async def _get(self, params: dict[str, str], budget: RequestBudget) -> Any:
         left = self._gate.cooling_for()
         if left > 0:
@@ -318,7 +360,7 @@ class GdeltAdapter:
 
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
@@ -326,10 +368,11 @@ class GdeltAdapter:
         budget: RequestBudget | None = None,
         sent_query: str | None = None,
     ) -> FetchResult:
-        """Articles newest first, GDELT's volume as ``reported_total`` and the tone as ``series["news_tone"]``.
-        ``sent_query`` is the already translated GDELT query (else the plain keyword is translated)."""
+        """Articles newest first for ``translate(query)``, GDELT's volume as ``reported_total`` and the tone as
+        ``series["news_tone"]``. ``sent_query`` sends that GDELT text as it is instead (tests)."""
         budget = budget or RequestBudget.of(60)
-        search = sent_query or translate_keyword(query)
+        sent = SourceQuery((sent_query,)) if sent_query else self.translate(query)
+        search = sent.requests[0]
         start, end = _grid(window.start), _grid(window.end, up=True)
         records = min(MAX_RECORDS, max(1, limit))
         base = {
@@ -339,7 +382,9 @@ class GdeltAdapter:
             "enddatetime": end.strftime("%Y%m%d%H%M%S"),
         }
         key = (self._url, search, base["startdatetime"], base["enddatetime"], records)
-        result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
+        result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None, sent_query=sent.sent)
+        if sent.note:
+            result.notes.append(sent.note)
         answer = self._gate.cached(key)
         requests_before = budget.requests
         if answer is None:

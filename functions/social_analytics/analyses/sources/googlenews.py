@@ -22,8 +22,17 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from social_analytics.analyses.sources._http import RequestBudget, parse_datetime, request_content
-from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse
+from social_analytics.analyses.sources.base import (
+    Cursor,
+    FetchResult,
+    ProviderBadResponse,
+    SourceCannotRun,
+    SourceQuery,
+)
+from social_analytics.analyses.sources.news_terms import news_terms
+from social_analytics.analyses.sources.translate import as_query
 from social_analytics.models import Post, TimeWindow
+from social_analytics.query import Query
 
 DEFAULT_BASE_URL = "https://news.google.com"
 SEARCH_PATH = "/rss/search"
@@ -43,29 +52,46 @@ def news_word(word: str) -> str:
     return word if plain else _quote(word)
 
 
+def _render(item: str | tuple[str, str]) -> str:
+    if isinstance(item, tuple):
+        kind, text = item
+        return _quote(text) if kind == "phrase" else news_word(text.lstrip("#$"))
+    return news_word(item)
+
+
 def translate(
     words: list[str] | tuple[str, ...],
     *,
-    phrases: tuple[str, ...] = (),
-    any_of: tuple[tuple[str, ...], ...] = (),
-    exclude: tuple[str, ...] = (),
+    phrases: tuple[str, ...] | list[str] = (),
+    any_of: tuple | list = (),
+    exclude: tuple | list = (),
 ) -> str:
-    """The Google News query: every word and ``"phrase"``, ``a OR b`` for each ``any_of`` group, ``-word`` for each
-    exclusion (the ``when:`` operator is added by the adapter)."""
+    """The Google News query: every word and ``"phrase"``, ``(a OR b)`` for each ``any_of`` group, ``-word`` for each
+    exclusion (groups and exclusions hold words or ``("word" | "phrase", text)`` atoms; the ``when:`` operator is
+    added by the adapter)."""
     parts = [news_word(w) for w in words if w]
     parts += [_quote(p) for p in phrases if p.strip()]
     for group in any_of:
-        alternatives = [news_word(w) for w in group if w]
+        alternatives = [_render(item) for item in group if item]
         if len(alternatives) == 1:
             parts.append(alternatives[0])
         elif alternatives:
             parts.append("(" + " OR ".join(alternatives) + ")")
-    parts += ["-" + news_word(w) for w in exclude if w]
+    parts += ["-" + _render(item) for item in exclude if item]
     return " ".join(parts)
 
 
-def translate_keyword(keyword: str) -> str:
-    return translate(keyword.split())
+def translate_query(query: Query) -> SourceQuery:
+    """A parsed query as one Google News search (``news_terms``). ``lang:`` is left to the post check: the edition
+    (``hl``) chooses the headlines' language."""
+    terms = news_terms(query)
+    if not terms.positive:
+        raise SourceCannotRun("googlenews: nothing in this query can be searched there")
+    notes = list(terms.notes) + (
+        [f"lang:{','.join(terms.languages)} left to the post check"] if terms.languages else []
+    )
+    text = translate(terms.words, phrases=terms.phrases, any_of=terms.any_of, exclude=terms.exclude)
+    return SourceQuery((text,), note="; ".join(dict.fromkeys(notes)))
 
 
 def when_days(window: TimeWindow) -> int:
@@ -146,19 +172,22 @@ class GoogleNewsAdapter:
     def __repr__(self) -> str:
         return f"GoogleNewsAdapter(url={self._url!r}, edition={self._edition!r})"
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        return translate_query(as_query(query))
+
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
         cursor: Cursor | None = None,
         budget: RequestBudget | None = None,
-        sent_query: str | None = None,
     ) -> FetchResult:
-        """Headlines newest first (one request). ``sent_query`` is the already translated query."""
+        """Headlines newest first for ``translate(query)`` (one request)."""
         budget = budget or RequestBudget.of(60)
-        search = f"{sent_query or translate_keyword(query)} when:{when_days(window)}d"
+        sent = self.translate(query)
+        search = f"{sent.requests[0]} when:{when_days(window)}d"
         requests_before = budget.requests
         root, _ = await request_content(
             self._client, "GET", self._url, provider=self.name, budget=budget,
@@ -166,7 +195,9 @@ class GoogleNewsAdapter:
             headers={"Accept": "application/rss+xml, application/xml;q=0.9"},
         )  # fmt: skip
         items = root.findall("channel/item")
-        result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
+        result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None, sent_query=search)
+        if sent.note:
+            result.notes.append(sent.note)
         result.requests = budget.requests - requests_before
         result.billable_items = len(items)
         seen: set[str] = set()
