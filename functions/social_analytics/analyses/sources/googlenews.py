@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import math
 from email.utils import parsedate_to_datetime
-from typing import Any
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from defusedxml import DefusedXmlException
@@ -33,6 +32,9 @@ from social_analytics.analyses.sources.news_terms import news_terms
 from social_analytics.analyses.sources.translate import as_query
 from social_analytics.models import Post, TimeWindow
 from social_analytics.query import Query
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xml.etree.ElementTree import Element  # the type only: parsing goes through defusedxml
 
 DEFAULT_BASE_URL = "https://news.google.com"
 SEARCH_PATH = "/rss/search"
