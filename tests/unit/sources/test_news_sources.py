@@ -150,11 +150,13 @@ def test_gdelt_paces_requests_inside_the_jobs_time(fake):
     sleeper = ClockSleep()
     run(gdelt_fetch(fake, gate, b=RequestBudget.of(30, sleep=sleeper, clock=lambda: now[0])))
     assert sleeper.waits == [5.0, 5.0]  # ArtList at once, each timeline 5 s after the previous request
-    # A slot beyond the job's time is not waited for: the source fails as rate limited at once.
-    gate.reserve_slot()  # another job took the next slot
+    # A slot beyond the job's time is not waited for: the source fails as rate limited at once, and books nothing.
+    assert gate.reserve_slot() == 5.0  # another job took the next slot
+    before = len(gdelt_requests(fake))
     with pytest.raises(ProviderRateLimited, match="past the job's time"):
         run(gdelt_fetch(fake, gate, query="other words", b=RequestBudget.of(3, sleep=sleeper, clock=lambda: now[0])))
-    assert sleeper.waits == [5.0, 5.0]
+    assert sleeper.waits == [5.0, 5.0] and len(gdelt_requests(fake)) == before
+    assert gate.reserve_slot() == 10.0  # the refused request took no one's turn
 
 
 def test_gdelt_short_words_are_skipped_and_refusals_are_bad_responses(fake):

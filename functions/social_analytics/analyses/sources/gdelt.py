@@ -197,11 +197,14 @@ class GdeltGate:
     def cooling_for(self) -> float:
         return max(0.0, self._cool_until - self._clock())
 
-    def reserve_slot(self) -> float:
-        """Seconds to wait before the next request may go (and books that slot)."""
+    def reserve_slot(self, max_wait: float = float("inf")) -> float | None:
+        """Seconds to wait before the next request may go, booking that slot; None (nothing booked) when the wait
+        would be longer than ``max_wait``, so a request that will not be sent takes no one's turn."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot)
+            if slot - now >= max_wait:
+                return None
             self._next_slot = slot + self.interval
             return slot - now
 
@@ -343,9 +346,9 @@ class GdeltAdapter:
         left = self._gate.cooling_for()
         if left > 0:
             raise GdeltRateLimited(f"gdelt: cooling off for {left:.0f}s after being asked to slow down", left)
-        wait = self._gate.reserve_slot()
-        if wait >= budget.remaining():
-            raise GdeltRateLimited(f"gdelt: the next request slot ({wait:.1f}s) is past the job's time", wait)
+        wait = self._gate.reserve_slot(max_wait=budget.remaining())
+        if wait is None:
+            raise GdeltRateLimited("gdelt: the next request slot is past the job's time", self._gate.interval)
         if wait > 0:
             await budget.sleep(wait)
         try:
