@@ -72,7 +72,7 @@ def main() -> None:
         stack = EmbeddedStack(port=port, data_dir=data_dir).start()
         restored = stack.restored
         data_line = f"data: {data_dir} (make reset clears it)"
-    from local_stack.embedded import sources_line
+    from local_stack.embedded import sources_line, sources_summary
 
     lines = [
         f"Async Social Analytics: {stack.base_url}/  (API {stack.base_url}/api)   Ctrl-C stops",
@@ -92,6 +92,7 @@ def main() -> None:
             f"one tracked-interval minute = {os.environ['TRACK_MINUTE_SECONDS']} s"
         )
     print("\n" + "\n".join(f"  {line}" for line in lines), flush=True)
+    print(sources_summary(stack.base_url), flush=True)
     print(stream_banner(), flush=True)
     stopped.wait()
     print("stopping (saving the data)...", flush=True)

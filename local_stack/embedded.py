@@ -231,6 +231,23 @@ def sources_line() -> str:
         return f"sources: unknown ({type(error).__name__})"
 
 
+def sources_summary(base_url: str, timeout: float = 5.0) -> str:
+    """``GET /api/sources`` of the running stack as the banner's lines: the same report the route and the dashboard's
+    Source health view give (configured, what it covers, status and last failure's public reason)."""
+    import urllib.request
+
+    from social_analytics.analyses.sources.health import summary_lines
+
+    try:
+        with urllib.request.urlopen(base_url.rstrip("/") + "/api/sources", timeout=timeout) as answer:  # noqa: S310
+            body = json.loads(answer.read())
+        lines = summary_lines(body)
+    except Exception as error:  # the banner must not stop the stack
+        return f"  source health: unavailable ({type(error).__name__})\n"
+    header = f"  source health (GET /api/sources, {body['day']} UTC):\n"
+    return header + "".join(f"    {line}\n" for line in lines)
+
+
 def main() -> None:
     config = json.loads(sys.argv[1])
     stack = EmbeddedStack(

@@ -91,6 +91,11 @@ export function getMetrics(signal) {
   return request("/api/metrics", { signal }).then((r) => r.data);
 }
 
+/** Every post source's health (GET /api/sources): configured, covers, status, last failure, today's counts. */
+export function getSources(signal) {
+  return request("/api/sources", { signal }).then((r) => r.data);
+}
+
 /** Share of voice across the latest results of `keywords` (GET /api/compare: 1..10 keywords). */
 export function getCompare(keywords, signal) {
   const q = keywords.map((k) => k.replace(/,/g, " ")).join(",");

@@ -6,11 +6,12 @@ import {
   getCompare,
   getMetrics,
   getQuerySyntax,
+  getSources,
   loadConfig,
   pollJob,
   runAnalysis,
 } from "./api.js";
-import { compareCharts, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
+import { compareCharts, newsToneChart, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
 import { exportCsv, exportJson } from "./export.js";
 import {
   BASIS_TEXT,
@@ -19,6 +20,7 @@ import {
   renderCoverage,
   renderLanguages,
   renderDropped,
+  renderSourceHealth,
   renderSources,
   renderSpend,
 } from "./insight.js";
@@ -270,6 +272,7 @@ async function startAnalysis(params, { push }) {
     app.cache.set(key, result);
     showResult(result);
     refreshMetrics();
+    refreshSourceHealth();
     maybeRunCompare();
   } catch (err) {
     if (err && err.name === "AbortError") return;
@@ -400,6 +403,7 @@ function drawCharts() {
   if (app.result && !$("results").hidden) {
     sentimentDoughnut(app.result);
     timelineChart(app.result);
+    newsToneChart(app.result);
     termsChart(app.result);
   }
   if (app.compareRows && !$("compare-body").hidden) compareCharts(app.compareRows);
@@ -523,6 +527,17 @@ async function refreshMetrics() {
   }
 }
 
+async function refreshSourceHealth() {
+  const note = $("source-health-note");
+  try {
+    renderSourceHealth($("source-health-body"), note, await getSources());
+    $("source-health").dataset.state = "ready";
+  } catch (e) {
+    note.textContent = `Source health unavailable: ${e.message}`;
+    $("source-health").dataset.state = "error";
+  }
+}
+
 function renderRecent() {
   const list = recentSearches();
   $("recent-wrap").hidden = list.length === 0;
@@ -631,6 +646,7 @@ function wire() {
   $("export-csv").addEventListener("click", () => app.result && exportCsv(app.result));
   $("export-json").addEventListener("click", () => app.result && exportJson(app.result));
   $("metrics-refresh").addEventListener("click", refreshMetrics);
+  $("source-health-refresh").addEventListener("click", refreshSourceHealth);
   $("compare-form").addEventListener("submit", onCompareSubmit);
   $("compare-clear").addEventListener("click", () => {
     $("compare-input").value = "";
@@ -667,6 +683,7 @@ async function main() {
   syncThemeButton();
   renderRecent();
   refreshMetrics();
+  refreshSourceHealth();
   route();
 }
 

@@ -220,6 +220,44 @@ export function timelineChart(result) {
   );
 }
 
+/** GDELT's average news tone, drawn apart from our sentiment: its own chart, axis and scale (result.news_tone). */
+export function newsToneChart(result) {
+  const panel = document.getElementById("news-tone-panel");
+  const tone = result.news_tone;
+  const points = Array.isArray(tone?.points) ? tone.points : [];
+  if (panel) panel.hidden = !points.length;
+  if (!points.length) return;
+  const p = palette();
+  applyDefaults(p);
+  const byDay = (result.window?.hours || 24) > 72;
+  const values = points.map((pt) => pt.value);
+  const bound = Math.max(1, Math.ceil(Math.max(...values.map((v) => Math.abs(v)))));
+  draw("chart-news-tone", {
+    type: "line",
+    data: {
+      labels: points.map((pt) => bucketLabel(pt.start, byDay)),
+      datasets: [
+        { label: "GDELT average tone", data: values, borderColor: p.accent, backgroundColor: p.accent, tension: 0.3, pointRadius: 1, borderWidth: 2 },
+      ],
+    },
+    options: {
+      interaction: { mode: "index", intersect: false },
+      scales: {
+        x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+        y: { min: -bound, max: bound, title: { display: true, text: "GDELT tone" } },
+      },
+      plugins: { legend: { position: "bottom" } },
+    },
+  });
+  document.getElementById("news-tone-scale").textContent = `${tone.scale} · ${points.length} intervals, reported by ${tone.provider}.`;
+  const mean = values.reduce((a, v) => a + v, 0) / values.length;
+  setAlt(
+    "alt-news-tone",
+    `${points.length} intervals of GDELT's average news tone; mean ${signed(Math.round(mean * 100) / 100)}, ` +
+      `from ${signed(values[0])} to ${signed(values[values.length - 1])} (GDELT's scale, not the sentiment scale).`,
+  );
+}
+
 export function sentimentColor(compound, p = palette()) {
   if (compound === undefined || compound === null) return p.accent2;
   if (compound >= 0.05) return p.pos;

@@ -1,7 +1,7 @@
 // What the numbers measure: coverage and volume, the per-source breakdown, languages left unscored, 95 % intervals
 // on the sentiment shares, and paid-provider spend. Every field is optional (older results lack them): each
 // renderer says so instead of inventing a number. Text only through h() (no innerHTML).
-import { clear, fmtInt, fmtPct, fmtSigned, fmtTime, h } from "./render.js";
+import { clear, fmtInt, fmtPct, fmtSigned, fmtTime, h, relTime } from "./render.js";
 
 const HOUR = 3_600_000;
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -176,8 +176,14 @@ export function renderSources(tbody, note, result) {
     tbody.append(
       h(
         "tr",
-        { dataset: { provider: r.provider || "", outcome } },
-        h("th", { scope: "row" }, r.provider || "?", r.account ? h("span", { class: "cell-sub" }, ` as ${r.account}`) : null),
+        { dataset: { provider: r.provider || "", outcome, channel: r.channel || "social" } },
+        h(
+          "th",
+          { scope: "row" },
+          r.provider || "?",
+          r.channel === "news" ? h("span", { class: "channel-badge", title: "News: headlines, scored like posts" }, " news") : null,
+          r.account ? h("span", { class: "cell-sub" }, ` as ${r.account}`) : null,
+        ),
         h("td", {}, h("span", { class: `outcome outcome-${outcome}` }, outcome)),
         h(
           "td",
@@ -206,11 +212,57 @@ export function renderSources(tbody, note, result) {
     );
   }
   const ok = rows.filter((r) => r.outcome === "ok").length;
+  const news = rows.filter((r) => r.channel === "news");
+  const newsText = news.length
+    ? ` · news channel: ${news.map((r) => r.provider).join(", ")} (${fmtInt(news.reduce((a, r) => a + (Number(r.posts) || 0), 0))} headlines)`
+    : "";
+  note.dataset.news = String(news.length);
   note.textContent = derived && result.source?.provider === "import"
     ? "Imported posts: one source, the uploaded file."
     : derived
     ? `This result came from one source (${result.source?.provider || "unknown"}); it predates the per-source breakdown, so only the sources tried are listed.`
-    : `${ok} of ${rows.length} sources answered · shares are of the ${fmtInt(total)} posts in this result · sentiment shares are of each source's scored posts.`;
+    : `${ok} of ${rows.length} sources answered · shares are of the ${fmtInt(total)} posts in this result · sentiment shares are of each source's scored posts${newsText}.`;
+}
+
+/* ---------------- source health (GET /api/sources) ---------------- */
+
+const COVERS = {
+  complete_stream: "every post (complete)",
+  search_sample: "a search sample",
+  hashtags_only: "hashtags only",
+  simulated: "simulated",
+  news: "news headlines",
+};
+
+export function renderSourceHealth(tbody, note, body) {
+  clear(tbody);
+  const rows = Array.isArray(body?.sources) ? body.sources : [];
+  for (const r of rows) {
+    const fail = r.last_failure;
+    const limited = r.rate_limited ? ` · rate limited until ${fmtTime(r.rate_limited_until)}` : "";
+    const enabled = r.enabled_by ? `set ${r.enabled_by.join(" and ")}` : "keyless";
+    tbody.append(
+      h(
+        "tr",
+        { dataset: { provider: r.provider, status: r.status, channel: r.channel } },
+        h("th", { scope: "row" }, r.provider),
+        h("td", {}, r.channel),
+        h("td", { dataset: { col: "configured" }, title: `configured as seen by ${r.configured_by}` }, r.configured ? "yes" : "no", h("span", { class: "cell-sub" }, ` (${enabled})`)),
+        h("td", { title: r.covers_note }, COVERS[r.covers] || r.covers),
+        h("td", { dataset: { col: "status" } }, h("span", { class: `outcome outcome-${r.status === "ok" ? "ok" : r.status === "unknown" || r.status === "not_configured" ? "skipped" : "failed"}` }, r.status.replace("_", " ")), limited),
+        h("td", {}, r.last_success ? relTime(r.last_success) : "never"),
+        h("td", { class: "reason", dataset: { col: "failure" } }, fail ? `${relTime(fail.at)}: ${fail.reason}` : "—"),
+        h("td", {}, r.breaker.replace("_", "-")),
+        h("td", { class: "num" }, fmtInt(r.today.requests)),
+        h("td", { class: "num" }, fmtInt(r.today.posts)),
+        h("td", { class: "num" }, `$${Number(r.today.cost_usd || 0).toFixed(4)}`),
+      ),
+    );
+  }
+  const failing = rows.filter((r) => ["failing", "rate_limited", "circuit_open"].includes(r.status)).map((r) => r.provider);
+  note.textContent = `${rows.filter((r) => r.configured).length} of ${rows.length} sources configured` +
+    (failing.length ? ` · needing attention: ${failing.join(", ")}` : " · none failing") +
+    ` · counts are for ${body?.day || "today"} (UTC) · updated ${new Date().toLocaleTimeString()}`;
 }
 
 /* ---------------- languages and intervals ---------------- */

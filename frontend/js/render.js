@@ -256,15 +256,18 @@ export function postItem(post, { compact = false } = {}) {
   const meta = h(
     "div",
     { class: "post-meta" },
-    h("span", { class: "post-author" }, post.author || "unknown"),
+    post.kind === "headline" ? h("span", { class: "post-kind", title: "A news headline (the article's title), scored like a post" }, "News headline") : null,
+    post.kind === "repost" ? h("span", { class: "post-kind", title: "A repost of another post: its own engagement only" }, "Repost") : null,
+    h("span", { class: "post-author", title: post.kind === "headline" ? "Publisher" : null }, post.author || "unknown"),
+    post.provider ? h("span", { class: "post-provider", title: "The source this post came from" }, `via ${post.provider}${post.country ? `, ${post.country}` : ""}`) : null,
     h("time", { datetime: post.created_at || "", title: fmtTime(post.created_at) }, relTime(post.created_at)),
-    compact ? null : h("span", { class: "post-eng", title: "Likes and reposts" }, `♥ ${fmtInt(post.likes)} · ⟲ ${fmtInt(post.reposts)}`),
+    compact || post.kind === "headline" ? null : h("span", { class: "post-eng", title: "Likes and reposts" }, `♥ ${fmtInt(post.likes)} · ⟲ ${fmtInt(post.reposts)}`),
     post.lang && post.lang !== "en" ? h("span", { class: "post-lang", title: "Language of the post" }, post.lang) : null,
     url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer nofollow", class: "post-link" }, "Open original", h("span", { class: "sr-only" }, ` post by ${post.author || "unknown"}`)) : null,
   );
   return h(
     "li",
-    { class: `post post-${label}`, dataset: { label, postId: post.id || "" } },
+    { class: `post post-${label}`, dataset: { label, postId: post.id || "", provider: post.provider || "", kind: post.kind || "post" } },
     label === "unscored"
       ? h("span", { class: "score score-unscored", title: `Not scored: the scorer does not read this language (${post.lang || "unknown"})` }, "n/s", h("span", { class: "sr-only" }, " not scored"))
       : h("span", { class: `score score-${label}`, title: `Compound ${fmtSigned(compound)} (${label})` }, fmtSigned(compound), h("span", { class: "sr-only" }, ` ${label}`)),

@@ -12,6 +12,7 @@ A Lambda container (or a local-stack process) keeps these between invocations:
 - ``hot_results``: results (and finished jobs) this container served recently, in front of DynamoDB.
 - :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
 - :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
+- :func:`gdelt_gate`: GDELT's request pacing, cool-off and answer cache (one per container, as GDELT asks).
 - ``session_managers`` and :func:`session_store`: Bluesky login sessions (one manager per client and account,
   backed by the sessions table).
 - ``result_builder``: what builds a job's result from its posts (``analyses.results.build_result`` in the calling thread
@@ -66,6 +67,7 @@ session_managers: dict[tuple, Any] = {}
 
 result_builder: Callable[..., dict] | None = None
 _breaker: CircuitBreaker | None = None
+_gdelt_gate: Any = None
 _session_store: DynamoSessionStore | None = None
 _http_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 
@@ -174,6 +176,18 @@ def http_client() -> httpx.AsyncClient:
     return found
 
 
+def gdelt_gate() -> Any:
+    """The container's ``GdeltGate`` (``GDELT_MIN_INTERVAL_SECONDS`` apart, ``GDELT_CACHE_SECONDS`` cache)."""
+    global _gdelt_gate
+    if _gdelt_gate is None:
+        # Imported on first use, like the http client: only the worker fetches.
+        from social_analytics.analyses.sources.gdelt import GdeltGate
+
+        config = settings.get_provider_settings()
+        _gdelt_gate = GdeltGate(config.gdelt_min_interval_seconds, config.gdelt_cache_seconds)
+    return _gdelt_gate
+
+
 def session_store() -> DynamoSessionStore:
     """The container's Bluesky session store (DynamoDB, shared by all containers)."""
     global _session_store
@@ -187,7 +201,7 @@ def session_store() -> DynamoSessionStore:
 
 def reset() -> None:
     """Forget every per-container singleton: tests call this around each test (and after switching moto on)."""
-    global analysis, _breaker, _session_store
+    global analysis, _breaker, _session_store, _gdelt_gate
     settings.reset()
     clients.reset_clients()
     import_objects.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
@@ -195,6 +209,7 @@ def reset() -> None:
     observability.meter.counters = analysis.counters
     hot_results.clear()
     _breaker = None
+    _gdelt_gate = None
     _session_store = None
     session_managers.clear()
     _http_clients.clear()  # each test's event loop gets its own client; a closed loop's client is useless

@@ -37,7 +37,8 @@ class Post:
     """One social media post, normalized across providers.
 
     ``id`` is namespaced ``provider:native_id`` so posts from several providers never collide.
-    ``created_at`` is timezone-aware UTC.
+    ``created_at`` is timezone-aware UTC. ``kind`` is ``"post"`` for social posts and ``"headline"`` for a news
+    article's title (the news sources: its ``author`` is the publisher or domain, ``country`` where it was published).
     """
 
     id: str
@@ -51,6 +52,8 @@ class Post:
     replies: int = 0
     language: str | None = None
     hashtags: list[str] = field(default_factory=list)
+    kind: str = "post"
+    country: str | None = None
 
 
 @pydantic_dataclass(frozen=True, config=ConfigDict(coerce_numbers_to_str=True))

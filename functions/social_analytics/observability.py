@@ -157,6 +157,54 @@ class Meter:
             if outcome == "failed":
                 self.provider_error(provider)
 
+    def sources_used(
+        self,
+        rows: Iterable[Mapping],
+        breaker_states: Mapping[str, tuple[str, float]],
+        configured: Mapping[str, bool],
+        now: float | None = None,
+    ) -> None:
+        """The health record of a job's sources (``result.source["providers"]`` rows): today's requests, posts (in
+        the result), jobs and failures per source, and its last state: success or failure time, the failure's code
+        and public reason (the row's fixed phrase, never the provider's words), a rate limit's end, the circuit
+        breaker (``breaker_states``: name -> (state, seconds it stays open)) and whether it is configured. Storage
+        errors are logged, never raised: the job's result matters more than its health record."""
+        now = time.time() if now is None else now
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))
+        counts: dict[str, dict[str, int]] = {}
+        states: dict[str, dict] = {
+            name: {"configured": bool(value), "as_of": int(now)} for name, value in configured.items()
+        }
+        for row in rows:
+            name = str(row.get("provider") or "")
+            if not name or name == "simulated":
+                continue
+            outcome = row.get("outcome")
+            counts[name] = {
+                "requests": int(row.get("requests") or 0),
+                "posts": int(row.get("posts") or 0),
+                "jobs": 1 if outcome in ("ok", "failed") else 0,
+                "failures": 1 if outcome == "failed" else 0,
+            }
+            state = states.setdefault(name, {"as_of": int(now)})
+            if outcome == "ok":
+                state["ok_at"] = int(now)
+                state["rate_limited_until"] = 0
+            elif outcome == "failed":
+                code = str(row.get("error_code") or "provider_error")
+                state.update(fail_at=int(now), fail_code=code, fail_reason=str(row.get("reason") or ""))
+                if code == "rate_limited":
+                    state["rate_limited_until"] = int(now + float(row.get("retry_after_seconds") or 60.0))
+            breaker, left = breaker_states.get(name, ("closed", 0.0))
+            state.update(breaker=breaker, breaker_until=int(now + left) if left > 0 else 0)
+        recorder = getattr(self.counters, "record_sources", None)
+        if recorder is None:
+            return
+        try:
+            recorder(day, counts, states)
+        except Exception:
+            logger.exception("recording the sources' health failed")
+
     def provider_attempt(self, provider: str) -> None:
         """ProviderAttempts: one call to a provider was made (whatever its outcome), the failure rate's denominator."""
         self._provider_metric(PROVIDER_ATTEMPTS, provider)

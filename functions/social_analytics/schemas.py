@@ -183,6 +183,9 @@ class Result(Schema):
     coverage: Coverage | None = None
     volume: Volume | None = None
     query: str | None = Field(None, description="What the providers were asked: one spelling per key.")
+    news_tone: dict[str, Any] | None = Field(
+        None, description="GDELT's average tone of the matching news per interval, on GDELT's scale (not ours)."
+    )
     trimmed: dict[str, Any] | None = Field(None, description="What was left out to keep the stored result small.")
 
 
@@ -237,6 +240,47 @@ class MetricsBody(Schema):
     avg_batch_size: float
     latency_ms: dict[str, Percentiles]
     spend: Spend | None = None
+
+
+class SourceToday(Schema):
+    day: str = Field(description="The UTC day counted, YYYY-MM-DD.")
+    requests: int = Field(description="HTTP requests made to the source today (retries included).")
+    posts: int = Field(description="Posts of the source that went into results today.")
+    jobs: int = Field(description="Jobs that called the source today.")
+    failures: int = Field(description="Jobs whose call to the source failed today.")
+    cost_usd: float = Field(description="Spend today (the spend ledger; 0 for free sources), USD.")
+
+
+class SourceFailure(Schema):
+    at: str
+    code: str | None
+    reason: str = Field(description="A fixed public phrase (never the provider's own text).")
+
+
+class SourceHealth(Schema):
+    model_config = ConfigDict(extra="allow")
+    provider: str
+    channel: Literal["social", "news", "simulated"]
+    configured: bool
+    configured_by: str = Field(description="Whose view `configured` is: the worker's last record or this process.")
+    enabled_by: list[str] | None = Field(description="The settings (names only) that enable it; null: keyless.")
+    covers: Literal["complete_stream", "search_sample", "hashtags_only", "simulated", "news"]
+    covers_note: str
+    status: Literal["ok", "unknown", "failing", "rate_limited", "circuit_open", "not_configured"]
+    last_success: str | None
+    last_failure: SourceFailure | None
+    rate_limited: bool
+    rate_limited_until: str | None
+    breaker: Literal["closed", "open", "half_open"] = Field(description="As the last worker to call it left it.")
+    breaker_open_until: str | None
+    today: SourceToday
+    state_as_of: str | None = Field(description="When a worker last recorded this source's state.")
+
+
+class SourcesBody(Schema):
+    day: str
+    generated_at: str
+    sources: list[SourceHealth]
 
 
 class Health(Schema):

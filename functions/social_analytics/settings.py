@@ -41,6 +41,13 @@ LOCAL_ONLY_VARIABLES = frozenset(
         "X_API_BASE_URL",
         "BLUESKY_BASE_URL",
         "MASTODON_TRENDS",
+        "GDELT_BASE_URL",
+        "GOOGLENEWS_BASE_URL",
+        "GDELT_MIN_INTERVAL_SECONDS",  # tests and demos against a loopback fake need no pacing
+        "GDELT_CACHE_SECONDS",
+        "GOOGLENEWS_HL",  # the Google News edition (documented defaults: en-US, US, US:en)
+        "GOOGLENEWS_GL",
+        "GOOGLENEWS_CEID",
         "STREAM_REWIND_SECONDS",
         "STREAM_IDLE_SECONDS",
         "STREAM_GAP_TOLERANCE_SECONDS",
@@ -194,6 +201,15 @@ class ProviderSettings(_Group):
     bluesky_base_url: str = Field("", validation_alias="BLUESKY_BASE_URL")
     hackernews_base_url: str = Field("", validation_alias="HACKERNEWS_BASE_URL")
     mastodon_trends: bool = Field(True, validation_alias="MASTODON_TRENDS")
+    # News: GDELT DOC 2.0 (paced: GDELT asks for one request every 5 seconds; answers cached per query and window)
+    # and Google News RSS (the edition: hl language, gl country, ceid country:language).
+    gdelt_base_url: str = Field("", validation_alias="GDELT_BASE_URL")
+    gdelt_min_interval_seconds: float = Field(5.0, ge=0, validation_alias="GDELT_MIN_INTERVAL_SECONDS")
+    gdelt_cache_seconds: float = Field(900.0, ge=0, validation_alias="GDELT_CACHE_SECONDS")
+    googlenews_base_url: str = Field("", validation_alias="GOOGLENEWS_BASE_URL")
+    googlenews_hl: str = Field("en-US", validation_alias="GOOGLENEWS_HL")
+    googlenews_gl: str = Field("US", validation_alias="GOOGLENEWS_GL")
+    googlenews_ceid: str = Field("US:en", validation_alias="GOOGLENEWS_CEID")
 
     def secret(self, name: str) -> str | None:
         value = getattr(self, name.lower())

@@ -10,7 +10,11 @@ Lemmy-shaped endpoints.
 Routes (names used by ``script`` and ``requests``): ``socialdata``, ``x``, ``bluesky.createSession``,
 ``bluesky.refreshSession``, ``bluesky.search``, ``mastodon``, ``mastodon.search`` (``/api/v2/search``, needs
 ``MASTODON_TOKEN``), ``mastodon.trends`` (``/api/v1/trends/tags``; ``trending`` maps a tag to its per-day uses),
-``hackernews`` (``/api/v1/search_by_date``), ``lemmy`` (``/lemmy/<name>/api/v3/search``). Scripted replies are
+``hackernews`` (``/api/v1/search_by_date``), ``lemmy`` (``/lemmy/<name>/api/v3/search``), ``gdelt``
+(``/api/v2/doc/doc``: ``mode=ArtList``, ``timelinevolraw``, ``timelinetone``; ``format=json``; GDELT's plain-text
+error bodies for a short keyword or a bad mode, and its "Please limit requests" text when ``gdelt_min_interval`` is
+set and requests come faster), ``googlenews`` (``/rss/search``: an RSS 2.0 feed of at most 100 items, ``when:Nd``
+honoured). Scripted replies are
 served first, in order, then the route's normal behaviour. A ``Reply`` may be a status with a JSON or raw body,
 headers, a delay, or ``hang=True`` (never answers until the server stops). ``page_delay`` is added to every search
 page.
@@ -35,10 +39,12 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from tests.fakes.engines import (
     Doc,
@@ -94,6 +100,9 @@ class FakeProviderServer:
         self.minutes_between = minutes_between
         self.lemmy_instances = lemmy_instances
         self.trending: dict[str, list[int]] = {}  # tag -> uses per day, today first (Mastodon trends)
+        self.gdelt_min_interval = 0.0  # > 0: faster GDELT requests get its "Please limit requests" text
+        self._gdelt_last = 0.0
+        self.news_count = 60  # articles / headlines served (GDELT and Google News)
         self.keyword = keyword
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.count = len(self.corpus) if self.corpus is not None else posts
@@ -169,6 +178,9 @@ class FakeProviderServer:
             "MASTODON_INSTANCES": ",".join(self.mastodon_url(n) for n in self.mastodon_instances),
             "HACKERNEWS_BASE_URL": self.base_url,
             "LEMMY_INSTANCES": ",".join(self.lemmy_url(n) for n in self.lemmy_instances),
+            "GDELT_BASE_URL": self.base_url,
+            "GOOGLENEWS_BASE_URL": self.base_url,
+            "GDELT_MIN_INTERVAL_SECONDS": "0",
             "SOCIALDATA_API_KEY": SOCIALDATA_KEY,
             "X_BEARER_TOKEN": X_TOKEN,
             "BLUESKY_HANDLE": BLUESKY_HANDLE,
@@ -236,6 +248,10 @@ class FakeProviderServer:
             return "hackernews"
         if method == "GET" and re.fullmatch(r"/lemmy/[^/]+/api/v3/search", path):
             return "lemmy"
+        if method == "GET" and path == "/api/v2/doc/doc":
+            return "gdelt"
+        if method == "GET" and path == "/rss/search":
+            return "googlenews"
         return None
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -293,6 +309,10 @@ class FakeProviderServer:
             return self._hackernews(query)
         if route == "lemmy":
             return self._lemmy(path, query)
+        if route == "gdelt":
+            return self._gdelt(query)
+        if route == "googlenews":
+            return self._googlenews(query)
         return self._mastodon(path, query)
 
     # SocialData: {next_cursor, tweets}
@@ -626,3 +646,98 @@ class FakeProviderServer:
                     "counts": {"score": n % 5, "upvotes": n % 5, "downvotes": 0},
                 })  # fmt: skip
         return Reply(200, {"type_": "All", "posts": posts, "comments": comments, "communities": [], "users": []})
+
+    # GDELT DOC 2.0: {articles: [...]} / {timeline: [{series, data: [{date, value[, norm]}]}]}; errors as plain text
+    def _news_created(self, n: int) -> datetime:
+        return self.now - timedelta(minutes=(n + 1) * self.minutes_between * 3)
+
+    def _news_title(self, n: int) -> str:
+        return f"{self.keyword.title()} {WORDS[n % len(WORDS)]} report & outlook {n}"
+
+    def _gdelt(self, query: dict) -> Reply:
+        text = "text/html; charset=utf-8"
+        with self._lock:
+            now = time.monotonic()
+            too_fast = self.gdelt_min_interval and now - self._gdelt_last < self.gdelt_min_interval
+            self._gdelt_last = now
+        if too_fast:
+            return Reply(200, "Please limit requests to one every 5 seconds or contact kalev.leetaru5@gmail.com "
+                              "for larger queries.", headers={"Content-Type": text})  # fmt: skip
+        q = query.get("query", [""])[0]
+        words = re.findall(r"\w+", q.split(" -")[0])
+        if not words or max(len(w) for w in words) < 3:
+            return Reply(200, "The specified phrase is too short.", headers={"Content-Type": text})
+        mode = query.get("mode", ["ArtList"])[0].lower()
+        if query.get("format", ["html"])[0].lower() != "json":
+            return Reply(200, "<html><body>not json</body></html>", headers={"Content-Type": text})
+
+        def stamp(value: str | None, default: datetime) -> datetime:
+            return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC) if value else default
+
+        start = stamp(query.get("startdatetime", [None])[0], self.now - timedelta(days=1))
+        end = stamp(query.get("enddatetime", [None])[0], self.now + timedelta(minutes=15))
+        ns = [n for n in range(self.news_count) if start <= self._news_created(n) < end]
+        if mode == "artlist":
+            records = min(250, int(query.get("maxrecords", ["75"])[0]))
+            articles = [
+                {
+                    "url": f"https://news{n % 5}.example/story/{n}",
+                    "url_mobile": "",
+                    "title": self._news_title(n),
+                    "seendate": self._news_created(n).strftime("%Y%m%dT%H%M%SZ"),
+                    "socialimage": "",
+                    "domain": f"news{n % 5}.example",
+                    "language": "English" if n % 4 else "German",
+                    "sourcecountry": "United States" if n % 2 else "Germany",
+                }
+                for n in ns[:records]
+            ]
+            return Reply(200, {"articles": articles} if articles else {})
+        if mode not in ("timelinevolraw", "timelinetone"):
+            return Reply(200, "Invalid mode.", headers={"Content-Type": text})
+        step = timedelta(minutes=15)
+        first = datetime.fromtimestamp(int(start.timestamp()) // 900 * 900, UTC)
+        data = []
+        moment = first
+        while moment < end:
+            inside = [n for n in ns if moment <= self._news_created(n) < moment + step]
+            if mode == "timelinevolraw":
+                data.append({"date": moment.strftime("%Y%m%dT%H%M%SZ"), "value": len(inside), "norm": 1000})
+            else:
+                index = int(moment.timestamp()) // 900
+                data.append({"date": moment.strftime("%Y%m%dT%H%M%SZ"), "value": round((index % 7 - 3) * 0.8, 4)})
+            moment += step
+        series = "Article Count" if mode == "timelinevolraw" else "Average Tone"
+        return Reply(200, {"query_details": {"title": q, "date_resolution": "15m"},
+                           "timeline": [{"series": series, "data": data}]})  # fmt: skip
+
+    # Google News search RSS: rss/channel/item{title "Headline - Publisher", link, guid, pubDate, description, source}
+    def _googlenews(self, query: dict) -> Reply:
+        q = query.get("q", [""])[0]
+        days = int(m.group(1)) if (m := re.search(r"when:(\d+)d", q)) else 30
+        oldest = self.now - timedelta(days=days)
+        ns = [n for n in range(self.news_count) if self._news_created(n) >= oldest][:100]
+        items = []
+        for n in ns:
+            publisher = f"Publisher {n % 4}"
+            title = f"{self._news_title(n)} - {publisher}"
+            link = f"https://news.google.com/rss/articles/CBMi{n}?oc=5"
+            description = (
+                f'<a href="{link}" target="_blank">{xml_escape(self._news_title(n))}</a>&nbsp;&nbsp;'
+                f'<font color="#6f6f6f">{publisher}</font>'
+            )
+            items.append(
+                f"<item><title>{xml_escape(title)}</title><link>{xml_escape(link)}</link>"
+                f'<guid isPermaLink="false">CBMi{n}</guid>'
+                f"<pubDate>{format_datetime(self._news_created(n), usegmt=True)}</pubDate>"
+                f"<description>{xml_escape(description)}</description>"
+                f'<source url="https://publisher{n % 4}.example">{publisher}</source></item>'
+            )
+        feed = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
+            f'<generator>NFE/5.0</generator><title>"{xml_escape(q)}" - Google News</title>'
+            "<link>https://news.google.com/search</link><language>en-US</language>"
+            f"<description>Google News</description>{''.join(items)}</channel></rss>"
+        )
+        return Reply(200, feed, headers={"Content-Type": "application/xml; charset=utf-8"})

@@ -190,6 +190,8 @@ class InMemoryCounters:
     counts: Counter[str] = field(default_factory=Counter)
     observations: list[tuple[str, float]] = field(default_factory=list)
     flushes: int = 0
+    sources_counts: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    sources_states: dict[str, dict] = field(default_factory=dict)
 
     def count(self, name: str, amount: int = 1) -> None:
         self.counts[name] += amount
@@ -199,6 +201,17 @@ class InMemoryCounters:
 
     def flush(self) -> None:
         self.flushes += 1
+
+    def record_sources(self, day: str, counts: dict[str, dict[str, int]], states: dict[str, dict]) -> None:
+        for name, c in counts.items():
+            mine = self.sources_counts.setdefault((day, name), Counter())
+            mine.update(c)
+        for name, fields in states.items():
+            self.sources_states.setdefault(name, {}).update(fields)
+
+    def read_sources(self, day: str) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
+        counts = {name: dict(c) for (d, name), c in self.sources_counts.items() if d == day}
+        return counts, copy.deepcopy(self.sources_states)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -380,6 +393,11 @@ class InMemoryCounterReadings:
 
     counts: dict[str, int] = field(default_factory=dict)
     histograms: dict[str, dict[int, int]] = field(default_factory=dict)
+    sources: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # day -> provider -> counts
+    source_states: dict[str, dict] = field(default_factory=dict)
 
     def read_counters(self) -> tuple[dict[str, int], dict[str, dict[int, int]]]:
         return Counter(self.counts), copy.deepcopy(self.histograms)
+
+    def read_sources(self, day: str) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
+        return copy.deepcopy(self.sources.get(day, {})), copy.deepcopy(self.source_states)

@@ -93,6 +93,18 @@ def test_storage_imports_no_feature():
     assert {module: deps for module, deps in back.items() if deps} == KNOWN_BACK_EDGES
 
 
+def test_untrusted_xml_is_parsed_only_through_defusedxml():
+    """No stdlib (or lxml) XML parser is imported at run time anywhere: feeds go through defusedxml (a type
+    import under ``if TYPE_CHECKING`` is fine)."""
+    parsers = ("xml.etree", "xml.dom", "xml.sax", "xml.parsers", "lxml", "feedparser")
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in runtime_imports(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            found += [f"{path.relative_to(PACKAGE)}: {n}" for n in names if n.startswith(parsers)]
+    assert found == []
+
+
 def test_boto3_only_in_storage():
     outside = [
         str(path.relative_to(PACKAGE))

@@ -13,6 +13,8 @@
   least as many posts, not expired), each of its sources is asked only for newer posts, merged into its own stored
   posts (``sources.incremental``); any other source fetches in full. The live answers with a cursor then become the
   stored window. Imports and simulated posts are never stored.
+* Sources' own series (GDELT's average news tone) go in the result as ``news_tone``, apart from the sentiment; each
+  job also records its sources' health (``observability.meter.sources_used``, read by ``GET /api/sources``).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from social_analytics.analyses.ports import Cursors, PostWindows
 from social_analytics.analyses.sources.base import UnconfiguredAdapter
 from social_analytics.analyses.sources.chain import fetch_with_fallback
 from social_analytics.analyses.sources.fanout import fetch_fanout
+from social_analytics.analyses.sources.health import configured_map
 from social_analytics.analyses.sources.incremental import IncrementalSource
 from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z, normalize_keyword
-from social_analytics.observability import logger
+from social_analytics.observability import logger, meter
 from social_analytics.query import Query, QuerySyntaxError, parse_query, query_for_key
 from social_analytics.records import StoredWindow
 from social_analytics.settings import get_settings
@@ -110,6 +113,12 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         log_extra={"job_id": job.job_id},
     )
     source = outcome.source
+    # The sources' health (GET /api/sources): today's counts and each source's last state, failed jobs included.
+    credentials = getattr(config, "credentials", None)  # tests may stand in a bare config
+    configured = configured_map(credentials, config.providers) if credentials is not None else {}
+    await asyncio.to_thread(
+        meter.sources_used, source.get("providers") or [], composition.breaker().snapshot(), configured
+    )
     if not outcome.posts and not any(a["outcome"] == "ok" for a in source["attempts"]):
         raise JobFailed("no_data", f"no provider returned posts: {summarize_attempts(source['attempts'])}"[:480])
     answered = {a["provider"] for a in source["attempts"] if a["outcome"] == "ok"}
@@ -139,6 +148,8 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
         except Exception:  # the result is still right; only the next scan will fetch in full
             logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
     extra = {"coverage": outcome.coverage, "volume": outcome.volume, "query": query.key}
+    # GDELT's tone of the news, on its own scale: a series beside the result, never mixed into our sentiment.
+    extra["news_tone"] = outcome.series.get("news_tone")
     return FetchedPosts(posts=outcome.posts, source=source, window=window, extra=extra)
 
 

@@ -83,6 +83,10 @@ class Counters(Protocol):
 
     def flush(self) -> None: ...
 
+    def record_sources(self, day: str, counts: dict[str, dict[str, int]], states: dict[str, dict]) -> None:
+        """Each source's counts for the day (added) and its last state (fields set): ``GET /api/sources``."""
+        ...
+
 
 # ----------------------------------------------------------------------------------------------------------------
 # The other stores the service code reads (``composition.data``): the worker's stored windows, cursors, uploaded
@@ -181,3 +185,7 @@ class CounterReadings(Protocol):
     """The read side of the counters: totals and latency histograms for ``GET /api/metrics``."""
 
     def read_counters(self) -> tuple[dict[str, int], dict[str, dict[int, int]]]: ...
+
+    def read_sources(self, day: str) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
+        """Each source's counts on ``day`` and its last recorded state."""
+        ...

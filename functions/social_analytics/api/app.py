@@ -10,12 +10,13 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from social_analytics import public_errors
 from social_analytics.analyses import routes as analyses_routes
+from social_analytics.analyses.sources import health as source_health
 from social_analytics.analyses.sources import spend
 from social_analytics.api import admin, apidocs, http, origin, queries, views
 from social_analytics.imports import routes as imports_routes
 from social_analytics.observability import logger
 from social_analytics.query import QuerySyntaxError
-from social_analytics.schemas import Health, MetricsBody, json_response
+from social_analytics.schemas import Health, MetricsBody, SourcesBody, json_response
 from social_analytics.tracking import routes as tracking_routes
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -25,6 +26,15 @@ app.include_router(analyses_routes.router)
 @app.get("/api/metrics", summary="Cache, queue and latency counters", responses={200: json_response(MetricsBody, "")})
 def get_metrics() -> dict:
     return {**views.metrics(), "spend": spend.report()}
+
+
+@app.get(
+    "/api/sources",
+    summary="Every post source: configured, what it covers, last success and failure, limits, today's counts",
+    responses={200: json_response(SourcesBody, "")},
+)
+def get_sources() -> dict:
+    return source_health.report()
 
 
 @app.get("/api/health", summary="Liveness", responses={200: json_response(Health, "")})

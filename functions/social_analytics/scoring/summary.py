@@ -410,7 +410,11 @@ def post_view(post: Post, scores: dict | float, label: str | None = None) -> dic
         "likes": post.likes,
         "reposts": post.reposts,
         "truncated": truncated,
+        "provider": post.provider,
+        "kind": post.kind,
     }
+    if post.country:
+        view["country"] = post.country
     for key in ("pos", "neu", "neg", "vader_compound"):
         if key in scores:
             view[key] = scores[key]

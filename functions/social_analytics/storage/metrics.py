@@ -1,5 +1,8 @@
 """Platform counters (cache hits, misses, enqueues, batches) and latency histograms in DynamoDB: the storage behind
-``GET /api/metrics`` (``api/views.metrics`` shapes the document). Code records events through ``observability.meter``,
+``GET /api/metrics`` (``api/views.metrics`` shapes the document); and each post source's health behind
+``GET /api/sources``: per UTC day its requests, posts, jobs and failures (``METRICS`` / ``SOURCES#<day>``, kept 3 days)
+and its last state (``METRICS`` / ``SOURCES``: last success, last failure with its public reason, rate limit, circuit
+breaker, configured), written by the worker after each job. Code records events through ``observability.meter``,
 which feeds these and the EMF metrics.
 
 Increments are buffered in memory and written with one atomic ``ADD`` per flush, so the hot cached path
@@ -10,7 +13,9 @@ makes no DynamoDB call. ``METRICS_FLUSH_SECONDS`` > 0 flushes from a background 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from typing import Any
 
 from social_analytics.latency import bucket_of
 from social_analytics.settings import get_settings
@@ -32,6 +37,17 @@ COUNTERS = (
     "stream_gaps",
 )
 HISTOGRAMS = ("cached", "queued")
+SOURCE_COUNTS = ("requests", "posts", "jobs", "failures")
+SOURCE_STATE_FIELDS = (
+    "configured", "ok_at", "fail_at", "fail_code", "fail_reason", "rate_limited_until", "breaker", "breaker_until",
+    "as_of",
+)  # fmt: skip
+_SOURCES_STATE_KEY = dynamo.metric_key("SOURCES")
+_SOURCES_KEEP_SECONDS = 3 * 86400
+
+
+def _sources_day_key(day: str) -> dict:
+    return dynamo.metric_key(f"SOURCES#{day}")
 
 
 class MetricsRecorder:
@@ -95,6 +111,32 @@ class MetricsRecorder:
         with self._lock:
             return dict(self._pending)
 
+    def record_sources(self, day: str, counts: dict[str, dict[str, int]], states: dict[str, dict[str, Any]]) -> None:
+        """Add each source's counts to the day's item (``<provider>#<count>``) and set the state fields given
+        (``<provider>#<field>``; a field left out keeps its stored value). Written at once, not buffered: once per
+        job, by the worker."""
+        adds = {f"{name}#{count}": amount for name, c in counts.items() for count, amount in c.items() if amount}
+        if adds:
+            names = {f"#a{i}": attribute for i, attribute in enumerate(adds)}
+            values: dict[str, Any] = {f":v{i}": amount for i, amount in enumerate(adds.values())}
+            values[":ttl"] = int(time.time()) + _SOURCES_KEEP_SECONDS
+            table(get_settings().table_name).update_item(
+                Key=_sources_day_key(day),
+                UpdateExpression="ADD "
+                + ", ".join(f"#a{i} :v{i}" for i in range(len(adds)))
+                + " SET expires_at = if_not_exists(expires_at, :ttl)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        sets = {f"{name}#{field}": value for name, fields in states.items() for field, value in fields.items()}
+        if sets:
+            table(get_settings().table_name).update_item(
+                Key=_SOURCES_STATE_KEY,
+                UpdateExpression="SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets))),
+                ExpressionAttributeNames={f"#s{i}": attribute for i, attribute in enumerate(sets)},
+                ExpressionAttributeValues={f":s{i}": value for i, value in enumerate(sets.values())},
+            )
+
 
 recorder = MetricsRecorder()
 
@@ -111,3 +153,21 @@ def read_counters() -> tuple[dict[str, int], dict[str, dict[int, int]]]:
             if name in histograms:
                 histograms[name][int(index)] = int(value)
     return counts, histograms
+
+
+def read_sources(day: str) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, Any]]]:
+    """Each source's counts on ``day`` and its last recorded state (only sources ever recorded appear)."""
+    store = table(get_settings().table_name)
+    counted = store.get_item(Key=_sources_day_key(day), ConsistentRead=True).get("Item") or {}
+    stated = store.get_item(Key=_SOURCES_STATE_KEY, ConsistentRead=True).get("Item") or {}
+    counts: dict[str, dict[str, int]] = {}
+    for attribute, value in counted.items():
+        name, _, count = attribute.rpartition("#")
+        if name and count in SOURCE_COUNTS:
+            counts.setdefault(name, dict.fromkeys(SOURCE_COUNTS, 0))[count] = int(value)
+    states: dict[str, dict[str, Any]] = {}
+    for attribute, value in stated.items():
+        name, _, field = attribute.rpartition("#")
+        if name and field in SOURCE_STATE_FIELDS:
+            states.setdefault(name, {})[field] = float(value) if hasattr(value, "as_tuple") else value
+    return counts, states

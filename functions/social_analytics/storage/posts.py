@@ -45,6 +45,8 @@ def post_to_dict(post: Post) -> dict:
         "replies": post.replies,
         "language": post.language,
         "hashtags": list(post.hashtags),
+        "kind": post.kind,
+        "country": post.country,
     }
 
 
@@ -61,6 +63,8 @@ def post_from_dict(data: dict) -> Post:
         replies=int(data.get("replies") or 0),
         language=data.get("language"),
         hashtags=list(data.get("hashtags") or []),
+        kind=data.get("kind") or "post",
+        country=data.get("country"),
     )
 
 

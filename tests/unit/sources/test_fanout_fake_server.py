@@ -107,7 +107,8 @@ def test_mastodon_status_search_and_trends_through_the_fake(fake):
 def test_with_nothing_reachable_each_attempt_fails_fast_and_simulated_answers_labelled():
     env = {
         "PROVIDERS": "", "MASTODON_INSTANCES": "http://127.0.0.1:9", "HACKERNEWS_BASE_URL": "http://127.0.0.1:9",
-        "LEMMY_INSTANCES": "http://127.0.0.1:9",
+        "LEMMY_INSTANCES": "http://127.0.0.1:9", "GDELT_BASE_URL": "http://127.0.0.1:9",
+        "GOOGLENEWS_BASE_URL": "http://127.0.0.1:9", "GDELT_MIN_INTERVAL_SECONDS": "0",
     }  # fmt: skip
     config = load_provider_config(env)
 
@@ -119,6 +120,7 @@ def test_with_nothing_reachable_each_attempt_fails_fast_and_simulated_answers_la
 
     outcome = run(go())
     attempts = {a["provider"]: a for a in outcome.source["attempts"]}
-    assert [a for a in attempts] == ["mastodon", "hackernews", "lemmy", "simulated"]
-    assert all(attempts[n]["outcome"] == "failed" for n in ("mastodon", "hackernews", "lemmy"))
+    live = ["mastodon", "hackernews", "lemmy", "gdelt", "googlenews"]
+    assert [a for a in attempts] == [*live, "simulated"]
+    assert all(attempts[n]["outcome"] == "failed" for n in live)
     assert outcome.source["simulated"] is True and {p.provider for p in outcome.posts} == {"simulated"}

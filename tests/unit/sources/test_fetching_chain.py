@@ -176,7 +176,7 @@ def test_build_adapters_default_order_and_unconfigured_skip():
             return default, outcome
 
     default, outcome = run(go())
-    assert default == ["x", "mastodon", "hackernews", "lemmy", "simulated"]  # every keyless source by default
+    assert default == ["x", "mastodon", "hackernews", "lemmy", "gdelt", "googlenews", "simulated"]  # every keyless
     assert outcome.source["attempts"][0]["outcome"] == "skipped"
     assert "SOCIALDATA_API_KEY" in outcome.source["attempts"][0]["reason"]
 

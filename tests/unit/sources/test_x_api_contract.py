@@ -31,8 +31,8 @@ def test_follows_next_token_and_joins_includes_users():
     first, second = script.requests
     assert first.url.path == "/2/tweets/search/recent" and first.headers["Authorization"] == "Bearer x-token"
     params = first.url.params
-    assert params["tweet.fields"] == "created_at,public_metrics,lang,entities,author_id"
-    assert params["expansions"] == "author_id" and params["max_results"] == "100"
+    assert params["tweet.fields"] == "created_at,public_metrics,lang,entities,author_id,referenced_tweets"
+    assert params["expansions"] == "author_id,referenced_tweets.id" and params["max_results"] == "100"
     assert params["start_time"] == "2026-11-23T13:00:00Z" and "end_time" not in params and "next_token" not in params
     assert second.url.params["next_token"] == "b26v89c19zqg8o3fpzbkk3d3ye6k9"
     top, other, orphan = result.posts

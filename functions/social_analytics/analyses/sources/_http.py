@@ -171,8 +171,41 @@ async def request_json(
     Returns ``(parsed_json, response)``. Statuses in ``ok_statuses`` (e.g. Mastodon's 404 for an unknown hashtag)
     are returned with ``None`` as the body instead of raising.
     """
+    return await request_content(
+        client, method, url, provider=provider, budget=budget, params=params, headers=headers, json_body=json_body,
+        ok_statuses=ok_statuses, decode=_decode_json,
+    )  # fmt: skip
+
+
+def _decode_json(response: httpx.Response, provider: str) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        raise ProviderBadResponse(
+            f"{provider}: malformed JSON (HTTP {response.status_code})", status=response.status_code
+        ) from None
+
+
+async def request_content(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    provider: str,
+    budget: RequestBudget,
+    decode: Callable[[httpx.Response, str], Any],
+    params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    ok_statuses: tuple[int, ...] = (),
+    error_of: Callable[[httpx.Response, str], ProviderError] | None = None,
+) -> tuple[Any, httpx.Response]:
+    """One request with typed errors and retries inside ``budget``, its body read by ``decode(response, provider)``
+    (which raises a ``ProviderError`` for a body it cannot use: retried when that error is retryable).
+    ``error_of`` maps a non-2xx response to its error (default ``error_for``)."""
     import httpx  # already loaded: ``client`` is one
 
+    error_of = error_of or error_for
     retry_number = 0
     while True:
         remaining = budget.remaining()
@@ -198,13 +231,8 @@ async def request_json(
             if response.status_code in ok_statuses:
                 return None, response
             if response.status_code >= 400:
-                raise error_for(response, provider)
-            try:
-                return json.loads(response.content), response
-            except ValueError:
-                raise ProviderBadResponse(
-                    f"{provider}: malformed JSON (HTTP {response.status_code})", status=response.status_code
-                ) from None
+                raise error_of(response, provider)
+            return decode(response, provider), response
         except ProviderError as exc:
             if not exc.retryable or retry_number >= budget.max_retries:
                 raise

@@ -134,6 +134,9 @@ class FetchResult:
     reported_note: str = ""
     account: str | None = None  # who searched, where the results depend on the viewer (Bluesky)
     sent_query: str = ""  # what was actually sent (several requests: joined with " | ")
+    # Series a source reports beside its posts, on the source's own scale (GDELT's ``news_tone``): name -> the
+    # series document (``points`` of ``{"start", "value"}``, ``scale``, ``basis``). Never mixed with our scores.
+    series: dict[str, dict] = field(default_factory=dict)
 
 
 class ProviderError(Exception):

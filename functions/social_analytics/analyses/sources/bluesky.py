@@ -330,7 +330,11 @@ class BlueskyAdapter:
         if not uri or not text or created_at is None:
             return None
         author = view.get("author") if isinstance(view.get("author"), dict) else {}
-        handle = str(author.get("handle") or author.get("did") or "")
+        # An account whose handle no longer verifies is shown as "handle.invalid": its DID still names it, and
+        # bsky.app profile URLs accept a DID.
+        handle = str(author.get("handle") or "")
+        if not handle or handle == "handle.invalid":
+            handle = str(author.get("did") or "")
         rkey = uri.rsplit("/", 1)[-1]
         langs = record.get("langs") if isinstance(record.get("langs"), list) else []
         hashtags = []

@@ -39,6 +39,11 @@ class CircuitBreaker:
             return "closed"
         return "open" if self._clock() < circuit.open_until else "half_open"
 
+    def snapshot(self) -> dict[str, tuple[str, float]]:
+        """Every provider with a circuit: (state, seconds it stays open from now; 0 when not open)."""
+        now = self._clock()
+        return {name: (self.state(name), max(0.0, c.open_until - now)) for name, c in self._circuits.items()}
+
     def check(self, name: str) -> str | None:
         """None when a call may go ahead, else the reason to skip it (``"circuit open ..."``)."""
         circuit = self._circuits.get(name)

@@ -7,9 +7,10 @@ logged and ``repr`` shows only which ones are set. An unreadable parameter leave
 with the parameter *name* only).
 
 Endpoints: ``SOCIALDATA_BASE_URL``, ``X_API_BASE_URL``, ``BLUESKY_BASE_URL``, ``MASTODON_INSTANCES`` (comma list),
-``HACKERNEWS_BASE_URL``, ``LEMMY_INSTANCES`` (comma list), ``MASTODON_TRENDS`` (``false`` turns the trending-tag volume
-lookup off) and ``PROVIDERS`` (comma list; empty means every keyless source plus every configured one) so tests and
-local runs can point at loopback fakes.
+``HACKERNEWS_BASE_URL``, ``LEMMY_INSTANCES`` (comma list), ``GDELT_BASE_URL``, ``GOOGLENEWS_BASE_URL`` (and the
+edition ``GOOGLENEWS_HL`` / ``GOOGLENEWS_GL`` / ``GOOGLENEWS_CEID``), ``MASTODON_TRENDS`` (``false`` turns the
+trending-tag volume lookup off) and ``PROVIDERS`` (comma list; empty means every keyless source plus every configured
+one) so tests and local runs can point at loopback fakes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
-from social_analytics.analyses.sources import bluesky, hackernews, lemmy, mastodon, socialdata, x_api
+from social_analytics.analyses.sources import bluesky, gdelt, googlenews, hackernews, lemmy, mastodon, socialdata, x_api
 from social_analytics.observability import logger
 from social_analytics.settings import ProviderSettings, get_provider_settings
 from social_analytics.storage import parameters as parameter_store
@@ -71,6 +72,9 @@ class ProviderConfig:
     mastodon_trends: bool = True
     hackernews_base_url: str = hackernews.DEFAULT_BASE_URL
     lemmy_instances: tuple[str, ...] = lemmy.DEFAULT_INSTANCES
+    gdelt_base_url: str = gdelt.DEFAULT_BASE_URL
+    googlenews_base_url: str = googlenews.DEFAULT_BASE_URL
+    googlenews_edition: tuple[str, str, str] = (googlenews.DEFAULT_HL, googlenews.DEFAULT_GL, googlenews.DEFAULT_CEID)
 
 
 def _ssm_getter() -> Callable[[str], str]:
@@ -118,4 +122,7 @@ def load_provider_config(
         mastodon_trends=config.mastodon_trends,
         hackernews_base_url=config.hackernews_base_url or hackernews.DEFAULT_BASE_URL,
         lemmy_instances=_split(config.lemmy_instances) or lemmy.DEFAULT_INSTANCES,
+        gdelt_base_url=config.gdelt_base_url or gdelt.DEFAULT_BASE_URL,
+        googlenews_base_url=config.googlenews_base_url or googlenews.DEFAULT_BASE_URL,
+        googlenews_edition=(config.googlenews_hl, config.googlenews_gl, config.googlenews_ceid),
     )

@@ -55,7 +55,7 @@ from social_analytics.analyses.sources.base import (
     translate_of,
 )
 from social_analytics.analyses.sources.breaker import CircuitBreaker
-from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
+from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD, channel_of
 from social_analytics.analyses.sources.checking import check_posts
 from social_analytics.analyses.sources.translate import as_query
 from social_analytics.models import Post, TimeWindow, isoformat_z
@@ -131,6 +131,9 @@ class SourceRun:
     off_topic: int = 0
     examples: list[dict] = field(default_factory=list)
     sent_query: str = ""
+    requests: int = 0  # HTTP requests made (retries included)
+    error_code: str | None = None  # the failure's code (``ProviderError.code``), for the health record
+    retry_after_seconds: float | None = None  # a rate limit's hint, when the provider gave one
 
     @property
     def name(self) -> str:
@@ -142,6 +145,8 @@ class FanoutOutcome(FetchOutcome):
     coverage: dict = field(default_factory=dict)
     volume: dict = field(default_factory=dict)
     by_source: dict[str, list[Post]] = field(default_factory=dict)  # each answering live source's own posts
+    series: dict[str, dict] = field(default_factory=dict)  # sources' own series (GDELT's news_tone), by name
+    runs: list[SourceRun] = field(default_factory=list)  # every source asked, for the health record
 
 
 async def fetch_source(
@@ -195,14 +200,19 @@ async def fetch_source(
         ms = (time.monotonic() - started) * 1000
         _log_failure(name, exc, log_extra)
         attempt = _attempt(name, "failed", provider_reason(exc.code, exc.status), retries=budget.retries, ms=ms)
-        return SourceRun(adapter, attempt, ms=ms, sent_query=sent.sent)
+        return SourceRun(
+            adapter, attempt, ms=ms, sent_query=sent.sent, requests=budget.requests, error_code=exc.code,
+            retry_after_seconds=exc.retry_after_seconds,
+        )  # fmt: skip
     except Exception as exc:  # an adapter bug must not sink the job or the other sources
         logger.exception("adapter crashed", extra={**(log_extra or {}), "provider": name})
         if not adapter.simulated:
             breaker.record_failure(name, type(exc).__name__)
         ms = (time.monotonic() - started) * 1000
         attempt = _attempt(name, "failed", provider_reason("internal_error"), ms=ms)
-        return SourceRun(adapter, attempt, ms=ms, sent_query=sent.sent)
+        return SourceRun(
+            adapter, attempt, ms=ms, sent_query=sent.sent, requests=budget.requests, error_code="internal_error"
+        )
     if not adapter.simulated:
         breaker.record_success(name)
     ms = (time.monotonic() - started) * 1000
@@ -221,6 +231,7 @@ async def fetch_source(
     return SourceRun(
         adapter, attempt, result=result, ms=ms, cost=cost, fetched=fetched, off_topic=checked.off_topic,
         examples=checked.examples, sent_query=result.sent_query or sent.sent,
+        requests=max(result.requests, budget.requests),
     )  # fmt: skip
 
 
@@ -309,13 +320,18 @@ async def fetch_fanout(
     for run in runs:
         estimate = cov.source_estimate(run.result, window, limit, run.fetched) if run.result is not None else {}
         in_result = run in producing
-        rows.append(
-            cov.row(
-                run.name, run.attempt["outcome"], ms=run.ms, cost=run.cost, reason=run.attempt["reason"],
-                estimate=estimate, posts=kept.get(run.name, 0) if in_result else 0, fetched=len(run.fetched),
-                result=run.result, off_topic=run.off_topic, sent_query=run.sent_query,
-            )
+        row = cov.row(
+            run.name, run.attempt["outcome"], ms=run.ms, cost=run.cost, reason=run.attempt["reason"],
+            estimate=estimate, posts=kept.get(run.name, 0) if in_result else 0, fetched=len(run.fetched),
+            result=run.result, off_topic=run.off_topic, sent_query=run.sent_query,
         )  # fmt: skip
+        row["channel"] = channel_of(run.name)
+        row["requests"] = run.requests
+        if run.error_code:
+            row["error_code"] = run.error_code
+            if run.error_code == "rate_limited" and run.retry_after_seconds:
+                row["retry_after_seconds"] = round(run.retry_after_seconds, 1)
+        rows.append(row)
         estimates.append(estimate)
     coverage, volume = cov.summarize(rows, estimates, len(posts), window)
 
@@ -332,6 +348,9 @@ async def fetch_fanout(
     }
     new_cursors = {run.name: dict(run.result.cursor) for run in answered if run.result.cursor}
     by_source = {run.name: run.result.posts for run in answered}
+    # A source's own series are kept whether or not its posts made the result (they are its report, not posts).
+    series = {name: doc for run in answered if not run.adapter.simulated for name, doc in run.result.series.items()}
     return FanoutOutcome(
-        posts=posts, source=source, cursors=new_cursors, coverage=coverage, volume=volume, by_source=by_source
-    )
+        posts=posts, source=source, cursors=new_cursors, coverage=coverage, volume=volume, by_source=by_source,
+        series=series, runs=runs,
+    )  # fmt: skip

@@ -40,6 +40,7 @@ PAGE_SIZE = 40
 MAX_PAGES = 50
 MAX_SEARCH_PAGES = 5
 _NON_WORD = re.compile(r"[\W]+", re.UNICODE)
+_QUOTE_FALLBACK = re.compile(r"<p[^>]*\bquote-inline\b[^>]*>.*?</p>", re.IGNORECASE | re.DOTALL)
 
 
 def hashtag_for(query: str) -> str:
@@ -54,16 +55,24 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._in_quote_fallback = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "p" and "quote-inline" in (dict(attrs).get("class") or "").split():
+            # A quote post's fallback line for old clients ("RE: <url>"): not the author's words.
+            self._in_quote_fallback = True
             self._skip += 1
         elif tag in self._BREAKS:
             self.parts.append("\n")
         # Mastodon hides the scheme/ellipsis parts of links in <span class="invisible">: keep them, URLs stay whole.
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
+        if tag == "p" and self._in_quote_fallback:
+            self._in_quote_fallback = False
+            self._skip -= 1
+        elif tag in ("script", "style") and self._skip:
             self._skip -= 1
         elif tag in ("p", "div", "li", "blockquote"):
             self.parts.append("\n")
@@ -74,7 +83,8 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of a Mastodon ``content`` fragment: tags dropped, entities decoded, blank lines collapsed."""
+    """Visible text of a Mastodon ``content`` fragment: tags dropped, entities decoded exactly once, blank lines
+    collapsed, and a quote post's fallback paragraph (``<p class="quote-inline">RE: <url></p>``) left out."""
     if "<" not in html and "&" not in html:
         return html.strip()
     parser = _TextExtractor()
@@ -83,7 +93,7 @@ def html_to_text(html: str) -> str:
         parser.close()
         text = "".join(parser.parts)
     except Exception:  # malformed markup: fall back to a crude strip
-        text = unescape(re.sub(r"<[^>]+>", " ", html))
+        text = unescape(re.sub(r"<[^>]+>", " ", _QUOTE_FALLBACK.sub("", html)))
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
 

@@ -13,6 +13,8 @@ from social_analytics.analyses.sources.base import SocialMediaAdapter, Unconfigu
 from social_analytics.analyses.sources.bluesky import BlueskyAdapter, BlueskySessionManager
 from social_analytics.analyses.sources.catalog import KEYLESS_PROVIDERS, KNOWN_PROVIDERS
 from social_analytics.analyses.sources.credentials import ProviderConfig
+from social_analytics.analyses.sources.gdelt import GdeltAdapter
+from social_analytics.analyses.sources.googlenews import GoogleNewsAdapter
 from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
 from social_analytics.analyses.sources.lemmy import LemmyAdapter
 from social_analytics.analyses.sources.mastodon import MastodonAdapter
@@ -91,6 +93,11 @@ def build_adapters(
             chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
         elif name == "lemmy":
             chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
+        elif name == "gdelt":
+            chain.append(GdeltAdapter(client, config.gdelt_base_url, composition.gdelt_gate()))
+        elif name == "googlenews":
+            hl, gl, ceid = config.googlenews_edition
+            chain.append(GoogleNewsAdapter(client, config.googlenews_base_url, hl, gl, ceid))
         elif name == "simulated":
             chain.append(SimulatedAdapter())
     return chain

@@ -2,10 +2,16 @@
 
 Billing is per tweet returned ($0.0002), so the window goes into the query as ``since_time:``/``until_time:``
 operators and an incremental scan adds ``since_id:`` (the cursor ``{"since_id": "<newest tweet id>"}``).
+
+Faithful posts (docs/decisions.md): a retweet (``retweeted_status`` present) stays a post of its own, made when it
+was retweeted, with the original's full text and ``kind="repost"`` but *its own* engagement, which is none: the
+counts X puts on a retweet are the original's, and copying them would credit every retweet with the original's
+popularity. X escapes ``&``, ``<`` and ``>`` in tweet text as HTML entities: they are unescaped exactly once.
 """
 
 from __future__ import annotations
 
+from html import unescape
 from typing import Any
 
 import httpx
@@ -107,28 +113,32 @@ class SocialDataAdapter:
         if not isinstance(tweet, dict):
             return None
         native_id = str(tweet.get("id_str") or tweet.get("id") or "")
-        text = tweet.get("full_text") or tweet.get("text") or ""
+        original = tweet.get("retweeted_status") if isinstance(tweet.get("retweeted_status"), dict) else None
+        source = original or tweet
+        text = unescape(str(source.get("full_text") or source.get("text") or tweet.get("full_text") or ""))
         created_at = parse_datetime(tweet.get("tweet_created_at"))
         if not native_id or not text or created_at is None:
             return None
         user = tweet.get("user") if isinstance(tweet.get("user"), dict) else {}
         screen_name = str(user.get("screen_name") or "")
-        entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
+        entities = source.get("entities") if isinstance(source.get("entities"), dict) else {}
         hashtags = [
             str(tag.get("text")).lower()
             for tag in entities.get("hashtags") or []
             if isinstance(tag, dict) and tag.get("text")
         ]
+        own = original is None  # a retweet has no engagement of its own (its counts are the original's)
         return Post(
             id=f"{self.name}:{native_id}",
-            text=str(text),
+            text=text,
             created_at=created_at,
             provider=self.name,
             author=screen_name,
             url=f"https://x.com/{screen_name or 'i/web'}/status/{native_id}",
-            likes=as_int(tweet.get("favorite_count")),
-            reposts=as_int(tweet.get("retweet_count")),
-            replies=as_int(tweet.get("reply_count")),
-            language=tweet.get("lang") or None,
+            likes=as_int(tweet.get("favorite_count")) if own else 0,
+            reposts=as_int(tweet.get("retweet_count")) if own else 0,
+            replies=as_int(tweet.get("reply_count")) if own else 0,
+            language=source.get("lang") or tweet.get("lang") or None,
             hashtags=hashtags,
+            kind="post" if own else "repost",
         )

@@ -1,11 +1,16 @@
 """X API v2 recent search (``GET /2/tweets/search/recent``): ``max_results`` 10..100, ``next_token`` paging,
 ``expansions=author_id`` joined to ``includes.users`` for usernames. $0.005 per post returned, so ``max_results``
 is sized to what is still needed. Incremental cursor: ``{"since_id": "<newest id>"}`` (``meta.newest_id``).
+
+Faithful posts, as for SocialData: a retweet (``referenced_tweets`` with ``type == "retweeted"``) is a post of its own
+with ``kind="repost"``, the original's full text when ``includes.tweets`` has it, and no engagement of its own (the
+``public_metrics`` X reports on a retweet are the original's). Text entities (``&amp;``) are unescaped exactly once.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
 
 import httpx
@@ -25,7 +30,7 @@ from social_analytics.models import Post, TimeWindow, isoformat_z
 from social_analytics.query import Query
 
 DEFAULT_BASE_URL = "https://api.x.com"
-TWEET_FIELDS = "created_at,public_metrics,lang,entities,author_id"
+TWEET_FIELDS = "created_at,public_metrics,lang,entities,author_id,referenced_tweets"
 MAX_PAGES = 100
 # Recent search covers the last 7 days; start_time must be inside it, end_time at least 10 s in the past.
 _SEARCH_SPAN = timedelta(days=7) - timedelta(minutes=1)
@@ -82,7 +87,7 @@ class XApiAdapter:
         base_params = {
             "query": sent.requests[0],
             "tweet.fields": TWEET_FIELDS,
-            "expansions": "author_id",
+            "expansions": "author_id,referenced_tweets.id",
             "user.fields": "username",
             "sort_order": "recency",
             **self._time_params(window, since_id),
@@ -118,8 +123,11 @@ class XApiAdapter:
                 for u in includes.get("users") or []
                 if isinstance(u, dict)
             }
+            originals = {
+                str(t.get("id")): t for t in includes.get("tweets") or [] if isinstance(t, dict) and t.get("id")
+            }
             newest = newer_id(newest, meta.get("newest_id"))
-            posts = [post for post in (self._to_post(tweet, users) for tweet in data) if post is not None]
+            posts = [post for post in (self._to_post(tweet, users, originals) for tweet in data) if post is not None]
             return Page(posts=posts, items=len(data), next_cursor=meta.get("next_token"))
 
         def track_newest(post: Post) -> None:
@@ -135,11 +143,20 @@ class XApiAdapter:
             result.notes.append(sent.note)
         return result
 
-    def _to_post(self, tweet: Any, users: dict[str, str]) -> Post | None:
+    def _to_post(self, tweet: Any, users: dict[str, str], originals: dict[str, dict] | None = None) -> Post | None:
         if not isinstance(tweet, dict):
             return None
         native_id = str(tweet.get("id") or "")
-        text = tweet.get("text") or ""
+        retweeted = next(
+            (
+                str(ref.get("id"))
+                for ref in tweet.get("referenced_tweets") or []
+                if isinstance(ref, dict) and ref.get("type") == "retweeted"
+            ),
+            None,
+        )
+        original = (originals or {}).get(retweeted or "") if retweeted else None
+        text = unescape(str((original or {}).get("text") or tweet.get("text") or ""))
         created_at = parse_datetime(tweet.get("created_at"))
         if not native_id or not text or created_at is None:
             return None
@@ -151,18 +168,20 @@ class XApiAdapter:
             for tag in entities.get("hashtags") or []
             if isinstance(tag, dict) and tag.get("tag")
         ]
+        own = retweeted is None  # a retweet's public_metrics are its original's
         return Post(
             id=f"{self.name}:{native_id}",
-            text=str(text),
+            text=text,
             created_at=created_at,
             provider=self.name,
             author=username,
             url=f"https://x.com/{username or 'i/web'}/status/{native_id}",
-            likes=as_int(metrics.get("like_count")),
-            reposts=as_int(metrics.get("retweet_count")),
-            replies=as_int(metrics.get("reply_count")),
+            likes=as_int(metrics.get("like_count")) if own else 0,
+            reposts=as_int(metrics.get("retweet_count")) if own else 0,
+            replies=as_int(metrics.get("reply_count")) if own else 0,
             language=tweet.get("lang") or None,
             hashtags=hashtags,
+            kind="post" if own else "repost",
         )
 
 
