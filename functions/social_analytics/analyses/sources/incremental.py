@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from social_analytics.analyses.sources.base import Cursor, FetchResult, SocialMediaAdapter
+from social_analytics.analyses.sources.base import Cursor, FetchResult, SocialMediaAdapter, translate_of
 from social_analytics.models import Post, TimeWindow
 
 
@@ -39,8 +39,11 @@ class IncrementalSource:
     def __repr__(self) -> str:
         return f"IncrementalSource({self.inner!r}, stored={len(self.stored)})"
 
+    def translate(self, query):
+        return translate_of(self.inner, query)
+
     async def fetch(
-        self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget=None
+        self, query, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget=None
     ) -> FetchResult:
         fresh = await self.inner.fetch(query, window, limit, cursor=cursor, budget=budget)
         merged = merge_window(fresh.posts, self.stored, window, limit)
@@ -55,4 +58,5 @@ class IncrementalSource:
             # short (then the merged window is that fetch). A provider's reported total counted only the new posts.
             complete=False if fresh.complete is False else None,
             account=fresh.account,
+            sent_query=fresh.sent_query,
         )

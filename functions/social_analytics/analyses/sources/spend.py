@@ -36,6 +36,7 @@ from social_analytics.analyses.sources.base import (
     ProviderError,
     ProviderNotConfigured,
     UnconfiguredAdapter,
+    translate_of,
 )
 from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
 from social_analytics.models import TimeWindow
@@ -203,8 +204,11 @@ class PaidAdapter:
     def __repr__(self) -> str:
         return f"PaidAdapter({self.inner!r})"
 
+    def translate(self, query: Any) -> Any:
+        return translate_of(self.inner, query)
+
     async def fetch(
-        self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
+        self, query: Any, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
     ) -> FetchResult:
         self.gate.started(self.name)
         answered = False
