@@ -238,3 +238,21 @@ def test_the_index_matches_many_queries_at_once():
     }
     assert index.match(post("java coffee")) == set()
     assert index.match(post("")) == set()
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ('"java OR coffee"', "java or coffee"),  # operators inside quotes are words: the phrase
+        ('"(unbalanced" java', '"(unbalanced" AND java'),
+        ('"NOT" java', "java AND not"),
+        ("java since_time:1700000000", "java since_time:1700000000"),  # another engine's operator: words
+        ("java AND since_time:1700000000", "java AND since_time:1700000000"),
+        ("java -filter:replies", "java AND -filter:replies"),
+    ],
+)
+def test_hostile_queries_stay_terms(typed, key):
+    query = parse_query(typed)
+    assert query.key == key
+    assert parse_query(query.key).key == key
+    assert all(not isinstance(node, Field) for node in query.positive_terms())
