@@ -73,6 +73,10 @@ class StreamCounts(Protocol):
 
     def list_gaps(self, since_us: int, until_us: int) -> list[dict]: ...
 
+    def reset_cursor_and_gaps(self) -> tuple[bool, int]:
+        """Remove the cursor and every gap; returns (a cursor was there, gaps removed)."""
+        ...
+
     def merge_buckets(self, deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) -> int:
         """Add each (keyword, minute)'s new posts and deletes; returns how many posts were newly counted."""
         ...

@@ -85,6 +85,12 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     }
 
 
+def reset_stream() -> dict:
+    """The admin reset: no cursor (the next run starts ``first_lookback_seconds`` back, recording no gap), no gaps."""
+    removed, gaps = composition.tracking.stream.reset_cursor_and_gaps()
+    return {"cursor_removed": removed, "gaps_removed": gaps}
+
+
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
     now = time.time() if now is None else now
     key = normalize_keyword(keyword)
