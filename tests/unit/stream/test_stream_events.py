@@ -6,7 +6,6 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from social_analytics.tracking.stream_events import (
     MAX_TEXT_BYTES,
     Malformed,
