@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from social_analytics.analyses.sources._http import parse_datetime
-from social_analytics.analyses.sources.base import FetchResult
+from social_analytics.analyses.sources.base import FetchResult, SourceQuery
 from social_analytics.models import Post
 
 MAX_REPORTED_ERRORS = 20
@@ -227,5 +227,9 @@ class ImportAdapter:
     def __init__(self, posts: list[Post]) -> None:
         self._posts = sorted(posts, key=lambda p: p.created_at, reverse=True)
 
-    async def fetch(self, query: str, window: Any, limit: int, *, cursor=None, budget=None) -> FetchResult:
-        return FetchResult(posts=self._posts[:limit])
+    def translate(self, query: Any) -> SourceQuery:
+        return SourceQuery(("the uploaded posts",))
+
+    async def fetch(self, query: Any, window: Any, limit: int, *, cursor=None, budget=None) -> FetchResult:
+        # Every post is checked against the query afterwards (sources.fanout), as any source's are.
+        return FetchResult(posts=self._posts[:limit], sent_query="the uploaded posts")
