@@ -96,7 +96,7 @@ def pieces(
             continue
         if low < floor_us:
             reason = "past_retention"
-        elif first is None or high <= first:
+        elif first is None or low < first:  # (partly) before the first span
             reason = "before_archive"
         elif any(int(g["from_us"]) < high and int(g["to_us"]) > low for g in gaps):
             reason = "stream_gap"

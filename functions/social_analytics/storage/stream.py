@@ -91,6 +91,24 @@ def reset_cursor_and_gaps() -> tuple[bool, int]:
     return removed is not None, gaps
 
 
+def get_backfill(key: str) -> dict | None:
+    """``{"from_us", "to_us"}``: the archived span a keyword's minutes were filled from, None when never filled."""
+    item = _table().get_item(Key=dynamo.stream_backfill_key(key), ConsistentRead=True).get("Item")
+    return {"from_us": int(item["from_us"]), "to_us": int(item["to_us"])} if item else None
+
+
+def put_backfill(key: str, from_us: int, to_us: int, ttl_seconds: int) -> None:
+    _table().put_item(
+        Item={
+            **dynamo.stream_backfill_key(key),
+            "key": key,
+            "from_us": from_us,
+            "to_us": to_us,
+            "expires_at": int(to_us / 1e6 + ttl_seconds),
+        }
+    )
+
+
 # ------------------------------------------------------------------ buckets
 def _plain_bucket(item: dict) -> dict:
     return {

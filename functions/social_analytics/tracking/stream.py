@@ -23,8 +23,6 @@ first run (no stored cursor) promised nothing before it started, so its first co
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,11 +36,10 @@ from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketExcepti
 from social_analytics import composition
 from social_analytics.archive import writer as archive_writer
 from social_analytics.observability import logger, meter
-from social_analytics.records import Alert, BucketDelta, CountedPost
-from social_analytics.scoring import calibration
-from social_analytics.scoring.terms import keyword_exclusions, tokenize
+from social_analytics.records import Alert, BucketDelta
 from social_analytics.settings import StreamSettings, get_archive_settings, get_stream_settings
-from social_analytics.tracking import frames, stream_alerts
+from social_analytics.tracking import frames, stream_alerts, stream_backfill, stream_buckets
+from social_analytics.tracking.stream_buckets import Matched, minute_of, post_hash
 from social_analytics.tracking.stream_events import Malformed, StreamEvent, StreamPost, parse
 from social_analytics.tracking.stream_matching import KeywordMatcher, matcher_for
 
@@ -51,19 +48,6 @@ MAX_MESSAGE_BYTES = 1 << 20
 # and a little clock skew. Anything else is malformed (a future time would move the cursor past posts not yet read).
 PAST_SLACK_US = 86_400 * 1_000_000
 FUTURE_SLACK_US = 60 * 1_000_000
-TERMS_PER_POST = 40
-MAX_TERM_CHARS = 64  # keeps a bucket's top terms small whatever a post holds (the item stays under 400 KB)
-SAMPLE_TEXT_CHARS = 300
-
-
-def post_hash(did: str, rkey: str) -> str:
-    """A short, stable id of a post (did + rkey): 12 characters, kept in the buckets' id sets."""
-    digest = hashlib.blake2b(f"{did}/{rkey}".encode(), digest_size=9).digest()
-    return base64.urlsafe_b64encode(digest).decode()
-
-
-def minute_of(time_us: int) -> int:
-    return int(time_us // 60_000_000) * 60
 
 
 def with_cursor(url: str, cursor_us: int) -> str:
@@ -83,17 +67,6 @@ class ArchiveSink(Protocol):
 
 
 @dataclass
-class Matched:
-    keys: set[str]
-    did: str
-    rkey: str
-    time_us: int
-    text: str
-    langs: list[str]
-    created_at: str | None
-
-
-@dataclass
 class RunReport:
     events: int = 0
     posts: int = 0
@@ -107,6 +80,7 @@ class RunReport:
     malformed: Counter = field(default_factory=Counter)  # why messages were skipped
     archived: int = 0
     compacted: list[str] = field(default_factory=list)  # the hours the archive compacted after the run
+    backfilled: dict = field(default_factory=dict)  # keywords whose archived minutes were filled: posts found
     started_us: int = 0
     cursor_from_us: int | None = None
     cursor_to_us: int | None = None
@@ -129,6 +103,7 @@ class RunReport:
             "malformed": dict(self.malformed),
             "archived": self.archived,
             "compacted": self.compacted,
+            "backfilled": self.backfilled,
             "cursor_from_us": self.cursor_from_us,
             "cursor_to_us": self.cursor_to_us,
             "lag_seconds": round((self.started_us - self.cursor_to_us) / 1e6, 3) if self.cursor_to_us else None,
@@ -276,34 +251,9 @@ class StreamRun:
     # ------------------------------------------------------------------ storing
     def flush(self) -> None:
         """Store what was read: buckets (exactly once), counted-post markers, deletes, then the cursor."""
-        deltas: dict[tuple[str, int], BucketDelta] = {}
-        markers: dict[str, dict[str, int]] = {}
-        if self.pending:
-            scores = calibration.score_texts(m.text for m in self.pending)  # the same scorer as jobs
-            for match in self.pending:
-                score = scores[match.text]
-                minute = minute_of(match.time_us)
-                short = post_hash(match.did, match.rkey)
-                sample = {
-                    "id": f"{match.did}/{match.rkey}",
-                    "url": f"https://bsky.app/profile/{match.did}/post/{match.rkey}",
-                    "text": match.text[:SAMPLE_TEXT_CHARS],
-                    "time_us": match.time_us,
-                    "created_at": match.created_at,
-                    "langs": match.langs[:3],
-                    "label": score["label"],
-                    "compound": round(score["compound"], 4),
-                }
-                for key in match.keys:
-                    tokens = tokenize(match.text, keyword_exclusions(key))
-                    terms = [*tokens.words, *(f"#{tag}" for tag in tokens.hashtags)]
-                    terms = [t for t in terms if len(t) <= MAX_TERM_CHARS][:TERMS_PER_POST]
-                    delta = deltas.setdefault((key, minute), BucketDelta())
-                    delta.posts[short] = CountedPost(score["label"], score["compound"], terms, sample)
-                    markers.setdefault(short, {})[key] = minute
-                    self.touched.add(key)
-        self.report.counted += composition.tracking.stream.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
-        composition.tracking.stream.mark_counted(markers, self.settings.seen_ttl_seconds)
+        counted, touched = stream_buckets.count(self.pending, self.settings)
+        self.report.counted += counted
+        self.touched |= touched
         if self.deletes:  # after the markers, so a post created and deleted within one flush is found
             deltas = {}
             counted = composition.tracking.stream.counted_keys([short for short, _ in self.deletes])
@@ -365,10 +315,15 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
         {item.key: item for item in tracked}, state.touched, covered, state.stored_us, time.time()
     )
     if sink is not None:
-        try:  # after the counts and alerts: compaction is the part of a run that may wait for the next one
+        # After the counts and alerts: compaction and backfills are the parts of a run that may wait for the next.
+        try:
             report.compacted = archive_writer.maintain(state.stored_us)
         except Exception:
             logger.exception("archive compaction failed; the next run tries again")
+        try:
+            report.backfilled = stream_backfill.backfill(tracked, state.stored_us, settings)
+        except Exception:
+            logger.exception("archive backfill failed; the next run tries again")
     report.cpu_seconds = time.process_time() - cpu_started
     meter.stream_run(report.counted)
     return report

@@ -7,7 +7,7 @@ import time
 from social_analytics import composition
 from social_analytics.models import normalize_keyword
 from social_analytics.settings import get_stream_settings
-from social_analytics.tracking import stream_alerts
+from social_analytics.tracking import stream_alerts, stream_backfill
 
 MINUTE = 60
 NEWEST_POSTS = 20
@@ -33,7 +33,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     cursor_us = composition.tracking.stream.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
     gaps = composition.tracking.stream.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
-    tracked_since = item.created_at if item else None
+    tracked_since = stream_backfill.counted_since(key, item.created_at if item else None)
     rows = []
     for minute in range(first, current + MINUTE, MINUTE):
         bucket = buckets.get(minute)

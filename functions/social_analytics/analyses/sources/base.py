@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from social_analytics.models import Post, TimeWindow
@@ -93,6 +94,12 @@ class FetchResult:
     reported_note: str = ""
     account: str | None = None  # who searched, where the results depend on the viewer (Bluesky)
     sent_query: str = ""  # what was actually sent (several requests: joined with " | ")
+    # A source that counts every matching post of the hours it holds (the archive): ``exact_total`` is that count
+    # (``posts`` may be fewer: the limit), ``uncovered`` the pieces of the window it does not hold
+    # (``{"from", "to", "reason"}``), never counted as zero; ``covered_from`` the start of its first covered piece.
+    exact_total: int | None = None
+    uncovered: list[dict] = field(default_factory=list)
+    covered_from: datetime | None = None
 
 
 class ProviderError(Exception):
