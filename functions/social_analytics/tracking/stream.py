@@ -317,7 +317,7 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     if sink is not None:
         # After the counts and alerts: compaction and backfills are the parts of a run that may wait for the next.
         try:
-            report.compacted = archive_writer.maintain(state.stored_us)
+            report.compacted = archive_writer.maintain(state.stored_us, from_us=covered)
         except Exception:
             logger.exception("archive compaction failed; the next run tries again")
         try:
