@@ -44,7 +44,7 @@ def archive_answer(run: MakeRun) -> dict:
 
 
 def test_the_archive_answers_and_survives_a_restart(jetstream, tmp_path):
-    jet, hits = jetstream
+    jet, _hits = jetstream
     data_dir, log = tmp_path / "local-data", tmp_path / "make-run.log"
     extra = {
         "ARCHIVE_DAYS": "7",

@@ -7,7 +7,7 @@ import time
 from social_analytics import composition
 from social_analytics.models import normalize_keyword
 from social_analytics.settings import get_stream_settings
-from social_analytics.tracking import stream_alerts, stream_backfill
+from social_analytics.tracking import stream_alerts
 
 MINUTE = 60
 NEWEST_POSTS = 20
@@ -15,6 +15,16 @@ NEWEST_POSTS = 20
 
 def _iso(epoch: float) -> str:
     return stream_alerts._iso(epoch)
+
+
+def counted_since(key: str, tracked_since: float | None) -> float | None:
+    """From when a keyword's minutes are counted: its tracking, or earlier where the archive filled them
+    (tracking/stream_backfill.py records the span it filled)."""
+    filled = composition.tracking.stream.get_backfill(key)
+    if filled is None:
+        return tracked_since
+    start = filled["from_us"] / 1e6
+    return start if tracked_since is None else min(start, tracked_since)
 
 
 def live(keyword: str, minutes: int, now: float | None = None) -> dict:
@@ -33,7 +43,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     cursor_us = composition.tracking.stream.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
     gaps = composition.tracking.stream.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
-    tracked_since = stream_backfill.counted_since(key, item.created_at if item else None)
+    tracked_since = counted_since(key, item.created_at if item else None)
     rows = []
     for minute in range(first, current + MINUTE, MINUTE):
         bucket = buckets.get(minute)
