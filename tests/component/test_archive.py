@@ -21,7 +21,7 @@ from tests.fakes.jetstream_server import FakeJetstream, background, delete_event
 TOKEN = "test-admin-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 HOUR_US = 3_600_000_000
-BUCKET = "test-archive-bucket"
+BUCKET = "local-archivebucket"  # the local name of the template's ArchiveBucket (ArchiveRetentionDays > 0)
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ def test_a_query_tracked_afterwards_has_history_and_a_backtest_over_the_archived
     assert live["total_posts"] == len(matching)
     assert live["covered_minutes"] >= 170
     counted = [b for b in live["buckets"] if b["posts"]]
-    assert counted and all(b["covered"] for b in counted)
+    assert counted and all(b["covered"] for b in counted if not b["partial"])  # the newest minute is still read
     # AND the backtest runs over the archived minutes
     status, backtest = call_api("GET", "/api/tracked/lambda/backtest")
     assert status == 200 and backtest["minutes_evaluated"] >= 150  # from the first archived minute with posts

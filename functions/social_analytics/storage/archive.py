@@ -86,10 +86,10 @@ class S3Archive:
         return sorted(keys)
 
     def delete(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
-        for start in range(0, len(keys), 1000):
-            chunk = [{"Key": k} for k in keys[start : start + 1000]]
-            clients.client("s3").delete_objects(Bucket=self.bucket, Delete={"Objects": chunk, "Quiet": True})
+        """One DeleteObject per key (free of charge; an hour has a few dozen parts), overlapped."""
+        s3 = clients.client("s3")
+        with ThreadPoolExecutor(max_workers=_DOWNLOAD_THREADS) as pool:
+            list(pool.map(lambda key: s3.delete_object(Bucket=self.bucket, Key=key), keys))
 
     def local_copies(self, keys: list[str], workdir: str) -> list[str]:
         s3 = clients.client("s3")
