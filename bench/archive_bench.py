@@ -217,8 +217,11 @@ def query_day(root: str, from_us: int, now_us: int) -> dict:
 def monthly_cost(bytes_per_post: float, days: int = 7) -> dict:
     """S3 for ``days`` kept at Bluesky's volume: storage, part-file PUTs (one per minute), compaction."""
     stored_gb = POSTS_PER_DAY * days * bytes_per_post / 1e9
-    puts = 60 * 24 * 30 * 3 + 24 * 30 * 2  # part files (posts, deletes, coverage) each run; two compacted per hour
-    gets = 24 * 30 * 2 * 20 + 60 * 24 * 30 * 2  # compaction reads ~20 parts an hour; coverage and listings per run
+    runs = 60 * 24 * 30
+    # PUTs: part files (posts, deletes) and the coverage each run, two compacted files an hour; LISTs (priced as
+    # PUTs): 3 per maintenance, about 11 maintenances an hour (an hour settling, then its first 10 minutes).
+    puts = runs * 3 + 24 * 30 * 2 + 24 * 30 * 11 * 3
+    gets = runs + 24 * 30 * 2 * 60  # the coverage each run; compaction reads an hour's ~60 parts of each kind
     return {
         "stored_gb": round(stored_gb, 2),
         "storage_usd": round(stored_gb * S3_GB_MONTH, 3),
