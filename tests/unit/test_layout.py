@@ -208,3 +208,21 @@ def test_the_api_starts_without_the_provider_clients_or_the_scoring():
     env = {**os.environ, "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}"}
     loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_query_language_is_pure():
+    """social_analytics.query (parser, canonical key, matcher) imports no third-party package and, of the package,
+    only the key rules (keywords) and normalize_keyword (models): the API, the worker, the stream and the archive
+    all use it, and none of them may drag the others in."""
+    allowed = {"social_analytics.keywords", "social_analytics.models"}
+    found: dict[str, list[str]] = {}
+    for path in (PACKAGE / "query").rglob("*.py"):
+        for node in runtime_imports(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                inside = name.startswith("social_analytics.query") or name in allowed
+                stdlib = top in sys.stdlib_module_names or top == "__future__"
+                if not inside and not stdlib:
+                    found.setdefault(path.name, []).append(name)
+    assert found == {}

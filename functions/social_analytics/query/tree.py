@@ -107,7 +107,7 @@ class And:
     children: tuple[Node, ...]
 
     def matches(self, post: Prepared) -> bool:
-        for child in self.children:  # a loop, not all(genexpr): this runs on every fetched post
+        for child in self.children:  # noqa: SIM110 - a loop, not all(genexpr): it runs on every fetched post
             if not child.matches(post):
                 return False
         return True
@@ -118,7 +118,7 @@ class Or:
     children: tuple[Node, ...]
 
     def matches(self, post: Prepared) -> bool:
-        for child in self.children:
+        for child in self.children:  # noqa: SIM110 - as in And
             if child.matches(post):
                 return True
         return False
