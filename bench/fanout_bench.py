@@ -37,7 +37,12 @@ TARGET = 1.3
 
 def _submit_to_done(client: httpx.Client, providers: list[str]) -> tuple[float, dict]:
     started = time.perf_counter()
-    body = {"keyword": f"fanout {uuid.uuid4().hex[:8]}", "limit": LIMIT, "refresh": True, "providers": providers}
+    body = {
+        "keyword": f"serverless -fanout{uuid.uuid4().hex[:8]}",
+        "limit": LIMIT,
+        "refresh": True,
+        "providers": providers,
+    }
     queued = client.post("/api/analyses", json=body)
     queued.raise_for_status()
 

@@ -41,7 +41,10 @@ async def _timed(fake: FakeProviderServer, jobs: int) -> tuple[float, int]:
         window = TimeWindow.last_hours(24)
         started = time.perf_counter()
         outcomes = await asyncio.gather(
-            *(fetch_with_fallback(adapters, f"kw{i}", window, LIMIT, 30.0, CircuitBreaker()) for i in range(jobs))
+            *(
+                fetch_with_fallback(adapters, f"serverless -kw{i}", window, LIMIT, 30.0, CircuitBreaker())
+                for i in range(jobs)
+            )
         )
         elapsed = time.perf_counter() - started
     finally:

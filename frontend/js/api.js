@@ -74,8 +74,9 @@ export async function request(path, { method = "GET", body, signal, headers = {}
   return { status: res.status, data };
 }
 
-export function submitAnalysis({ keyword, limit, windowHours, refresh = false }, signal) {
+export function submitAnalysis({ keyword, limit, windowHours, refresh = false, providers = [] }, signal) {
   const body = { keyword };
+  if (providers && providers.length) body.providers = providers;
   if (limit) body.limit = limit;
   if (windowHours) body.window_hours = windowHours;
   if (refresh) body.refresh = true;
@@ -150,4 +151,15 @@ export async function pollJob(
       throw new ApiError(200, e.code || "job_failed", e.message || "The analysis failed.");
     }
   }
+}
+
+/** The API's own check of a query (GET /api/query/check): resolves with the parsed summary, rejects with an
+ *  ApiError whose fields[0].position is the 0-based character the error points at. One parser, the API's. */
+export function checkQuery(text, signal) {
+  return request(`/api/query/check?q=${encodeURIComponent(text)}`, { signal }).then((r) => r.data);
+}
+
+/** The query syntax help (GET /api/query/syntax): the same rows the API documents. */
+export function getQuerySyntax(signal) {
+  return request("/api/query/syntax", { signal }).then((r) => r.data);
 }

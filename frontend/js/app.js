@@ -1,5 +1,15 @@
 // The dashboard controller: URL state <-> views, search, progress, panels, compare, metrics, export.
-import { ApiError, getApiBase, getCompare, getMetrics, loadConfig, pollJob, runAnalysis } from "./api.js";
+import {
+  ApiError,
+  checkQuery,
+  getApiBase,
+  getCompare,
+  getMetrics,
+  getQuerySyntax,
+  loadConfig,
+  pollJob,
+  runAnalysis,
+} from "./api.js";
 import { compareCharts, sentimentDoughnut, termsChart, timelineChart } from "./charts.js";
 import { exportCsv, exportJson } from "./export.js";
 import {
@@ -8,6 +18,7 @@ import {
   intervalText,
   renderCoverage,
   renderLanguages,
+  renderDropped,
   renderSources,
   renderSpend,
 } from "./insight.js";
@@ -74,7 +85,7 @@ const app = {
   timer: null,
 };
 
-const cacheKey = (p) => `${normalizeKeyword(p.keyword)}|${p.windowHours}|${p.limit}`;
+const cacheKey = (p) => `${normalizeKeyword(p.keyword)}|${p.windowHours}|${p.limit}|${(p.providers || []).join(",")}`;
 
 function setPageState(s) {
   document.body.dataset.state = s; // idle | loading | ready | error (also a hook for the browser tests)
@@ -184,6 +195,8 @@ function showFieldErrors(error) {
     err.textContent = messages.join(" ");
     err.hidden = false;
   }
+  const positioned = fields.find((f) => Number.isInteger(f.position));
+  if (positioned) showCaret($("keyword").value, positioned.position);
   $([...byControl.keys()][0]).focus();
 }
 
@@ -342,6 +355,7 @@ function showResult(result) {
   });
   renderLanguages($("unscored-note"), $("languages"), result);
   renderSources($("sources-body"), $("sources-note"), result);
+  renderDropped($("dropped"), $("dropped-summary"), $("dropped-list"), result);
   renderTermsTable();
   renderTrendExtras($("trend-note"), $("emerging-wrap"), $("emerging"), result);
   renderTags($("hashtags"), result.hashtags, "#");
@@ -523,8 +537,67 @@ function searchFor(keyword) {
   submitSearch();
 }
 
+/* ---------------- the query box: the API's check as you type, the syntax help ---------------- */
+
+/** Under the input: what was typed, with a caret under the character the error points at. */
+function showCaret(text, position) {
+  const caret = $("keyword-caret");
+  const at = Math.max(0, Math.min(position, text.length));
+  caret.textContent = `${text}\n${" ".repeat(at)}^`;
+  caret.dataset.position = String(position);
+  caret.hidden = false;
+}
+
+function clearQueryError() {
+  $("keyword").removeAttribute("aria-invalid");
+  $("keyword-error").hidden = true;
+  $("keyword-caret").hidden = true;
+}
+
+let checkTimer = null;
+let checkController = null;
+function scheduleQueryCheck() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(async () => {
+    const text = $("keyword").value;
+    checkController?.abort();
+    if (!text.trim()) return clearQueryError();
+    const controller = (checkController = new AbortController());
+    try {
+      await checkQuery(text, controller.signal);
+      if (!controller.signal.aborted) clearQueryError();
+    } catch (err) {
+      if (controller.signal.aborted || !(err instanceof ApiError) || err.status !== 422) return;
+      const field = (err.fields || [])[0] || {};
+      $("keyword").setAttribute("aria-invalid", "true");
+      $("keyword-error").textContent = field.message || err.message;
+      $("keyword-error").hidden = false;
+      if (Number.isInteger(field.position)) showCaret(text, field.position);
+    }
+  }, 350);
+}
+
+async function loadQueryHelp() {
+  try {
+    const help = await getQuerySyntax();
+    const body = clear($("query-help-body"));
+    for (const row of help.syntax || []) {
+      body.append(h("tr", {}, h("td", {}, h("code", {}, row.syntax)), h("td", {}, h("code", {}, row.example)), h("td", {}, row.meaning)));
+    }
+    const notes = clear($("query-help-notes"));
+    for (const note of help.notes || []) notes.append(h("li", {}, note));
+  } catch {
+    $("query-help-notes").append(h("li", {}, "The syntax help could not be loaded; terms, \"phrases\", AND, OR, NOT and -term work."));
+  }
+}
+
+function chosenProviders() {
+  return [...document.querySelectorAll('#source-picker input[name="providers"]:checked')].map((el) => el.value);
+}
+
 function submitSearch() {
   const params = {
+    providers: chosenProviders(),
     keyword: $("keyword").value,
     windowHours: Number($("window").value) || DEFAULTS.windowHours,
     limit: Number($("limit").value) || DEFAULTS.limit,
@@ -546,6 +619,8 @@ function wire() {
     ev.preventDefault();
     submitSearch();
   });
+  $("keyword").addEventListener("input", scheduleQueryCheck);
+  loadQueryHelp();
   const retry = () => app.lastParams && startAnalysis(app.lastParams, { push: true });
   $("retry-btn").addEventListener("click", retry);
   $("error-retry").addEventListener("click", retry);

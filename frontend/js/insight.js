@@ -139,6 +139,28 @@ export function sourceRows(result) {
   return { rows, derived: true };
 }
 
+/** The off-topic examples: what the sources returned that the query does not match, and why. */
+export function renderDropped(box, summary, list, result) {
+  const examples = Array.isArray(result.source?.off_topic_examples) ? result.source.off_topic_examples : [];
+  const rows = Array.isArray(result.source?.providers) ? result.source.providers : [];
+  const dropped = rows.reduce((a, r) => a + (Number(r.off_topic) || 0), 0);
+  clear(list);
+  box.hidden = !dropped && !examples.length;
+  summary.textContent = `Dropped posts: ${fmtInt(dropped)} off-topic (${fmtInt(examples.length)} shown)`;
+  for (const e of examples) {
+    list.append(
+      h(
+        "li",
+        { dataset: { provider: e.provider || "" } },
+        h("span", { class: "dropped-provider" }, e.provider || "?"),
+        " ",
+        h("span", { class: "dropped-reason" }, e.reason || ""),
+        h("q", { class: "dropped-text" }, e.text || ""),
+      ),
+    );
+  }
+}
+
 export function renderSources(tbody, note, result) {
   const { rows, derived } = sourceRows(result);
   clear(tbody);
@@ -163,6 +185,10 @@ export function renderSources(tbody, note, result) {
           fmtInt(r.posts),
           r.duplicates ? h("span", { class: "cell-sub" }, ` (${fmtInt(r.duplicates)} dup.)`) : null,
         ),
+        h("td", { class: "num", dataset: { col: "fetched" } }, typeof r.fetched === "number" ? fmtInt(r.fetched) : "—"),
+        h("td", { class: "num", dataset: { col: "matched" } }, typeof r.matched === "number" ? fmtInt(r.matched) : "—"),
+        h("td", { class: "num", dataset: { col: "off_topic" } }, typeof r.off_topic === "number" ? fmtInt(r.off_topic) : "—"),
+        h("td", { class: "sent-query", dataset: { col: "sent_query" } }, r.sent_query ? h("code", {}, r.sent_query) : "—"),
         h("td", { class: "num", dataset: { col: "share" } }, total ? fmtPct((Number(r.posts) || 0) / total) : "—"),
         h("td", { class: "num" }, pct("positive")),
         h("td", { class: "num" }, pct("neutral")),

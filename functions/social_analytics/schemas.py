@@ -108,6 +108,29 @@ class SourceRow(BaseModel):
     cost_estimate_usd: float
     reason: str | None = None
     sentiment: SourceSentiment | None = None
+    fetched: int | None = Field(None, description="Posts the source returned, before the query's check.")
+    matched: int | None = Field(None, description="Of those, the posts that match the whole query (they count).")
+    off_topic: int | None = Field(None, description="Returned but not matching the query: dropped, counted nowhere.")
+    sent_query: str | None = Field(
+        None, description="What the source was sent: its translation of the query (several searches: ' | ')."
+    )
+    reported_total: int | None = Field(None, description="The provider's own count (Algolia nbHits, tag uses).")
+    reported_matching: int | None = Field(
+        None, description="reported_total scaled by the source's matched share: what the volume estimate uses."
+    )
+    reported_note: str | None = None
+
+
+class OffTopicExample(BaseModel):
+    """A post a source returned that the query does not match, and why (it counts in no figure)."""
+
+    model_config = ConfigDict(extra="allow")
+    provider: str
+    id: str
+    url: str | None = None
+    author: str | None = None
+    text: str = Field(description="At most 280 characters.")
+    reason: str = Field(description="Why it does not match, e.g. \"no 'java'\", \"excluded by 'coffee'\".")
 
 
 class Coverage(BaseModel):
@@ -132,6 +155,9 @@ class Source(BaseModel):
     simulated: bool
     attempts: list[Attempt]
     providers: list[SourceRow] | None = None
+    off_topic_examples: list[OffTopicExample] | None = Field(
+        None, description="A few posts the sources returned that do not match the query (at most 3 per source)."
+    )
 
 
 class Result(BaseModel):

@@ -57,17 +57,26 @@ def open_job(page, base: str, job_id: str, keyword: str) -> dict:
     return httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()["result"]
 
 
-def rows_of(texts: list[str], start: datetime, step: timedelta = timedelta(minutes=1)) -> list[dict]:
+def rows_of(texts: list[str], start: datetime, step: timedelta = timedelta(minutes=1), tag: str = "") -> list[dict]:
+    """Rows of an upload; ``tag`` (the import's keyword, a hashtag) is added to every text: imported posts are
+    checked against the import's query like any source's."""
     return [
-        {"text": t, "author": f"user{i}", "created_at": (start + i * step).isoformat(), "likes": i % 4}
+        {
+            "text": f"{t} {tag}".strip(),
+            "author": f"user{i}",
+            "created_at": (start + i * step).isoformat(),
+            "likes": i % 4,
+        }
         for i, t in enumerate(texts)
     ]
 
 
 def test_unscored_languages_and_intervals(page, dashboard_url):
-    keyword = f"mixed languages {uuid.uuid4().hex[:6]}"
+    keyword = f"#mixed{uuid.uuid4().hex[:6]}"
     now = datetime.now(UTC).replace(microsecond=0)
-    job_id = import_posts(dashboard_url, keyword, rows_of(ENGLISH + GERMAN + JAPANESE, now - timedelta(hours=2)))
+    job_id = import_posts(
+        dashboard_url, keyword, rows_of(ENGLISH + GERMAN + JAPANESE, now - timedelta(hours=2), tag=keyword)
+    )
     result = open_job(page, dashboard_url, job_id, keyword)
 
     s = result["sentiment"]
@@ -126,11 +135,11 @@ def test_unscored_languages_and_intervals(page, dashboard_url):
 
 def test_terms_sort_and_flag_only_significant_movers(page, dashboard_url):
     """Earlier half of the window: bread; later half: launch rises and rocket appears (emerging)."""
-    keyword = f"trend check {uuid.uuid4().hex[:6]}"
+    keyword = f"#trend{uuid.uuid4().hex[:6]}"
     now = datetime.now(UTC).replace(microsecond=0)
     early = ["banana bread recipe tonight"] * 14 + ["banana bread and a launch party"] * 2
     late = ["rocket launch tonight was great"] * 12 + ["banana bread after the launch"] * 4
-    rows = rows_of(early, now - timedelta(hours=20)) + rows_of(late, now - timedelta(hours=1))
+    rows = rows_of(early, now - timedelta(hours=20), tag=keyword) + rows_of(late, now - timedelta(hours=1), tag=keyword)
     result = open_job(page, dashboard_url, import_posts(dashboard_url, keyword, rows), keyword)
 
     assert result["trend_baseline"] == "window"

@@ -196,7 +196,7 @@ def run_import(aws, call_api, queue_messages, lambda_context, data: bytes, fmt: 
 
 
 def test_poison_import_cells_are_bad_rows_not_a_failed_import(aws, call_api, queue_messages, lambda_context):
-    lines = [json.dumps({"text": "a good row, great day", "created_at": "2026-11-20T10:00:00Z"})]
+    lines = [json.dumps({"text": "a good row of mine, great day", "created_at": "2026-11-20T10:00:00Z"})]
     lines += [json.dumps(row) for row, _ in POISON_ROWS.values()]
     lines.append('{"text": "NaN in raw JSON", "likes": NaN}')  # Python's json reads NaN: still a bad cell
     lines.append("[" * 50_000 + "]" * 50_000)  # deeper than the parser goes
@@ -229,7 +229,7 @@ def test_oversized_posts_are_truncated_and_every_item_stays_under_400_kb(aws, ca
     alphabet = "abcdefghijklmnopqrstuvwxyz\u4e00\u4e8c\u4e09\U0001f680"
     rows = []
     for n in range(80):  # hardly compressible multi-byte text, 6,000 characters a post, and a 3,000-letter "word"
-        text = "".join(rng.choice(alphabet) for _ in range(6_000)) + " " + "w" * 3000 + f" {n}"
+        text = "mine " + "".join(rng.choice(alphabet) for _ in range(6_000)) + " " + "w" * 3000 + f" {n}"
         rows.append({"text": text, "created_at": f"2026-11-2{n % 5}T10:00:00Z", "author": "a" * 500})
     job = run_import(aws, call_api, queue_messages, lambda_context, "\n".join(map(json.dumps, rows)).encode())
 
@@ -243,7 +243,7 @@ def test_oversized_posts_are_truncated_and_every_item_stays_under_400_kb(aws, ca
 
 def test_posts_of_escaped_characters_are_trimmed_to_fit_and_say_so(aws, call_api, queue_messages, lambda_context):
     # A control character is 6 bytes of JSON (\u0001): 60 views x 1,000 of them are 360 kB, over the 300 kB budget.
-    rows = [{"text": f"{n} " + "\u0001" * 5000, "created_at": "2026-11-20T10:00:00Z"} for n in range(80)]
+    rows = [{"text": f"mine {n} " + "\u0001" * 5000, "created_at": "2026-11-20T10:00:00Z"} for n in range(80)]
     job = run_import(aws, call_api, queue_messages, lambda_context, "\n".join(map(json.dumps, rows)).encode())
 
     assert job["status"] == "done", job
@@ -326,12 +326,12 @@ def test_a_compatibility_spelling_with_refresh_fetches_the_plain_query(
     assert other["result"]["keyword"] == " ".join(spelling.split())  # the display spelling the user typed
     assert other["result"]["query"] == "serverless"  # what was sent
     queries = sent_queries(echoing_provider)
-    assert queries and all(re.match(r"serverless since_time:\d+ until_time:\d+", q) for q in queries), queries
+    assert queries and all(re.match(r'"serverless" since_time:\d+ until_time:\d+', q) for q in queries), queries
     assert "since_id:" in queries[-1]  # the plain spelling's cursor continued: the same query
     status, cached = call_api("POST", "/api/analyses", {"keyword": "serverless"})
     assert status == 200
     texts = [post["text"] for post in cached["result"]["posts"]]
-    assert texts and all(text.startswith("found for <serverless>") for text in texts)
+    assert texts and all(text.startswith('found for <"serverless">') for text in texts)
 
 
 def test_a_stored_window_of_another_query_is_not_continued(call_api, queue_messages, lambda_context, echoing_provider):

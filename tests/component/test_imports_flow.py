@@ -28,7 +28,9 @@ def upload(aws, call_api, data: bytes) -> dict:
 def test_an_uploaded_jsonl_file_is_queued_and_analyzed(aws, call_api, queue_messages, lambda_context):
     from social_analytics.handlers import imports, worker
 
-    rows = [{"text": f"great day {n}", "created_at": f"2026-11-2{n % 3}T10:00:00Z", "likes": n} for n in range(30)]
+    rows = [
+        {"text": f"great day {n} of mine", "created_at": f"2026-11-2{n % 3}T10:00:00Z", "likes": n} for n in range(30)
+    ]
     data = ("\n".join(json.dumps(r) for r in rows) + "\nnot json\n").encode()
     created = upload(aws, call_api, data)
     assert queue_messages() == []  # nothing runs before the upload

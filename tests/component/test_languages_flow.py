@@ -28,7 +28,8 @@ def test_mixed_languages_are_counted_and_only_english_is_scored(aws, call_api, q
     from social_analytics.scoring.calibration import score_text
 
     texts = ENGLISH + GERMAN + SPANISH + JAPANESE
-    rows = [{"text": t, "created_at": f"2026-11-2{n % 3}T10:0{n % 10}:00Z"} for n, t in enumerate(texts)]
+    # Every post mentions the import's keyword: imported posts are checked against it like any source's.
+    rows = [{"text": f"{t} phone", "created_at": f"2026-11-2{n % 3}T10:0{n % 10}:00Z"} for n, t in enumerate(texts)]
     rows[-1]["lang"] = "ja"  # a provider tag wins over detection
     data = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
     _, created = call_api("POST", "/api/imports", {"keyword": "phone", "format": "jsonl"})
@@ -45,15 +46,15 @@ def test_mixed_languages_are_counted_and_only_english_is_scored(aws, call_api, q
     assert languages == {"en": (6, 6), "es": (3, 0), "de": (2, 0), "ja": (1, 0)}
     sentiment = result["sentiment"]
     assert sentiment["unscored"] == len(GERMAN) + len(SPANISH) + len(JAPANESE)
-    labels = [score_text(t)["label"] for t in ENGLISH]
+    labels = [score_text(f"{t} phone")["label"] for t in ENGLISH]
     assert [sentiment[k] for k in ("positive", "neutral", "negative")] == [
         labels.count("positive"),
         labels.count("neutral"),
         labels.count("negative"),
     ]
-    mean = sum(score_text(t)["compound"] for t in ENGLISH) / len(ENGLISH)
+    mean = sum(score_text(f"{t} phone")["compound"] for t in ENGLISH) / len(ENGLISH)
     assert abs(sentiment["mean_compound"] - mean) < 1e-3
     assert sentiment["intervals"]["n"] == len(ENGLISH)
-    german_sample = next(p for p in result["posts"] if p["text"] == GERMAN[0])
+    german_sample = next(p for p in result["posts"] if p["text"] == f"{GERMAN[0]} phone")
     assert german_sample["lang"] == "de" and german_sample["scored"] is False  # kept in the samples
     assert "vader_compound" in german_sample

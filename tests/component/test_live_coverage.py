@@ -73,7 +73,7 @@ def test_one_job_holds_every_source_with_rows_coverage_and_volume(use_fake, call
 
 
 def test_buckets_before_the_covered_span_are_not_covered(use_fake, call_api, queue_messages, lambda_context):
-    use_fake("socialdata", posts=500, minutes_between=1.0)
+    use_fake("socialdata", posts=500, minutes_between=1.0, keyword="busy")
     result = run_job(call_api, queue_messages, lambda_context, "busy", limit=100)  # 100 posts: the last 100 minutes
 
     coverage = result["coverage"]
@@ -89,9 +89,9 @@ def test_buckets_before_the_covered_span_are_not_covered(use_fake, call_api, que
 
 def test_share_of_voice_follows_the_estimate_not_the_limit(use_fake, call_api, queue_messages, lambda_context):
     sources = "socialdata,bluesky,mastodon,lemmy"
-    use_fake(sources, posts=400, minutes_between=1.0)
+    use_fake(sources, posts=400, minutes_between=1.0, keyword="kubernetes")
     busy = run_job(call_api, queue_messages, lambda_context, "kubernetes", limit=50)
-    use_fake(sources, posts=400, minutes_between=10.0)
+    use_fake(sources, posts=400, minutes_between=10.0, keyword="podman")
     quiet = run_job(call_api, queue_messages, lambda_context, "podman", limit=50)
     assert busy["posts_analyzed"] == quiet["posts_analyzed"]  # both stopped at the limit of every source
 
@@ -106,9 +106,9 @@ def test_share_of_voice_follows_the_estimate_not_the_limit(use_fake, call_api, q
 
 
 def test_compare_of_complete_results_is_exact(use_fake, call_api, queue_messages, lambda_context):
-    use_fake("socialdata,hackernews", posts=20)
+    use_fake("socialdata,hackernews", posts=20, keyword="alpha")
     run_job(call_api, queue_messages, lambda_context, "alpha")
-    use_fake("socialdata", posts=20)
+    use_fake("socialdata", posts=20, keyword="beta")
     run_job(call_api, queue_messages, lambda_context, "beta")
     _, body = call_api("GET", "/api/compare", query={"keywords": "alpha,beta"})
     rows = {row["key"]: row for row in body["keywords"]}
@@ -123,7 +123,7 @@ def test_a_request_names_its_sources_and_unknown_ones_are_refused(
 
     monkeypatch.setenv("ADMIN_TOKEN", "test-admin-token-0123456789")
     settings.reset()  # the handler's cold start may have read the admin settings before the token was set
-    use_fake(posts=20)
+    use_fake(posts=20, keyword="named")
     result = run_job(call_api, queue_messages, lambda_context, "named", providers=["HackerNews", "lemmy"])
     assert [row["provider"] for row in result["source"]["providers"]] == ["hackernews", "lemmy"]
 
@@ -137,7 +137,7 @@ def test_a_request_names_its_sources_and_unknown_ones_are_refused(
 
 
 def test_each_source_continues_from_its_own_stored_window(use_fake, call_api, queue_messages, lambda_context):
-    fake = use_fake("socialdata,hackernews", posts=30)
+    fake = use_fake("socialdata,hackernews", posts=30, keyword="again")
     first = run_job(call_api, queue_messages, lambda_context, "again")
     assert first["source"]["incremental"] is False
     again = run_job(call_api, queue_messages, lambda_context, "again", refresh=True)

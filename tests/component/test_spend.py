@@ -54,7 +54,7 @@ def test_the_spend_prices_are_the_fetchers_prices():
 
     # one price table, read by the spend gate, the fan-out and the chain alike
     assert spend.PRICE_PER_POST_USD is catalog.PRICE_PER_POST_USD is fanout.PRICE_PER_POST_USD
-    assert chain.PRICE_PER_POST_USD is catalog.PRICE_PER_POST_USD
+    assert chain.fetch_source is fanout.fetch_source  # the chain prices its attempts through the fan-out
 
 
 def test_reservations_stop_at_the_budget_and_settle_to_the_actual_cost(budget):

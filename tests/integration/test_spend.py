@@ -52,7 +52,7 @@ def test_a_flood_of_anonymous_keywords_spends_at_most_the_budget_then_answers_fr
     with FakeProviderServer(posts=120) as fake:
         stack, log = _stack(fake, "spend-flood", PAID_FOR_ANONYMOUS="true", PAID_DAILY_BUDGET_USD=str(BUDGET_USD))
         with log, stack as running, httpx.Client(base_url=running.base_url, timeout=15) as api:
-            keywords = [f"flood {uuid.uuid4().hex[:8]}" for _ in range(FLOOD)]
+            keywords = [f"serverless -flood{uuid.uuid4().hex[:8]}" for _ in range(FLOOD)]
             with ThreadPoolExecutor(max_workers=FLOOD) as pool:
                 results = list(pool.map(lambda k: _analyze(api, k), keywords))
             metrics = api.get("/api/metrics").json()
@@ -90,7 +90,7 @@ def test_anonymous_searches_never_reach_a_paid_provider_by_default():
     with FakeProviderServer(posts=60) as fake:
         stack, log = _stack(fake, "spend-default")
         with log, stack as running, httpx.Client(base_url=running.base_url, timeout=15) as api:
-            results = [_analyze(api, f"anonymous {uuid.uuid4().hex[:8]}") for _ in range(3)]
+            results = [_analyze(api, f"serverless -anonymous{uuid.uuid4().hex[:8]}") for _ in range(3)]
             spend = api.get("/api/metrics").json()["spend"]
 
         assert fake.requests["socialdata"] == 0 and fake.requests["x"] == 0

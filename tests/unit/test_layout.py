@@ -226,3 +226,16 @@ def test_the_query_language_is_pure():
                 if not inside and not stdlib:
                     found.setdefault(path.name, []).append(name)
     assert found == {}
+
+
+def test_the_query_translation_and_the_post_check_do_no_io():
+    """What each source is asked (sources/translate.py) and the check of every post (sources/checking.py) are pure:
+    no HTTP client, no storage; the adapters run the requests."""
+    graph = imports_of_package()
+    for module in ("social_analytics.analyses.sources.translate", "social_analytics.analyses.sources.checking"):
+        deps = graph[module]
+        assert not any(
+            dep.startswith(("social_analytics.storage", "social_analytics.analyses.sources._http")) for dep in deps
+        )
+        source = (PACKAGE / "analyses" / "sources" / f"{module.rsplit('.', 1)[1]}.py").read_text()
+        assert "import httpx" not in source and "boto3" not in source
