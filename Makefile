@@ -46,16 +46,25 @@ install: $(VENV)/.installed frontend/vendor/.built ## the virtualenv, pinned pac
 run: install ## run the whole platform locally on http://127.0.0.1:$${PORT:-8000}/
 	$(PYTHON) -m local_stack
 
+# Three pytest runs, the first two on both cores (pytest-xdist; a test module stays on one worker, so module-scoped
+# stacks start once): everything but the browser, then the browser tests (Playwright's loop holds each worker's main
+# thread, so nothing else may follow them in that process), then the IAM audit, which reads the AWS calls all the
+# others recorded in test-artifacts/aws-calls.jsonl (AWS_CALL_LOG_APPEND: only this target clears it, once).
+XDIST := -n $${TEST_WORKERS:-2} --dist loadfile
 test: install chromium check-template ## every test: template checks, lint, unit, component, integration, browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	@mkdir -p test-artifacts && rm -f test-artifacts/aws-calls.jsonl
+	AWS_CALL_LOG_APPEND=1 $(BIN)/pytest -q $(XDIST) -m "not slow and not iam_audit and not browser" \
+		tests/unit tests/component tests/integration tests/reliability
+	AWS_CALL_LOG_APPEND=1 $(BIN)/pytest -q $(XDIST) -m "not slow and not iam_audit" tests/browser
+	AWS_CALL_LOG_APPEND=1 $(BIN)/pytest -q -m iam_audit tests/unit/test_iam_policies.py
 
 # ------------------------------------------------------------------ more
 unit: $(VENV)/.installed ## the fast inner loop (under a minute; no stack, no moto server, no browser): lint + unit tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q tests/unit -m "not slow and not iam_audit"
+	$(BIN)/pytest -q $(XDIST) tests/unit -m "not slow and not iam_audit"
 
 score: $(VENV)/.installed ## score JSON Lines {"id","text"} from stdin with the worker's analysis
 	@$(PYTHON) -m social_analytics.scoring.cli

@@ -1,5 +1,11 @@
 """The local HTTP front: API Gateway REST proxy events for the API function, and the dashboard's files.
 
+The stdlib's ``http.server`` with the edges a public front would hold (docs/decisions.md says why not waitress, h11 or
+uvicorn): a whole-request deadline (head and body must arrive within ``REQUEST_SECONDS``, however slowly they
+trickle), a cap on open connections (one thread each), a ``Host`` check (loopback names only: a DNS-rebinding page
+cannot reach the API), frame-blocking headers, ``HEAD`` as ``GET`` without the body, and strict framing (one
+Content-Length, digits only).
+
 Run as a child process by the stack: ``python -m local_stack.api_front HANDLER PORT FRONTEND_DIR``.
 Prints ``READY <port>`` once listening.
 """
@@ -26,8 +32,29 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
 MAX_REQUEST_LINE = 65536  # the stdlib's own limit (a long keyword in the path gets the API's 422, not a 414)
 MAX_HEAD_BYTES = 16 * 1024  # the headers together (API Gateway allows 10 KiB)
 IDLE_SECONDS = 30  # a keep-alive connection (or a slow client) idle this long is closed
+REQUEST_SECONDS = 10.0  # from a request's first byte to the end of its body, however slowly it trickles in
+MAX_CONNECTIONS = 64  # open connections (a thread each); more are answered 503 at once and closed
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 JSON_TYPES = ("application/json",)
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",  # the dashboard and the API are never framed (clickjacking)
+    "Content-Security-Policy": "frame-ancestors 'none'",  # a <meta> CSP cannot say this; the header can
+}
+
+
+def canned(status: str, code: str, message: str, **headers: str) -> bytes:
+    """A whole response written straight to a socket, where no request handler runs (busy, timed out)."""
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    head += "".join(f"{key}: {value}\r\n" for key, value in {**SECURITY_HEADERS, **headers}.items())
+    return head.encode() + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+BUSY = canned(
+    "503 Service Unavailable", "too_many_connections", "too many open connections; try again", **{"Retry-After": "1"}
+)
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/javascript", ".mjs")
 
@@ -147,6 +174,73 @@ def published(relative: str) -> bool:
     return parts[-1] == "config.json" or parts[-1] not in EXCLUDED_FILES
 
 
+def loopback_host(value: str | None) -> bool:
+    """A ``Host`` header naming this machine by a loopback name (any port): a page on another site whose name was
+    re-pointed at 127.0.0.1 (DNS rebinding) still sends its own name and is refused."""
+    if not value:
+        return False
+    host = value.strip().lower()
+    if host.startswith("["):
+        name, _, rest = host.partition("]")
+        name, port = name + "]", rest.removeprefix(":") if rest.startswith(":") else None
+        if rest and port is None:
+            return False
+    else:
+        name, _, port = host.partition(":")
+        port = port if ":" in host else None
+    if port is not None and not (port.isascii() and port.isdigit()):
+        return False
+    return name in LOOPBACK_HOSTS
+
+
+def digits(value: str) -> bool:
+    """Content-Length as RFC 9110 has it: ASCII digits only (``int()`` also takes ``1_9``, ``+5``, `` 7``, ``٣``)."""
+    return value.isascii() and value.isdigit()
+
+
+class Deadlines:
+    """Every connection's whole-request deadline, enforced by one thread: a request whose head and body have not all
+    arrived in time is answered 408 and its connection shut (a blocked read only ends when the socket does, and a
+    per-read timeout alone lets a client send a byte every few seconds forever)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._reading: dict[socket.socket, float] = {}
+        self._stopped = threading.Event()
+        threading.Thread(target=self._run, name="front-deadlines", daemon=True).start()
+
+    def start(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._reading[connection] = time.monotonic() + self.seconds
+
+    def done(self, connection: socket.socket) -> bool:
+        """The request has arrived; False when the deadline cut it first (then nothing more may be written)."""
+        with self._lock:
+            return self._reading.pop(connection, None) is not None
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        tick = min(0.25, self.seconds / 4)
+        while not self._stopped.wait(tick):
+            now = time.monotonic()
+            with self._lock:
+                late = [connection for connection, deadline in self._reading.items() if deadline <= now]
+                for connection in late:
+                    del self._reading[connection]
+            for connection in late:
+                with contextlib.suppress(OSError):
+                    connection.settimeout(1.0)
+                    connection.sendall(TIMED_OUT)
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)  # the handler's blocked read returns at once
+
+
+TIMED_OUT = canned("408 Request Timeout", "request_timeout", "the request did not arrive within the deadline")
+
+
 _date: tuple[int, str] = (0, "")
 
 
@@ -160,11 +254,18 @@ def _http_date() -> str:
 
 
 def make_server(
-    handler, port: int, frontend_dir: Path, function_name: str = "ApiFunction", idle_seconds: float = IDLE_SECONDS
+    handler,
+    port: int,
+    frontend_dir: Path,
+    function_name: str = "ApiFunction",
+    idle_seconds: float = IDLE_SECONDS,
+    request_seconds: float = REQUEST_SECONDS,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> ThreadingHTTPServer:
     # One invocation at a time, like one Lambda container: the resolver keeps per-request state on itself.
     invoke_lock = threading.Lock()
     frontend_root = frontend_dir.resolve()
+    deadlines = Deadlines(request_seconds)
 
     class Front(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -173,6 +274,7 @@ def make_server(
         timeout = idle_seconds  # socket timeout: idle keep-alive connections and slow heads are dropped
         default_request_version = "HTTP/1.0"  # the stdlib's own 400s then have a status line (HTTP/0.9 has none)
         refused = False
+        _pending = _cut = False
 
         def setup(self) -> None:
             super().setup()
@@ -181,13 +283,32 @@ def make_server(
         def handle_one_request(self) -> None:
             self.rfile.begin(MAX_REQUEST_LINE + 2)
             try:
+                # Wait (up to the idle timeout) for the next request's first byte; its deadline runs from there.
+                if self.rfile.raw.peek(1):
+                    deadlines.start(self.connection)
+                    self._pending, self._cut = True, False
                 super().handle_one_request()
             except (TimeoutError, ConnectionError):
                 self.close_connection = True
             finally:
                 self.rfile.end()
-            if self.refused:
+                if not self._arrived():
+                    self.close_connection = True
+            if self.refused and not self._cut:
                 self._linger()
+
+        def _arrived(self) -> bool:
+            """The request is all in: stop its deadline. False once the deadline has cut it (its 408 is written and
+            the socket shut: nothing more may be written or invoked)."""
+            if self._pending:
+                self._pending = False
+                self._cut = not deadlines.done(self.connection)
+            return not self._cut
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            if not self._arrived():
+                raise ConnectionAbortedError("the request's deadline passed")
+            super().send_response(code, message)
 
         def _linger(self) -> None:
             """Half-close, then read and drop what the client is still sending: closing with unread input would
@@ -222,6 +343,15 @@ def make_server(
             if len(lengths) > 1 or (lengths and self.headers.get("Transfer-Encoding")):
                 # two framings of one body: answering either would desync the connection
                 return self._refuse(HTTPStatus.BAD_REQUEST, "bad_content_length", "send one Content-Length")
+            if lengths and not digits(lengths[0].strip(" \t")):
+                return self._refuse(HTTPStatus.BAD_REQUEST, "bad_content_length", "Content-Length must be digits")
+            hosts = self.headers.get_all("Host") or []
+            if len(hosts) != 1 or not loopback_host(hosts[0]):
+                return self._refuse(
+                    HTTPStatus.MISDIRECTED_REQUEST,
+                    "wrong_host",
+                    "this server answers only for the Host 127.0.0.1 or localhost (with any port)",
+                )
             return True
 
         def _refuse(self, status: int, code: str, message: str) -> bool:
@@ -243,7 +373,11 @@ def make_server(
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, close: bool = False) -> None:
             self.send_response(status)
-            for key, value in {**SECURITY_HEADERS, **headers}.items():
+            merged = {**SECURITY_HEADERS, **headers}
+            policy = merged["Content-Security-Policy"]
+            if "frame-ancestors" not in policy:  # the function's own policy (the API docs page) keeps the frame rule
+                merged["Content-Security-Policy"] = f"{policy.rstrip('; ')}; frame-ancestors 'none'"
+            for key, value in merged.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(body)))
             if close:
@@ -277,7 +411,10 @@ def make_server(
                 self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", "the body exceeds 10 MiB")
                 self.close_connection = True
                 return None
-            return self.rfile.read(length) if length else b""
+            data = self.rfile.read(length) if length else b""
+            if len(data) != length:  # the client hung up (or its deadline cut it) before the whole body came
+                raise ConnectionAbortedError("the body ended early")
+            return data
 
         def _api(self) -> None:
             body = self._read_body()
@@ -299,10 +436,15 @@ def make_server(
                     "send the body as JSON with Content-Type: application/json",
                 )
                 return
+            if not self._arrived():
+                self.close_connection = True
+                return
             headers: dict[str, list[str]] = {}
             for key, value in self.headers.items():
                 headers.setdefault(key, []).append(value)
-            event = proxy_event(self.command, self.path, headers, body, self.client_address[0])
+            # HEAD is GET without the body (``_send`` leaves it out); the API's routes are GET routes
+            method = "GET" if self.command == "HEAD" else self.command
+            event = proxy_event(method, self.path, headers, body, self.client_address[0])
             with invoke_lock:
                 try:
                     response = handler(event, LambdaContext(function_name=function_name))
@@ -359,10 +501,33 @@ def make_server(
 
     class FrontServer(ThreadingHTTPServer):
         request_queue_size = 128  # the listen backlog; the default 5 drops bursts of new connections
+        daemon_threads = True
+        slots = threading.BoundedSemaphore(max_connections)  # one per open connection (each holds a thread)
 
-    server = FrontServer(("127.0.0.1", port), Front)
-    server.daemon_threads = True
-    return server
+        def process_request(self, request, client_address) -> None:
+            if not self.slots.acquire(blocking=False):
+                with contextlib.suppress(OSError):
+                    request.settimeout(1.0)
+                    request.sendall(BUSY)
+                self.shutdown_request(request)
+                return
+            try:
+                super().process_request(request, client_address)
+            except BaseException:
+                self.slots.release()
+                raise
+
+        def process_request_thread(self, request, client_address) -> None:
+            try:
+                super().process_request_thread(request, client_address)
+            finally:
+                self.slots.release()
+
+        def server_close(self) -> None:
+            deadlines.stop()
+            super().server_close()
+
+    return FrontServer(("127.0.0.1", port), Front)
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ class EmbeddedStack:
         aws_port: int = 0,
         snapshot_seconds: float = 2.0,
         log=None,
+        analysis_processes: int | None = None,
     ) -> None:
         self.port = port
         self.data_dir = Path(data_dir) if data_dir else None
@@ -55,12 +56,20 @@ class EmbeddedStack:
         self.aws_endpoint = ""
         self._snapshots = None
         self._servers: list = []
+        # The analysis pass in a second process (local_stack.analysis_pool): the stack's process then has a core
+        # for the API, the storage and the queue, the pass has the other.
+        if analysis_processes is None:
+            analysis_processes = int(os.environ.get("LOCAL_ANALYSIS_PROCESSES") or 1)
+        self.analysis_processes = max(0, analysis_processes)
+        self._analysis_pool = None
 
     # ------------------------------------------------------------------ start
     def start(self) -> EmbeddedStack:
         from moto import mock_aws
 
-        from local_stack import persistence
+        from local_stack import memory, persistence
+
+        memory.limit_arenas()  # before the stack's threads start
         from local_stack.resources import create_resources
         from local_stack.stack import function_environment, schedule_configs, worker_configs
 
@@ -111,12 +120,19 @@ class EmbeddedStack:
         from local_stack.quiet import quiet
 
         quiet()
+        if self.analysis_processes:  # from the main thread, which lives as long as the stack
+            from social_analytics import composition
+
+            from local_stack.analysis_pool import AnalysisPool
+
+            self._analysis_pool = AnalysisPool(self.analysis_processes)
+            composition.use_result_builder(self._analysis_pool)
         self._start_front(functions)
         from local_stack import scheduler, sqs_pump
         from local_stack.runtime import load_handler
 
         for logical_id, config, _scaling in worker_configs(template, functions):
-            waker = persistence.activity.waker()
+            waker = persistence.activity.waker(config["queue_url"])
             handler = persistence.owned_by(load_handler(config["handler"], logical_id), logical_id)
             self._thread(
                 f"sqs-{logical_id}",
@@ -132,6 +148,7 @@ class EmbeddedStack:
             handler = persistence.owned_by(load_handler(config["handler"], logical_id), logical_id)
             self._thread(f"schedule-{logical_id}", scheduler.run, config, self.stopped, self.log, handler)
         self._thread("ttl", persistence.sweep_forever, self.stopped)
+        self._thread("trim", trim_after_activity, self.stopped)
         if self.data_dir:
             self._snapshots = persistence.Snapshotter(self.data_dir, self.snapshot_seconds).start()
         return self
@@ -171,6 +188,8 @@ class EmbeddedStack:
             self._snapshots.stop()
         for server in self._servers:
             server.server_close()
+        if self._analysis_pool is not None:
+            self._analysis_pool.close()
 
     def description(self) -> dict:
         return {
@@ -181,7 +200,23 @@ class EmbeddedStack:
             "schedules": self.schedules,
             "restored": self.restored,
             "pid": os.getpid(),
+            "analysis_pids": self._analysis_pool.pids() if self._analysis_pool else [],
         }
+
+
+def trim_after_activity(stopped: threading.Event, interval: float = 0.5) -> None:
+    """Hand freed memory back once a busy spell is over (``local_stack.memory``): when the storage has been quiet
+    for an interval after changing, never in the middle of a burst (a trim holds the allocator's lock)."""
+    from local_stack.memory import trim
+    from local_stack.persistence import activity
+
+    seen = trimmed = activity.changes
+    while not stopped.wait(interval):
+        changes = activity.changes
+        if changes == seen and changes != trimmed:
+            trim()
+            trimmed = changes
+        seen = changes
 
 
 def sources_line() -> str:

@@ -110,7 +110,7 @@ def _answer_sqs(model, params, **_kwargs):
     except ServiceException as error:
         return _sqs_error(handler, model, error, request_id)
     messages = model.name == "ReceiveMessage" and bool(result and result.get("Messages"))
-    activity.record("sqs", model.name, b"ReceiptHandle" if messages else None)
+    activity.record("sqs", model.name, b"ReceiptHandle" if messages else None, handler.params.get("QueueUrl"))
     parsed = copy.deepcopy(result) if result else {}  # received messages' attributes are moto's own dicts
     parsed["ResponseMetadata"] = {**metadata, "HTTPStatusCode": 200}
     return _Http(200, request_id, "sqs"), parsed

@@ -42,19 +42,24 @@ class Activity:
         self.changes = 0
         self.calls: dict[str, int] = {}
         self.calls_by_function: dict[str, dict[str, int]] = {}
-        self.wakers: list[threading.Event] = []  # one per SQS poller
+        self.wakers: list[tuple[str | None, threading.Event]] = []  # (queue name, event): one per SQS poller
         self.count_calls = True  # a dict increment per call; the bench reads it to count round trips per job
 
-    def waker(self) -> threading.Event:
+    def waker(self, queue_url: str | None = None) -> threading.Event:
+        """The event a poller sleeps on: set when a message may have arrived on its queue (any queue if None)."""
         event = threading.Event()
-        self.wakers.append(event)
+        self.wakers.append((_queue_name(queue_url), event))
         return event
 
-    def wake(self) -> None:
-        for event in self.wakers:
-            event.set()
+    def wake(self, queue_url: str | None = None) -> None:
+        """Wake the pollers of ``queue_url`` (every poller when it is not known): a job sent wakes the job
+        worker's poller, not the import poller, which would look at its empty queue and sleep again."""
+        name = _queue_name(queue_url)
+        for queue, event in self.wakers:
+            if name is None or queue is None or queue == name:
+                event.set()
 
-    def record(self, service: str, operation: str, response_body: bytes | None) -> None:
+    def record(self, service: str, operation: str, response_body: bytes | None, queue_url: str | None = None) -> None:
         if self.count_calls:
             key = f"{service}.{operation}"
             self.calls[key] = self.calls.get(key, 0) + 1
@@ -67,7 +72,11 @@ class Activity:
         if not operation.startswith(READ_PREFIXES):
             self.changes += 1
         if service == "sqs" and operation in SQS_WAKE_OPERATIONS:
-            self.wake()
+            self.wake(queue_url)
+
+
+def _queue_name(queue_url: str | None) -> str | None:
+    return queue_url.rstrip("/").rsplit("/", 1)[-1] if queue_url else None
 
 
 activity = Activity()

@@ -18,10 +18,15 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+from local_stack.quiet import debug
 from local_stack.runtime import LambdaContext, load_handler
 from local_stack.template import ACCOUNT, REGION
 
 _stopped = threading.Event()
+# A run's answer says it did something when one of these is non-zero: scans queued or not, posts matched or counted,
+# alerts raised, replay gaps recorded. Other runs (nothing due, no tracked keyword, a stream that could not connect,
+# whose warnings say so) print nothing unless LOG_LEVEL=debug.
+ACTIVITY = ("enqueued", "failed", "matched", "counted", "deletes_of_counted", "alerts", "gaps")
 _UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
 
@@ -53,12 +58,17 @@ def fire(handler, config: dict, stopped: threading.Event = _stopped, log=None) -
         context = LambdaContext(function_name=config["function_name"], timeout_seconds=int(config["timeout"]))
         try:
             response = handler(scheduler_event(config["schedule_name"]), context)
-            (log or print)(f"{config['function_name']}: scheduled run: {summary(response)}")
+            if did_something(response) or debug():
+                (log or print)(f"{config['function_name']}: scheduled run: {summary(response)}")
             return
         except Exception as error:
             print(f"scheduled invocation failed (attempt {attempt}/{attempts}): {error!r}", file=sys.stderr, flush=True)
             if stopped.wait(min(2.0 * attempt, 10.0)):
                 return
+
+
+def did_something(response) -> bool:
+    return not isinstance(response, dict) or any(response.get(key) for key in ACTIVITY)
 
 
 def summary(response) -> str:

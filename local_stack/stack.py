@@ -3,6 +3,7 @@ function "container" (the API front and the SQS-driven workers), restarted if th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 from local_stack.aws_guard import endpoint_with_secret, new_secret
@@ -303,6 +305,9 @@ class LocalStack:
         }
         if self._moto is not None and self._moto.poll() is None:
             found["aws"] = self._moto.pid
+        for name, pid in list(found.items()):  # and theirs (the embedded stack's analysis process)
+            for index, child in enumerate(child_pids(pid)):
+                found[f"{name}-child-{index}"] = child
         return found
 
     def workers(self) -> list[Child]:
@@ -328,6 +333,15 @@ class LocalStack:
         )
 
 
+def child_pids(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux's /proc; none elsewhere)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in task.read_text().split()]
+    return sorted(set(found))
+
+
 def log_level() -> str:
     """Powertools' level for the functions: quiet (warnings) unless ``LOG_LEVEL=debug`` (or another level) asks."""
     wanted = (os.environ.get("LOG_LEVEL") or "").strip().upper()
@@ -341,7 +355,7 @@ def function_environment(
     return {
         **os.environ,
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "false" if log_level() == "DEBUG" else "true",  # EMF lines with the debug logs
         "METRICS_FLUSH_SECONDS": "0.25",
         **spec.environment,
         **{

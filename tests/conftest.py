@@ -41,7 +41,10 @@ def pytest_configure(config) -> None:
 
     config.addinivalue_line("markers", "iam_audit: checks the AWS calls recorded by the other tests (runs last)")
     ARTIFACTS.mkdir(exist_ok=True)
-    AWS_CALL_LOG.unlink(missing_ok=True)
+    # One log for the whole run: `make test` clears it once and runs several pytest processes (xdist workers, then
+    # the browser tests, then the audit) that all append to it.
+    if not os.environ.get("AWS_CALL_LOG_APPEND") and not os.environ.get("PYTEST_XDIST_WORKER"):
+        AWS_CALL_LOG.unlink(missing_ok=True)
     os.environ[aws_calls.LOG_ENV] = str(AWS_CALL_LOG)
     aws_calls.install(aws_calls.file_sink(str(AWS_CALL_LOG)))
     functions = Template.load().of_type("AWS::Serverless::Function")
@@ -160,13 +163,19 @@ def sqs_event(messages: list[dict], queue_arn: str = "arn:aws:sqs:us-east-1:1234
     return {"Records": [to_record(message, queue_arn) for message in messages]}
 
 
+def worker_suffix() -> str:
+    """``-gw0``... under pytest-xdist (each worker starts its own session stacks), else empty: for log names."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"-{worker}" if worker else ""
+
+
 @pytest.fixture(scope="session")
 def local_stack():
     """The real local stack on free ports, in its default (embedded, one process) mode."""
     from local_stack.stack import LocalStack
 
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "local-stack.log").open("w")
+    log = (ARTIFACTS / f"local-stack{worker_suffix()}.log").open("w")
     # A failed message reappears after 10 s instead of 180 s (and the job lease follows it).
     stack = LocalStack(port=0, log=log, visibility_timeout=10).start()
     yield stack

@@ -15,6 +15,9 @@ A Lambda container (or a local-stack process) keeps these between invocations:
 - :func:`archive_store`: where the archive's Parquet files live (S3 or a folder; None when it is off).
 - ``session_managers`` and :func:`session_store`: Bluesky login sessions (one manager per client and account,
   backed by the sessions table).
+- ``result_builder``: what builds a job's result from its posts (``analyses.results.build_result`` in the calling thread
+  when None). The local stack's embedded mode puts in a second process with :func:`use_result_builder`, so the
+  analysis pass runs on another core.
 - the cached settings, boto3 clients and resources, and the admin token's "missing" memo (cleared by ``reset``).
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +66,7 @@ analysis: AnalysisStores = default_stores()
 hot_results = HotResults()
 session_managers: dict[tuple, Any] = {}
 
+result_builder: Callable[..., dict] | None = None
 _breaker: CircuitBreaker | None = None
 _session_store: DynamoSessionStore | None = None
 _http_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
@@ -73,6 +78,12 @@ def use(**stores: Any) -> AnalysisStores:
     analysis = replace(analysis, **stores)
     observability.meter.counters = analysis.counters
     return analysis
+
+
+def use_result_builder(build: Callable[..., dict] | None) -> None:
+    """Build results with ``build`` (same arguments and answer as ``analyses.results.build_result``); None: inline."""
+    global result_builder
+    result_builder = build
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -206,4 +217,5 @@ def reset() -> None:
     session_managers.clear()
     _http_clients.clear()  # each test's event loop gets its own client; a closed loop's client is useless
     admin.forget_missing()
+    use_result_builder(None)
     _restore_data_and_tracking_stores()

@@ -13,17 +13,71 @@ over providers under the service dimension only (what the provider failure rate 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterable, Mapping
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 
+from social_analytics.settings import get_tracing_settings
 from social_analytics.storage.metrics import MetricsRecorder, recorder
 
-logger = Logger()
-tracer = Tracer()
+
+class _Untraced(BaseSegment):
+    def close(self, end_time=None) -> None: ...
+    def add_subsegment(self, subsegment) -> None: ...
+    def remove_subsegment(self, subsegment) -> None: ...
+    def put_annotation(self, key, value) -> None: ...
+    def put_metadata(self, key, value, namespace="default") -> None: ...
+    def add_exception(self, exception, stack, remote=False) -> None: ...
+
+
+class NoTracing(BaseProvider):
+    """The Tracer's provider while tracing is off. Powertools' Tracer resolves its X-Ray provider (importing
+    ``aws_xray_sdk.core``, about 100 ms of a cold start) even when it is disabled, unless it is given a provider;
+    this one records nothing and imports nothing."""
+
+    @contextlib.contextmanager
+    def in_subsegment(self, name=None, **kwargs):
+        yield _Untraced()
+
+    @contextlib.asynccontextmanager
+    async def in_subsegment_async(self, name=None, **kwargs):
+        yield _Untraced()
+
+    def put_annotation(self, key, value) -> None: ...
+    def put_metadata(self, key, value, namespace="default") -> None: ...
+    def patch(self, modules) -> None: ...
+    def patch_all(self) -> None: ...
+
+
+class ContextLogger(Logger):
+    """Powertools' Logger, with the keys added during an invocation (the Lambda context ``inject_lambda_context``
+    adds, the correlation id, whatever code appends) held per thread and asyncio task, in Powertools' thread-safe
+    keys (a ContextVar), instead of on the one formatter every thread shares. The embedded local stack runs several
+    functions as threads of one process: with shared keys, a line of the stream said ``ApiFunction``. In Lambda
+    (one invocation at a time) it changes nothing; the worker's concurrent records each see their own keys."""
+
+    def append_keys(self, **additional_keys: object) -> None:
+        self.thread_safe_append_keys(**additional_keys)
+
+    def remove_keys(self, keys: Iterable[str]) -> None:
+        self.thread_safe_remove_keys(keys)
+
+    def get_current_keys(self) -> dict:
+        return {**super().get_current_keys(), **self.thread_safe_get_current_keys()}
+
+    def get_correlation_id(self) -> str | None:
+        return self.get_current_keys().get("correlation_id")
+
+
+logger = ContextLogger()
+# X-Ray only when tracing is on (in Lambda, with POWERTOOLS_TRACE_DISABLED unset): aws_xray_sdk is loaded only then.
+tracer = Tracer() if get_tracing_settings().enabled else Tracer(disabled=True, provider=NoTracing())
 metrics = Metrics()
 
 PROVIDER_ATTEMPTS = "ProviderAttempts"
@@ -113,6 +167,8 @@ class Meter:
 
     def _provider_metric(self, name: str, provider: str) -> None:
         self._emf(name)
+        if is_metrics_disabled():  # single_metric prints its EMF line even when POWERTOOLS_METRICS_DISABLED is set
+            return
         with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
             metric.add_dimension(name="service", value=metrics.service or "service_undefined")
             metric.add_dimension(name="provider", value=provider)

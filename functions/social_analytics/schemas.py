@@ -8,6 +8,13 @@ from social_analytics.analyses.sources.catalog import KNOWN_PROVIDERS
 from social_analytics.query import parse_query
 
 
+class Schema(BaseModel):
+    """The API's models. Most of them only describe answers in the OpenAPI document, so their validators are built
+    when first used (a request's validation, the document) rather than at cold start."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 def validate_keyword(value: str) -> str:
     """A keyword is a query (``social_analytics.query``): it must parse. The :class:`QuerySyntaxError` (a
     ``ValueError``) says what is wrong and at which character; its key obeys ``keywords.key_problem``."""
@@ -26,7 +33,7 @@ LanguageCodes = Annotated[
 ]
 
 
-class AnalysisRequest(BaseModel):
+class AnalysisRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     keyword: Annotated[StrictStr, Field(min_length=1, max_length=1000, description="What to analyze.")]
@@ -61,23 +68,23 @@ def validate_providers(value: list[str] | None) -> list[str] | None:
     return names
 
 
-class ErrorField(BaseModel):
+class ErrorField(Schema):
     field: str
     message: str
     position: int | None = Field(None, description="A query that does not parse: the 0-based character offset.")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Schema):
     code: str
     message: str
     fields: list[ErrorField] | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Schema):
     error: ErrorDetail
 
 
-class Attempt(BaseModel):
+class Attempt(Schema):
     provider: str
     outcome: Literal["ok", "skipped", "failed"]
     reason: str
@@ -86,14 +93,14 @@ class Attempt(BaseModel):
 Basis = Literal["complete", "rate", "reported"]
 
 
-class SourceSentiment(BaseModel):
+class SourceSentiment(Schema):
     positive: int
     neutral: int
     negative: int
     mean_compound: float
 
 
-class SourceRow(BaseModel):
+class SourceRow(Schema):
     """One source a job fanned out to: its outcome, posts in the result, the span they cover, its rate."""
 
     model_config = ConfigDict(extra="allow")
@@ -121,7 +128,7 @@ class SourceRow(BaseModel):
     reported_note: str | None = None
 
 
-class OffTopicExample(BaseModel):
+class OffTopicExample(Schema):
     """A post a source returned that the query does not match, and why (it counts in no figure)."""
 
     model_config = ConfigDict(extra="allow")
@@ -133,7 +140,7 @@ class OffTopicExample(BaseModel):
     reason: str = Field(description="Why it does not match, e.g. \"no 'java'\", \"excluded by 'coffee'\".")
 
 
-class Coverage(BaseModel):
+class Coverage(Schema):
     window_from: str
     window_to: str
     covered_from: str | None = Field(description="Oldest moment every answering source's posts are all present.")
@@ -141,7 +148,7 @@ class Coverage(BaseModel):
     complete: bool = Field(description="Every live source answered and returned everything in the window.")
 
 
-class Volume(BaseModel):
+class Volume(Schema):
     model_config = ConfigDict(extra="allow")
     observed_posts: int
     posts_per_hour: float
@@ -149,7 +156,7 @@ class Volume(BaseModel):
     basis: Basis
 
 
-class Source(BaseModel):
+class Source(Schema):
     model_config = ConfigDict(extra="allow")
     provider: str = Field(description="The source(s) whose posts are in the result, comma-separated.")
     simulated: bool
@@ -160,7 +167,7 @@ class Source(BaseModel):
     )
 
 
-class Result(BaseModel):
+class Result(Schema):
     """The analytics of one keyword. Fields are only ever added, never removed."""
 
     model_config = ConfigDict(extra="allow")
@@ -179,13 +186,13 @@ class Result(BaseModel):
     trimmed: dict[str, Any] | None = Field(None, description="What was left out to keep the stored result small.")
 
 
-class CachedAnswer(BaseModel):
+class CachedAnswer(Schema):
     status: Literal["done"]
     cached: Literal[True]
     result: Result
 
 
-class AcceptedJob(BaseModel):
+class AcceptedJob(Schema):
     job_id: str
     status: Literal["queued", "running", "done", "failed"]
     keyword: str
@@ -193,7 +200,7 @@ class AcceptedJob(BaseModel):
     cached: Literal[False]
 
 
-class JobStatus(BaseModel):
+class JobStatus(Schema):
     job_id: str
     keyword: str
     status: Literal["queued", "running", "done", "failed"]
@@ -203,25 +210,25 @@ class JobStatus(BaseModel):
     error: ErrorDetail | None = None
 
 
-class Percentiles(BaseModel):
+class Percentiles(Schema):
     p50: float | None
     p95: float | None
     samples: int
 
 
-class ProviderSpend(BaseModel):
+class ProviderSpend(Schema):
     spent_usd: float = Field(description="Reserved and settled spend today (UTC), USD.")
     budget_usd: float = Field(description="The provider's daily budget, USD (PAID_DAILY_BUDGET_USD).")
     exhausted: bool = Field(description="Not even a one-post call fits in what is left today.")
 
 
-class Spend(BaseModel):
+class Spend(Schema):
     day: str = Field(description="The UTC day counted, YYYY-MM-DD.")
     budget_usd_per_provider: float
     providers: dict[str, ProviderSpend] = Field(description="Per paid provider (socialdata, x).")
 
 
-class MetricsBody(BaseModel):
+class MetricsBody(Schema):
     model_config = ConfigDict(extra="allow")
     cache_hits: int
     cache_misses: int
@@ -232,7 +239,7 @@ class MetricsBody(BaseModel):
     spend: Spend | None = None
 
 
-class Health(BaseModel):
+class Health(Schema):
     status: Literal["ok"]
 
 
@@ -248,7 +255,7 @@ ERROR_RESPONSES = {
 
 
 # ------------------------------------------------------------------ tracked keywords, history, alerts, compare
-class TrackRequest(BaseModel):
+class TrackRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     keyword: Annotated[StrictStr, Field(min_length=1, max_length=1000, description="The keyword to watch.")]
@@ -276,7 +283,7 @@ class TrackRequest(BaseModel):
         return validate_providers(value)
 
 
-class Tracked(BaseModel):
+class Tracked(Schema):
     keyword: str
     key: str
     interval_minutes: int
@@ -292,11 +299,11 @@ class Tracked(BaseModel):
     last_alerts: dict[str, str]
 
 
-class TrackedList(BaseModel):
+class TrackedList(Schema):
     tracked: list[Tracked]
 
 
-class HistoryPoint(BaseModel):
+class HistoryPoint(Schema):
     model_config = ConfigDict(extra="allow")
     time: str
     volume: int
@@ -307,7 +314,7 @@ class HistoryPoint(BaseModel):
     top_terms: list[dict[str, Any]]
 
 
-class History(BaseModel):
+class History(Schema):
     keyword: str
     key: str
     since: str
@@ -315,7 +322,7 @@ class History(BaseModel):
     points: list[HistoryPoint]
 
 
-class Alert(BaseModel):
+class Alert(Schema):
     model_config = ConfigDict(extra="allow")
     type: Literal["spike", "sentiment_dip"]
     detail_type: Literal["SpikeDetected", "SentimentDip"]
@@ -327,11 +334,11 @@ class Alert(BaseModel):
     threshold: float
 
 
-class AlertList(BaseModel):
+class AlertList(Schema):
     alerts: list[Alert]
 
 
-class CompareRow(BaseModel):
+class CompareRow(Schema):
     model_config = ConfigDict(extra="allow")
     keyword: str
     key: str
@@ -342,14 +349,14 @@ class CompareRow(BaseModel):
     basis: Literal["complete", "rate", "reported"] | None
 
 
-class CompareBody(BaseModel):
+class CompareBody(Schema):
     model_config = ConfigDict(extra="allow")
     total_volume: int
     basis: Literal["complete", "rate", "reported"] | None = Field(description="The weakest basis among the rows.")
     keywords: list[CompareRow]
 
 
-class Deletion(BaseModel):
+class Deletion(Schema):
     keyword: str
     key: str
     deleted: dict[str, int]
@@ -360,7 +367,7 @@ ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Au
 
 
 # ------------------------------------------------------------------ imports
-class ImportRequest(BaseModel):
+class ImportRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     keyword: Annotated[StrictStr, Field(min_length=1, max_length=1000, description="The label to analyze under.")]
@@ -372,14 +379,14 @@ class ImportRequest(BaseModel):
         return validate_keyword(value)
 
 
-class ImportUpload(BaseModel):
+class ImportUpload(Schema):
     url: str
     method: Literal["PUT"]
     headers: dict[str, str]
     expires_in: int
 
 
-class AcceptedImport(BaseModel):
+class AcceptedImport(Schema):
     job_id: str
     status: Literal["queued"]
     keyword: str

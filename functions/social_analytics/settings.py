@@ -1,6 +1,6 @@
 """Configuration: the only module that reads the environment.
 
-One pydantic-settings model per group, each read once per container through a cached getter
+One pydantic model per group, each read once per container through a cached getter
 (``reset()`` clears them all; tests that change the environment call it or the getter's ``cache_clear()``).
 ``validate_environment()`` runs at cold start: a malformed value fails with an error naming the variable.
 A blank variable means "use the default", as it always has.
@@ -8,14 +8,13 @@ A blank variable means "use the default", as it always has.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticUseDefault
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JETSTREAM_URL = "wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=app.bsky.feed.post"
 DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -59,16 +58,28 @@ LOCAL_ONLY_VARIABLES = frozenset(
 )
 
 
-# Set while a group is built from an injected mapping: the environment is then not consulted at all.
-_mapping_only: ContextVar[bool] = ContextVar("settings_mapping_only", default=False)
+# Set by the Lambda runtime or read under Powertools' own names, never by template.yaml's Environment.
+RUNTIME_VARIABLES = frozenset(
+    {"LAMBDA_TASK_ROOT", "POWERTOOLS_TRACE_DISABLED", "AWS_SAM_LOCAL", "AWS_CHALICE_CLI_MODE"}
+)
 
 
 class ConfigurationError(ValueError):
     """A malformed environment variable, named in the message."""
 
 
-class _Group(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+def SettingsConfigDict(**config: Any) -> ConfigDict:
+    """A group's model config; ``env_prefix`` names the variables of the fields without an alias."""
+    return ConfigDict(**config)  # type: ignore[typeddict-item]
+
+
+class _Group(BaseModel):
+    """A group of settings: each field reads the variable its ``validation_alias`` names (else ``env_prefix`` + its
+    name, upper case), case-insensitively; a blank value means the default. Plain pydantic, not pydantic-settings:
+    see docs/decisions.md ("Settings without pydantic-settings")."""
+
+    # defer_build: a group's validator is built when it is first read; the core groups are only ever read together.
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -92,20 +103,13 @@ class _Group(BaseSettings):
         }
 
     @classmethod
-    def settings_customise_sources(
-        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
-    ):
-        return (init_settings,) if _mapping_only.get() else (init_settings, env_settings)
-
-    @classmethod
     def from_mapping(cls, env: Mapping[str, str]):
-        """Build from an explicit mapping instead of the environment (tests inject one)."""
-        values = {names_to_alias(cls, field): env[var] for field, var in cls.env_names().items() if var in env}
-        token = _mapping_only.set(True)
-        try:
-            return cls(**values)
-        finally:
-            _mapping_only.reset(token)
+        """Build from ``env`` (the environment, or a mapping tests inject); names match whatever their case, an
+        upper-case name first."""
+        found = {name.upper(): value for name, value in env.items()}
+        found.update({name: value for name, value in env.items() if name.isupper()})
+        values = {names_to_alias(cls, field): found[var] for field, var in cls.env_names().items() if var in found}
+        return cls(**values)
 
 
 def names_to_alias(group: type[_Group], field: str) -> str:
@@ -298,6 +302,26 @@ def get_admin_settings() -> AdminSettings:
     return _load(AdminSettings)
 
 
+# ------------------------------------------------------------------ tracing
+class TracingSettings(_Group):
+    """Whether X-Ray tracing is on, by the rule Powertools' Tracer applies: off when POWERTOOLS_TRACE_DISABLED is
+    true, outside Lambda (no LAMBDA_TASK_ROOT) and under ``sam local`` or chalice's local mode."""
+
+    trace_disabled: bool = Field(False, validation_alias="POWERTOOLS_TRACE_DISABLED")
+    lambda_task_root: str = Field("", validation_alias="LAMBDA_TASK_ROOT")
+    sam_local: str = Field("", validation_alias="AWS_SAM_LOCAL")
+    chalice_local: str = Field("", validation_alias="AWS_CHALICE_CLI_MODE")
+
+    @property
+    def enabled(self) -> bool:
+        return not self.trace_disabled and bool(self.lambda_task_root) and not (self.sam_local or self.chalice_local)
+
+
+@cache
+def get_tracing_settings() -> TracingSettings:
+    return _load(TracingSettings)
+
+
 # ------------------------------------------------------------------ loading
 GROUPS: tuple[type[_Group], ...] = (
     Settings,
@@ -307,6 +331,7 @@ GROUPS: tuple[type[_Group], ...] = (
     ArchiveSettings,
     ImportSettings,
     AdminSettings,
+    TracingSettings,
 )
 _GETTERS = (
     get_settings,
@@ -316,6 +341,7 @@ _GETTERS = (
     get_archive_settings,
     get_import_settings,
     get_admin_settings,
+    get_tracing_settings,
 )
 
 
@@ -326,7 +352,7 @@ def environment_variables() -> set[str]:
 
 def _load(group):
     try:
-        return group()
+        return group.from_mapping(os.environ)
     except ValidationError as error:
         names = group.env_names()
         aliases = {names_to_alias(group, f): var for f, var in names.items()}

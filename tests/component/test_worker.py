@@ -25,7 +25,7 @@ def test_a_redelivered_message_is_analyzed_and_counted_once(call_api, queue_mess
     calls = []
     real_analyze = analysis.analyze
     monkeypatch.setattr(
-        "social_analytics.analyses.run.analyze", lambda *a, **k: calls.append(1) or real_analyze(*a, **k)
+        "social_analytics.analyses.results.analyze", lambda *a, **k: calls.append(1) or real_analyze(*a, **k)
     )
     job = submit(call_api)
     message = queue_messages()[0]
@@ -46,6 +46,7 @@ def test_the_job_lease_alone_keeps_a_redelivered_message_from_running_twice(
 ):
     """The job's lease is the one guard: a redelivery of a done job's message, and one while another attempt still
     holds the job's live lease, neither fetch nor analyze nor count."""
+    from social_analytics.analyses import results
     from social_analytics.analyses import run as job_service
     from social_analytics.handlers import worker
 
@@ -56,14 +57,16 @@ def test_the_job_lease_alone_keeps_a_redelivered_message_from_running_twice(
     # an attempt that claimed the second job and still works on it
     assert job_service.start(job_service.parse_job(busy_message["Body"])) is True
     fetches, analyses = [], []
-    real_fetch, real_analyze = job_service.fetch_posts, job_service.analyze
+    real_fetch, real_analyze = job_service.fetch_posts, results.analyze
 
     async def counting_fetch(job):
         fetches.append(job.job_id)
         return await real_fetch(job)
 
     monkeypatch.setattr(job_service, "fetch_posts", counting_fetch)
-    monkeypatch.setattr(job_service, "analyze", lambda *a, **k: analyses.append(1) or real_analyze(*a, **k))
+    monkeypatch.setattr(
+        "social_analytics.analyses.results.analyze", lambda *a, **k: analyses.append(1) or real_analyze(*a, **k)
+    )
 
     response = worker.handler(sqs_event([done_message, busy_message]), lambda_context)
 

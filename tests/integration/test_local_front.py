@@ -57,27 +57,29 @@ def still_serving(base_url: str) -> None:
 @pytest.mark.parametrize(
     ("request_bytes", "expected"),
     [
-        (b"GET /\x00secret HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        (b"GET /" + b"a" * 300 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 404),
-        (b"GET /" + b"a/" * 150 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+        (b"GET /\x00secret HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+        (b"GET /" + b"a" * 300 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404),
+        (b"GET /" + b"a/" * 150 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404),
         (b"GET /\r\n", 400),  # HTTP/0.9
-        (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"a" * 60000 + b"\r\n" * 2, 431),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Big: " + b"a" * 60000 + b"\r\n" * 2, 431),
         (
-            b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 900) for i in range(99)) + b"\r\n",
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 900) for i in range(99))
+            + b"\r\n",
             431,
         ),
-        (b"GET /" + b"c" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /" + b"c" * 70000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414),
         (
-            b"POST /api/analyses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /api/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
             400,
         ),
         (
-            b"POST /api/analyses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /api/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
             400,
         ),
-        (b"POST /api/analyses HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+        (b"POST /api/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n", 400),
         (b"GARBAGE\r\n\r\n", 400),
     ],
     ids=[
@@ -104,7 +106,7 @@ def test_megabytes_of_headers_are_not_read(front):
     base_url, calls = front
     before = len(calls)
     headers = b"".join(b"X-%d: %s\r\n" % (i, b"h" * 60000) for i in range(40))  # 2.4 MB
-    answer = raw(base_url, b"GET /api/health HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+    answer = raw(base_url, b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
     assert status_of(answer) == 431
     assert len(calls) == before  # never passed into an event
     still_serving(base_url)
@@ -114,7 +116,7 @@ def test_an_idle_connection_is_closed(front):
     base_url, _calls = front
     address = urlsplit(base_url)
     with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
-        connection.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # an unfinished head, then nothing
+        connection.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # an unfinished head, then nothing
         assert connection.recv(100) == b""  # the server hung up
     still_serving(base_url)
 

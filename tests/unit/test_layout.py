@@ -1,5 +1,6 @@
-"""The package layout's rules, checked on the source: no import cycle between modules (function-local imports
-included: they must not be a way around one), storage imports no feature, boto3 only in storage/."""
+"""The package layout's rules, checked on the source: no import cycle between any two modules of the package
+(function-local and type-checking-only imports included: neither may be a way around one), storage imports no
+feature, boto3 only in storage/, and what each function's cold start leaves out."""
 
 from __future__ import annotations
 
@@ -17,23 +18,33 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def runtime_imports(tree: ast.AST):
-    """Every import statement that runs, at module level or in a function; not those under ``if TYPE_CHECKING``."""
+def is_type_checking(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in (getattr(test, "id", None), getattr(test, "attr", None))
+
+
+def runtime_imports(tree: ast.AST, type_only_too: bool = False):
+    """Every import statement that runs, at module level or in a function; those under ``if TYPE_CHECKING`` too
+    when ``type_only_too``."""
     for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+        if is_type_checking(node) and not type_only_too:
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        yield from runtime_imports(node)
+        yield from runtime_imports(node, type_only_too)
 
 
-def imports_of_package() -> dict[str, set[str]]:
-    """Each module's imports of other modules of the package."""
+def imports_of_package(type_only_too: bool = False) -> dict[str, set[str]]:
+    """Each module's imports of other modules of the package (relative imports resolved)."""
     modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         found: set[str] = set()
-        for node in runtime_imports(ast.parse(path.read_text())):
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in runtime_imports(ast.parse(path.read_text()), type_only_too):
+            if isinstance(node, ast.ImportFrom) and node.level:  # from . import x, from ..y import z
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                node = ast.ImportFrom(module=".".join(filter(None, (base, node.module))), names=node.names, level=0)
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("social_analytics"):
                 for alias in node.names:
                     child = f"{node.module}.{alias.name}"
@@ -45,7 +56,8 @@ def imports_of_package() -> dict[str, set[str]]:
 
 
 def test_no_import_cycle():
-    graph = imports_of_package()
+    """Over every module of the package, counting every import (type-checking-only ones too)."""
+    graph = imports_of_package(type_only_too=True)
     state: dict[str, int] = {}
     cycles: list[list[str]] = []
 
@@ -63,7 +75,7 @@ def test_no_import_cycle():
     for module in sorted(graph):
         if module not in state:
             visit(module, [])
-    assert len(graph) > 40 and cycles == []
+    assert len(graph) == len(list(PACKAGE.rglob("*.py"))) and cycles == []
 
 
 # The one storage -> feature import left: the session store rebuilds a BlueskySession (the storage seam, with
@@ -199,15 +211,64 @@ def test_only_the_composition_module_holds_per_container_singletons_of_the_analy
     assert made == []
 
 
-def test_the_api_starts_without_the_provider_clients_or_the_scoring():
-    """The API function's cold start loads neither httpx (the adapters) nor VADER (the analysis)."""
-    code = (
-        "import sys; import social_analytics.handlers.api; "
-        "print(sorted(m for m in ('httpx', 'vaderSentiment', 'py3langid', 'duckdb') if m in sys.modules))"
-    )
-    env = {**os.environ, "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}"}
+def loaded_at_import(module: str, candidates: tuple[str, ...], **environment: str) -> list[str]:
+    """Which of ``candidates`` importing ``module`` loads, in a fresh interpreter (tracing off, as in tests)."""
+    code = f"import sys; import {module}; print(sorted(m for m in {candidates!r} if m in sys.modules))"
+    env = {
+        **os.environ,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        **environment,
+        "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}",
+    }
     loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    return ast.literal_eval(loaded.stdout.strip())
+
+
+# Imported where first needed, not at a cold start (docs/PERFORMANCE.md, "Cold starts"):
+# - aws_xray_sdk.core: only when tracing is on (observability.NoTracing otherwise);
+# - boto3, botocore's client machinery and s3transfer: with the first AWS client (storage/clients.py, storage/aws.py);
+# - httpx and the provider adapters: with the first live job (analyses/gather.py);
+# - VADER and py3langid: with the first analysis (scoring/);
+# - Powertools' OpenAPI models: with the first GET /api/openapi.json (api/app.py).
+# And pydantic-settings not at all (settings.py reads the environment into plain pydantic models).
+LAZY = (
+    "aws_xray_sdk.core",
+    "boto3",
+    "botocore.client",
+    "s3transfer",
+    "httpx",
+    "vaderSentiment",
+    "py3langid",
+    "pydantic_settings",
+)
+OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
+
+
+def test_the_api_starts_without_the_provider_clients_or_the_scoring():
+    """The API function's cold start loads neither httpx (the adapters) nor VADER (the analysis), nor X-Ray, boto3
+    or the OpenAPI document's models."""
+    assert loaded_at_import("social_analytics.handlers.api", (*LAZY, OPENAPI_MODELS, "duckdb")) == []
+
+
+def test_no_function_loads_xray_boto3_or_httpx_at_its_cold_start():
+    for handler in ("worker", "stream", "scheduler", "imports"):
+        assert loaded_at_import(f"social_analytics.handlers.{handler}", (*LAZY, "duckdb")) == [], handler
+
+
+def test_tracing_on_loads_xray():
+    """The other side of the lazy X-Ray: in Lambda with tracing on, the Tracer is Powertools' X-Ray one."""
+    code = (
+        "from social_analytics.observability import tracer; import sys; "
+        "print(type(tracer.provider).__module__.split('.')[0], 'aws_xray_sdk.core' in sys.modules)"
+    )
+    env = {
+        **os.environ,
+        "POWERTOOLS_TRACE_DISABLED": "false",
+        "LAMBDA_TASK_ROOT": str(PACKAGE.parent),
+        "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}",
+    }
+    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["aws_xray_sdk", "True"]
 
 
 def test_the_query_language_is_pure():

@@ -27,10 +27,8 @@ from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
 from social_analytics.analyses.ports import Cursors, PostWindows
 from social_analytics.analyses.sources.base import UnconfiguredAdapter
 from social_analytics.analyses.sources.chain import fetch_with_fallback
-from social_analytics.analyses.sources.credentials import load_provider_config
 from social_analytics.analyses.sources.fanout import fetch_fanout
 from social_analytics.analyses.sources.incremental import IncrementalSource
-from social_analytics.analyses.sources.registry import build_adapters
 from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
@@ -47,6 +45,20 @@ def summarize_attempts(attempts: list[dict]) -> str:
     return "; ".join(
         f"{a['provider']} {a['outcome']}" + (f" ({a['reason']})" if a.get("reason") else "") for a in attempts
     )
+
+
+# The adapters (and httpx under them) load with the first live job, not with the worker: an import job or a
+# redelivered one never needs them.
+def load_provider_config():
+    from social_analytics.analyses.sources.credentials import load_provider_config as load
+
+    return load()
+
+
+def build_adapters(*args, **kwargs):
+    from social_analytics.analyses.sources.registry import build_adapters as build
+
+    return build(*args, **kwargs)
 
 
 def job_query(job: AnalysisJob) -> Query:

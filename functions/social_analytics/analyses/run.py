@@ -6,16 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
 
 from social_analytics import composition, public_errors
 from social_analytics.analyses import deletion, gather
 from social_analytics.analyses.outcomes import FetchedPosts, JobFailed
-from social_analytics.analyses.sources.coverage import add_sentiment, parse_iso
-from social_analytics.models import AnalysisJob, isoformat_z
+from social_analytics.analyses.results import build_result
+from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger, meter
-from social_analytics.scoring.limits import ResultTooLarge, fit_result
-from social_analytics.scoring.summary import analyze
+from social_analytics.scoring.limits import ResultTooLarge
 from social_analytics.settings import get_settings
 from social_analytics.tracking import scans as tracking
 
@@ -59,32 +57,9 @@ def analyze_and_store(job: AnalysisJob, fetched: FetchedPosts) -> dict:
     """Analyze, store as the job's and the keyword's latest result, count it. Runs once per job id."""
     stores = composition.analysis
     previous = stores.results.get_latest_result(job.key)
-    coverage = fetched.extra.get("coverage") or {}
-    fields = analyze(
-        fetched.posts,
-        job.keyword,
-        fetched.window,
-        previous_result=previous.result if previous else None,
-        covered_from=parse_iso(coverage.get("covered_from")),
-        languages=job.languages,
-    )
-    by_provider = fields.pop("sentiment_by_provider", {})
-    if isinstance(fetched.source.get("providers"), list):  # per-source sentiment, to compare channels
-        add_sentiment(fetched.source["providers"], by_provider)
-    result = {
-        "keyword": job.keyword,
-        **fields,
-        "source": fetched.source,
-        "window": {
-            "start": isoformat_z(fetched.window.start),
-            "end": isoformat_z(fetched.window.end),
-            "hours": job.window_hours,
-        },
-        "analyzed_at": isoformat_z(datetime.now(UTC)),
-        **fetched.extra,
-    }
+    builder = composition.result_builder or build_result
     try:
-        result = fit_result(result)
+        result = builder(job, fetched, previous.result if previous else None)
         completed = stores.jobs.complete_job(job, result)
     except ResultTooLarge as error:
         raise JobFailed("result_too_large", str(error)) from None

@@ -2,11 +2,11 @@
 """The API's resolver: each feature's Router joined with include_router, the shared error handlers, and the checks
 that run before routing (body size and encoding, the admin gate)."""
 
+from functools import cache
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from social_analytics import public_errors
 from social_analytics.analyses import routes as analyses_routes
@@ -19,12 +19,6 @@ from social_analytics.schemas import Health, MetricsBody, json_response
 from social_analytics.tracking import routes as tracking_routes
 
 app = APIGatewayRestResolver(enable_validation=True)
-app.configure_openapi(
-    title="Async Social Analytics API",
-    version="1.0.0",
-    openapi_version="3.0.3",
-    security_schemes={"adminBearer": HTTPBearer(description="The admin token: `Authorization: Bearer <token>`.")},
-)
 app.include_router(analyses_routes.router)
 
 
@@ -43,9 +37,24 @@ app.include_router(imports_routes.router)
 app.include_router(queries.router)
 
 
+@cache
+def openapi_document() -> str:
+    """The OpenAPI document, built on first request: Powertools' OpenAPI models (pydantic, about 50 ms to import)
+    are needed for it alone, not for routing or validation."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    app.configure_openapi(
+        title="Async Social Analytics API",
+        version="1.0.0",
+        openapi_version="3.1.0",  # what Powertools produces with pydantic v2 (it forces 3.1 otherwise)
+        security_schemes={"adminBearer": HTTPBearer(description="The admin token: `Authorization: Bearer <token>`.")},
+    )
+    return app.get_openapi_json_schema()
+
+
 @app.get("/api/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
-    return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema())
+    return Response(status_code=200, content_type="application/json", body=openapi_document())
 
 
 # Swagger UI from same-origin files only, so it renders under the dashboard's CSP (api.apidocs).

@@ -28,6 +28,9 @@ class ResultTooLarge(Exception):
         super().__init__(f"the result is {size} bytes after trimming; at most {MAX_RESULT_BYTES} can be stored")
         self.size = size
 
+    def __reduce__(self):  # pickled as its size, not its message (the result is built in a child process locally)
+        return type(self), (self.size,)
+
 
 def cap_text(text: str) -> tuple[str, bool]:
     """(text cut to POST_TEXT_MAX_CHARS, whether it was cut)."""

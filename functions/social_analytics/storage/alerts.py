@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-from boto3.dynamodb.conditions import Attr, Key
-
 from social_analytics.records import Alert
-from social_analytics.storage import dynamo
+from social_analytics.storage import aws, dynamo
 
 PARTITION = dynamo.ALERTS
 
@@ -28,12 +26,12 @@ def put_alert(alert: Alert, ttl_seconds: int) -> None:
 
 def list_alerts(key: str | None = None, since_iso: str | None = None, limit: int = 100) -> list[Alert]:
     """Newest first, optionally for one keyword and not older than ``since_iso``."""
-    condition = Key("pk").eq(PARTITION)
+    condition = aws.Key("pk").eq(PARTITION)
     if since_iso:
-        condition = condition & Key("sk").gte(since_iso)
+        condition = condition & aws.Key("sk").gte(since_iso)
     query: dict = {"KeyConditionExpression": condition, "ScanIndexForward": False}
     if key is not None:
-        query["FilterExpression"] = Attr("key").eq(key)
+        query["FilterExpression"] = aws.Attr("key").eq(key)
     alerts: list[Alert] = []
     if limit <= 0:
         return alerts
@@ -46,7 +44,7 @@ def list_alerts(key: str | None = None, since_iso: str | None = None, limit: int
 
 def delete_alerts(key: str) -> int:
     return dynamo.delete_matching(
-        KeyConditionExpression=Key("pk").eq(PARTITION),
-        FilterExpression=Attr("key").eq(key),
+        KeyConditionExpression=aws.Key("pk").eq(PARTITION),
+        FilterExpression=aws.Attr("key").eq(key),
         ProjectionExpression="pk, sk",
     )

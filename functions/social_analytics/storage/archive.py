@@ -98,9 +98,12 @@ class S3Archive:
             index, key = index_key
             path = os.path.join(workdir, f"{index:05d}.parquet")
             try:
-                s3.download_file(self.bucket, key, path)
-            except s3.exceptions.ClientError:  # expired between the listing and the read
+                body = s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            except s3.exceptions.NoSuchKey:  # expired between the listing and the read
                 return None
+            with open(path, "wb") as handle:
+                for chunk in iter(lambda: body.read(1 << 20), b""):
+                    handle.write(chunk)
             return path
 
         with ThreadPoolExecutor(max_workers=_DOWNLOAD_THREADS) as pool:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import time
 
-from boto3.dynamodb.conditions import Key
-
 from social_analytics.records import StoredCursor
-from social_analytics.storage import dynamo
+from social_analytics.storage import aws, dynamo
 
 PREFIX = dynamo.CURSOR
 
@@ -37,7 +35,7 @@ def load(key: str, now: float | None = None) -> dict[str, StoredCursor]:
     """The keyword's unexpired cursors, by provider."""
     now = time.time() if now is None else now
     found: dict[str, StoredCursor] = {}
-    condition = Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(PREFIX)
+    condition = aws.Key("pk").eq(dynamo.keyword_pk(key)) & aws.Key("sk").begins_with(PREFIX)
     for row in dynamo.query_items(KeyConditionExpression=condition):
         if int(row.get("expires_at", 0)) <= now:
             continue
@@ -57,7 +55,7 @@ def delete_for_keyword(key: str) -> int:
 
 def delete_prefix(key: str, prefix: str) -> int:
     return dynamo.delete_matching(
-        KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(prefix),
+        KeyConditionExpression=aws.Key("pk").eq(dynamo.keyword_pk(key)) & aws.Key("sk").begins_with(prefix),
         ProjectionExpression="pk, sk",
         ConsistentRead=True,
     )

@@ -31,9 +31,8 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from social_analytics.settings import get_settings
+from social_analytics.storage import aws
 from social_analytics.storage.clients import table
 
 KEYWORD = "KW#"
@@ -218,7 +217,7 @@ def conditional(write: Callable[..., Any], **request: Any) -> bool:
     try:
         write(**request)
         return True
-    except ClientError as error:
+    except aws.ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
         return False
@@ -231,7 +230,7 @@ def conditional_seen(write: Callable[..., Any], **request: Any) -> tuple[bool, d
     try:
         write(**request, ReturnValuesOnConditionCheckFailure="ALL_OLD")
         return True, None
-    except ClientError as error:
+    except aws.ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
         return False, error.response.get("Item")

@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from boto3.dynamodb.conditions import Key
-
 from social_analytics.models import isoformat_z
 from social_analytics.records import HistoryPoint
-from social_analytics.storage import dynamo
+from social_analytics.storage import aws, dynamo
 
 PREFIX = dynamo.HISTORY
 MAX_POINTS = 5000
@@ -37,7 +35,7 @@ def query_points(key: str, since: float, until: float, limit: int = MAX_POINTS) 
     """Points with since <= time <= until, oldest first (at most ``limit``, the newest ones)."""
     low = _sort_key(isoformat_z_epoch(since))
     high = _sort_key(isoformat_z_epoch(until)) + "~"  # '~' sorts after the job-id suffix
-    condition = Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").between(low, high)
+    condition = aws.Key("pk").eq(dynamo.keyword_pk(key)) & aws.Key("sk").between(low, high)
     points: list[HistoryPoint] = []
     if limit <= 0:
         return points

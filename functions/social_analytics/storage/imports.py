@@ -5,14 +5,8 @@ Objects are ``imports/<job_id>.<csv|jsonl>``; the bucket's lifecycle rule delete
 
 from __future__ import annotations
 
-from functools import cache
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
 from social_analytics.settings import DEFAULT_IMPORT_MAX_BYTES, get_import_settings
-from social_analytics.storage.clients import _CONFIG
+from social_analytics.storage import aws, clients
 
 PREFIX = "imports/"
 CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
@@ -39,14 +33,13 @@ def max_bytes() -> int:
     return get_import_settings().max_bytes
 
 
-@cache
 def _s3():
     # SigV4 presigning (SigV2 is deprecated); path style follows automatically for a local IP endpoint.
-    return boto3.session.Session().client("s3", config=_CONFIG.merge(Config(signature_version="s3v4")))
+    return clients.s3v4_client()
 
 
 def reset() -> None:
-    _s3.cache_clear()
+    clients.s3v4_client.cache_clear()
 
 
 def object_key(job_id: str, fmt: str) -> str:
@@ -69,7 +62,7 @@ def get_object(key: str, limit: int | None = None) -> bytes:
     limit = max_bytes() if limit is None else limit
     try:
         response = _s3().get_object(Bucket=bucket_name(), Key=key)
-    except ClientError as error:
+    except aws.ClientError as error:
         if error.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
             raise ImportMissing(key) from None
         raise

@@ -15,13 +15,10 @@ import time
 import zlib
 from decimal import Decimal
 
-from boto3.dynamodb.types import Binary
-from botocore.exceptions import ClientError
-
 from social_analytics.models import AnalysisJob
 from social_analytics.records import JobError, JobRecord, StoredResult
 from social_analytics.settings import get_settings
-from social_analytics.storage import dynamo
+from social_analytics.storage import aws, dynamo
 
 TERMINAL = frozenset({"done", "failed"})
 # Errors that the same write would meet again on every retry (an item over 400 KB, a key over its limit).
@@ -32,8 +29,8 @@ class ItemRejected(Exception):
     """DynamoDB refused a write for what it holds, not for load: retrying cannot help."""
 
 
-def encode_result(result: dict) -> Binary:
-    return Binary(zlib.compress(json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode(), 6))
+def encode_result(result: dict) -> aws.Binary:
+    return aws.Binary(zlib.compress(json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode(), 6))
 
 
 def decode_result(item: dict) -> dict:
@@ -41,7 +38,7 @@ def decode_result(item: dict) -> dict:
     if "result_z" in item:
         data = item["result_z"]
         try:
-            return json.loads(zlib.decompress(data.value if isinstance(data, Binary) else bytes(data)))
+            return json.loads(zlib.decompress(data.value if isinstance(data, aws.Binary) else bytes(data)))
         except zlib.error as error:
             raise ValueError(f"damaged result: {error}") from None
     return json.loads(item["result_json"])
@@ -233,7 +230,7 @@ def complete_job(job: AnalysisJob, result: dict) -> bool:
             }
         )
         completed = _mark_done(job.job_id, blob, now)
-    except ClientError as error:
+    except aws.ClientError as error:
         code = error.response["Error"]["Code"]
         if code in PERMANENT_ERRORS:
             raise ItemRejected(code) from error
@@ -250,7 +247,7 @@ def finish_job(job_id: str, lock_key: str, result: dict) -> bool:
     return changed
 
 
-def _mark_done(job_id: str, blob: Binary, now: float) -> bool:
+def _mark_done(job_id: str, blob: aws.Binary, now: float) -> bool:
     """running -> done with the stored result; False when the job was no longer running."""
     return _conditional(
         _table().update_item,

@@ -13,21 +13,23 @@ import json
 import time
 import zlib
 from datetime import datetime
-
-from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import Binary, TypeSerializer
+from functools import cache
 
 from social_analytics.models import Post
 from social_analytics.records import StoredWindow
 from social_analytics.settings import get_settings
+from social_analytics.storage import aws, dynamo
 from social_analytics.storage import cursors as cursor_store
-from social_analytics.storage import dynamo
 from social_analytics.storage.clients import client
 
 PREFIX = dynamo.POSTS
 PART_BYTES = 350_000
 MAX_PARTS = 10  # 3.5 MB compressed: a transaction holds 4 MB; a bigger window is simply not kept
-_serializer = TypeSerializer()
+
+
+@cache
+def _serializer():
+    return aws.TypeSerializer()
 
 
 def post_to_dict(post: Post) -> dict:
@@ -77,7 +79,7 @@ def load_window(key: str, now: float | None = None) -> StoredWindow | None:
     now = time.time() if now is None else now
     rows = list(
         dynamo.query_items(
-            KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(PREFIX),
+            KeyConditionExpression=aws.Key("pk").eq(dynamo.keyword_pk(key)) & aws.Key("sk").begins_with(PREFIX),
             ConsistentRead=True,
         )
     )
@@ -90,7 +92,7 @@ def load_window(key: str, now: float | None = None) -> StoredWindow | None:
         return None
     if int(head.get("expires_at", 0)) <= now:
         return None
-    data = [r["data"].value if isinstance(r["data"], Binary) else bytes(r["data"]) for r in current]
+    data = [r["data"].value if isinstance(r["data"], aws.Binary) else bytes(r["data"]) for r in current]
     try:
         posts = decode(data)
     except (ValueError, KeyError, TypeError, zlib.error):
@@ -160,12 +162,12 @@ _part_sk = dynamo.posts_part_sk
 
 
 def _part_item(key: str, index: int, data: bytes, common: dict) -> dict:
-    return {**dynamo.keyword_item_key(key, _part_sk(index)), "part": index, "data": Binary(data), **common}
+    return {**dynamo.keyword_item_key(key, _part_sk(index)), "part": index, "data": aws.Binary(data), **common}
 
 
 def _existing_parts(key: str) -> list[str]:
     page = dynamo.results_table().query(
-        KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)) & Key("sk").begins_with(PREFIX),
+        KeyConditionExpression=aws.Key("pk").eq(dynamo.keyword_pk(key)) & aws.Key("sk").begins_with(PREFIX),
         ProjectionExpression="sk",
         ConsistentRead=True,
     )
@@ -173,4 +175,4 @@ def _existing_parts(key: str) -> list[str]:
 
 
 def _typed(item: dict) -> dict:
-    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+    return {name: _serializer().serialize(value) for name, value in item.items() if value is not None}

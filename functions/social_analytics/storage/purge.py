@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from boto3.dynamodb.conditions import Key
-
 from social_analytics.settings import get_settings
-from social_analytics.storage import dynamo
+from social_analytics.storage import aws, dynamo
 from social_analytics.storage.jobs import TERMINAL, get_job
 
 KINDS = (
@@ -42,16 +40,16 @@ def kind_of(sort_key: str) -> str:
 def count_items(key: str, up_to: int) -> int:
     """How many items a deletion of ``key`` would visit, counting no further than ``up_to`` (cheap: keys only
     for the index, and at most ``up_to`` items read from the partition)."""
-    total = dynamo.count(up_to, KeyConditionExpression=Key("pk").eq(dynamo.keyword_pk(key)))
+    total = dynamo.count(up_to, KeyConditionExpression=aws.Key("pk").eq(dynamo.keyword_pk(key)))
     if total < up_to:
-        total += dynamo.count(up_to - total, IndexName=KEY_INDEX, KeyConditionExpression=Key("key").eq(key))
+        total += dynamo.count(up_to - total, IndexName=KEY_INDEX, KeyConditionExpression=aws.Key("key").eq(key))
     return min(total, up_to)
 
 
 def delete_keyword_items(key: str) -> dict[str, int]:
     """Delete the keyword's partition. An in-flight lock is kept (its job is still running) and counted apart."""
     counts = {kind: 0 for _, kind in KINDS} | {"other": 0, "skipped_in_flight": 0}
-    condition = Key("pk").eq(dynamo.keyword_pk(key))
+    condition = aws.Key("pk").eq(dynamo.keyword_pk(key))
     with _table().batch_writer() as batch:
         for item in dynamo.query_items(KeyConditionExpression=condition, ConsistentRead=True):
             kind = kind_of(item["sk"])
@@ -67,7 +65,7 @@ def delete_keyword_items(key: str) -> dict[str, int]:
 
 def keyed_items(key: str, pk_prefix: str) -> Iterator[dict]:
     """Keys (pk, sk) of the items whose ``key`` attribute is ``key`` and whose pk starts with ``pk_prefix``."""
-    for item in dynamo.query_items(IndexName=KEY_INDEX, KeyConditionExpression=Key("key").eq(key)):
+    for item in dynamo.query_items(IndexName=KEY_INDEX, KeyConditionExpression=aws.Key("key").eq(key)):
         if str(item["pk"]).startswith(pk_prefix):
             yield {"pk": item["pk"], "sk": item["sk"]}
 

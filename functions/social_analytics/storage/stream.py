@@ -20,12 +20,10 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from boto3.dynamodb.conditions import Key
-
 from social_analytics.observability import logger
 from social_analytics.records import BucketDelta, CountedPost  # noqa: F401  (re-exported: built by the stream)
 from social_analytics.settings import get_settings
-from social_analytics.storage import dynamo
+from social_analytics.storage import aws, dynamo
 
 PARTITION = dynamo.STREAM
 MAX_TERMS = 50
@@ -74,7 +72,7 @@ def put_gap(from_us: int, to_us: int, reason: str, ttl_seconds: int) -> None:
 
 def list_gaps(since_us: int, until_us: int) -> list[dict]:
     """Gaps overlapping [since, until], oldest first: ``{"from_us", "to_us", "reason"}``."""
-    condition = Key("pk").eq(PARTITION) & Key("sk").between("GAP#", f"GAP#{until_us:017d}~")
+    condition = aws.Key("pk").eq(PARTITION) & aws.Key("sk").between("GAP#", f"GAP#{until_us:017d}~")
     return [
         {"from_us": int(item["from_us"]), "to_us": int(item["to_us"]), "reason": item["reason"]}
         for item in dynamo.query_items(KeyConditionExpression=condition)
@@ -86,7 +84,8 @@ def reset_cursor_and_gaps() -> tuple[bool, int]:
     """Forget the cursor and every recorded gap (the admin's way out of a stuck cursor); the counts stay."""
     removed = _table().delete_item(Key=dynamo.stream_cursor_key(), ReturnValues="ALL_OLD").get("Attributes")
     gaps = dynamo.delete_matching(
-        KeyConditionExpression=Key("pk").eq(PARTITION) & Key("sk").begins_with("GAP#"), ProjectionExpression="pk, sk"
+        KeyConditionExpression=aws.Key("pk").eq(PARTITION) & aws.Key("sk").begins_with("GAP#"),
+        ProjectionExpression="pk, sk",
     )
     return removed is not None, gaps
 
@@ -247,8 +246,8 @@ def query_buckets(key: str, since_minute: int, until_minute: int, samples: bool 
     """Buckets with since <= minute <= until, oldest first, without their id sets."""
     names = "pk, sk, posts, positive, neutral, negative, compound_sum, deleted, terms_json"
     items = dynamo.query_items(
-        KeyConditionExpression=Key("pk").eq(bucket_pk(key))
-        & Key("sk").between(_minute_sk(since_minute), _minute_sk(until_minute)),
+        KeyConditionExpression=aws.Key("pk").eq(bucket_pk(key))
+        & aws.Key("sk").between(_minute_sk(since_minute), _minute_sk(until_minute)),
         ProjectionExpression=names + (", samples_json" if samples else ""),
     )
     return [_plain_bucket(item) for item in items]
@@ -287,9 +286,11 @@ def counted_keys(post_hashes: list[str]) -> dict[str, dict[str, int]]:
 
 def count_minutes(key: str, up_to: int) -> int:
     """How many minute buckets a keyword has, counting no further than ``up_to`` (keys only)."""
-    return dynamo.count(up_to, KeyConditionExpression=Key("pk").eq(bucket_pk(key)))
+    return dynamo.count(up_to, KeyConditionExpression=aws.Key("pk").eq(bucket_pk(key)))
 
 
 def delete_keyword(key: str) -> int:
     """Remove a keyword's buckets (its part of a keyword deletion)."""
-    return dynamo.delete_matching(KeyConditionExpression=Key("pk").eq(bucket_pk(key)), ProjectionExpression="pk, sk")
+    return dynamo.delete_matching(
+        KeyConditionExpression=aws.Key("pk").eq(bucket_pk(key)), ProjectionExpression="pk, sk"
+    )

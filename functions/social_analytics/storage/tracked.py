@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import time
 
-from boto3.dynamodb.conditions import Key
-
 from social_analytics.records import TrackedKeyword
-from social_analytics.storage import dynamo
+from social_analytics.storage import aws, dynamo
 
 PARTITION = dynamo.TRACKED
 _table = dynamo.results_table
@@ -75,7 +73,7 @@ def get_tracked(key: str) -> TrackedKeyword | None:
 def list_tracked() -> list[TrackedKeyword]:
     return [
         _from_item(item)
-        for item in dynamo.query_items(KeyConditionExpression=Key("pk").eq(PARTITION), ConsistentRead=True)
+        for item in dynamo.query_items(KeyConditionExpression=aws.Key("pk").eq(PARTITION), ConsistentRead=True)
     ]
 
 

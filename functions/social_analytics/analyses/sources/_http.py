@@ -1,25 +1,23 @@
 """HTTP plumbing shared by the live adapters: one request with typed errors, retries inside a job's budget.
 
-``RequestBudget`` is created by the provider chain per (job, adapter) and passed down to every request, so retries
-happen per page (a failed page 3 does not re-fetch - and re-pay for - pages 1 and 2) and never outlive the job.
+``RequestBudget`` (part of the adapter interface, in ``base``) is created by the provider chain per (job, adapter) and
+passed down to every request, so retries happen per page (a failed page 3 does not re-fetch - and re-pay for - pages
+1 and 2) and never outlive the job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from social_analytics.analyses.sources.base import (
+    DEFAULT_REQUEST_TIMEOUT,
     FetchResult,
     ProviderAuthError,
     ProviderBadResponse,
@@ -30,54 +28,26 @@ from social_analytics.analyses.sources.base import (
     ProviderTimeout,
     ProviderUnavailable,
     ProviderUnreachable,
+    RequestBudget,
 )
 from social_analytics.models import Post, TimeWindow
 
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
 USER_AGENT = "async-social-analytics/0.1 (+https://github.com/; sentiment research)"
-DEFAULT_REQUEST_TIMEOUT = 10.0
 
 
 def build_client(*, timeout: float = DEFAULT_REQUEST_TIMEOUT, max_connections: int = 64) -> httpx.AsyncClient:
     """The one pooled client per container (create it inside the event loop that will use it)."""
+    import httpx  # on first use: the parsing helpers here serve the worker's imports too, which never fetch
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         follow_redirects=False,
     )
-
-
-@dataclass
-class RequestBudget:
-    """A job's deadline and retry policy for one adapter call.
-
-    ``deadline`` is on ``clock`` (monotonic seconds). A retryable error is retried at most ``max_retries`` times per
-    request, waiting ``max(server hint, exponential backoff with full jitter)``; when that wait does not fit in the
-    remaining budget the error is raised at once (the chain then moves to the next provider).
-    """
-
-    deadline: float
-    max_retries: int = 3
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-    rng: random.Random = field(default_factory=random.Random)
-    requests: int = 0
-    retries: int = 0
-    retry_reasons: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, seconds: float, **kwargs: Any) -> RequestBudget:
-        clock = kwargs.get("clock", time.monotonic)
-        return cls(deadline=clock() + seconds, **kwargs)
-
-    def remaining(self) -> float:
-        return self.deadline - self.clock()
-
-    def backoff(self, retry_number: int) -> float:
-        return self.rng.uniform(0, min(self.max_delay, self.base_delay * 2**retry_number))
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -201,6 +171,8 @@ async def request_json(
     Returns ``(parsed_json, response)``. Statuses in ``ok_statuses`` (e.g. Mastodon's 404 for an unknown hashtag)
     are returned with ``None`` as the body instead of raising.
     """
+    import httpx  # already loaded: ``client`` is one
+
     retry_number = 0
     while True:
         remaining = budget.remaining()

@@ -7,8 +7,8 @@ full boolean in the paid providers' operator syntax, one request per OR branch w
 ``SocialMediaAdapter.fetch(query, window, limit, *, cursor=None, budget=None) -> FetchResult`` runs it. It
 accepts the cursor stored by the previous scan of the same (keyword, provider) (sources without cursors ignore it),
 returns the posts, the newest cursor seen, the number of billable items the provider returned, and non-fatal notes
-(e.g. "hachyderm.io skipped: 401 requires login"). ``budget`` is a
-``social_analytics.analyses.sources._http.RequestBudget``: the job's deadline and retry policy, honoured per request.
+(e.g. "hachyderm.io skipped: 401 requires login"). ``budget`` is a ``RequestBudget`` (below): the job's deadline
+and retry policy, honoured per request.
 
 A cursor is a small JSON-serializable ``dict[str, str]`` whose keys are provider specific (``since_id`` for
 SocialData and X, ``since`` for Bluesky, ``since_id:<instance>`` per Mastodon instance). Callers store it opaquely.
@@ -17,18 +17,53 @@ SocialData and X, ``since`` for Bluesky, ``since_id:<instance>`` per Mastodon in
 from __future__ import annotations
 
 import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from social_analytics.models import Post, TimeWindow
 
 if TYPE_CHECKING:  # pragma: no cover
-    from social_analytics.analyses.sources._http import RequestBudget
     from social_analytics.query import Query
 
 Cursor = dict[str, str]
+DEFAULT_REQUEST_TIMEOUT = 10.0
+
+
+@dataclass
+class RequestBudget:
+    """A job's deadline and retry policy for one adapter call.
+
+    ``deadline`` is on ``clock`` (monotonic seconds). A retryable error is retried at most ``max_retries`` times per
+    request, waiting ``max(server hint, exponential backoff with full jitter)``; when that wait does not fit in the
+    remaining budget the error is raised at once (the chain then moves to the next provider).
+    """
+
+    deadline: float
+    max_retries: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    requests: int = 0
+    retries: int = 0
+    retry_reasons: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, seconds: float, **kwargs: Any) -> RequestBudget:
+        clock = kwargs.get("clock", time.monotonic)
+        return cls(deadline=clock() + seconds, **kwargs)
+
+    def remaining(self) -> float:
+        return self.deadline - self.clock()
+
+    def backoff(self, retry_number: int) -> float:
+        return self.rng.uniform(0, min(self.max_delay, self.base_delay * 2**retry_number))
 
 
 @runtime_checkable

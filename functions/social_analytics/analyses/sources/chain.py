@@ -23,8 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from social_analytics import composition
-from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT
-from social_analytics.analyses.sources.base import Cursor, SocialMediaAdapter
+from social_analytics.analyses.sources.base import DEFAULT_REQUEST_TIMEOUT, Cursor, SocialMediaAdapter
 from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.analyses.sources.fanout import FetchOutcome, _attempt, fetch_source
 from social_analytics.analyses.sources.translate import as_query

@@ -40,8 +40,8 @@ from typing import Any
 
 from social_analytics import composition
 from social_analytics.analyses.sources import coverage as cov
-from social_analytics.analyses.sources._http import DEFAULT_REQUEST_TIMEOUT, RequestBudget
 from social_analytics.analyses.sources.base import (
+    DEFAULT_REQUEST_TIMEOUT,
     Cursor,
     FetchResult,
     ProviderAuthError,
@@ -50,6 +50,7 @@ from social_analytics.analyses.sources.base import (
     ProviderPaymentRequired,
     ProviderTimeout,
     ProviderUnsupportedQuery,
+    RequestBudget,
     SocialMediaAdapter,
     translate_of,
 )
