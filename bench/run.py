@@ -432,6 +432,21 @@ def stream_rows(table: Table) -> None:
         table.add("stream", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok"))
 
 
+def archive_rows(table: Table, quick: bool) -> None:
+    print("archive bench (bench/archive_bench.py)", flush=True)
+    try:
+        from bench import archive_bench
+
+        rows = archive_bench.main(quick)
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("archive", "archive bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        table.add(
+            "archive", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok")
+        )
+
+
 def fanout_rows(table: Table, quick: bool) -> None:
     print("fan-out bench (bench/fanout_bench.py)", flush=True)
     try:
@@ -498,6 +513,7 @@ def main() -> None:
     analytics_rows(table)
     fetch_rows(table)
     stream_rows(table)
+    archive_rows(table, args.quick)
     fanout_rows(table, args.quick)
     inputs_rows(table)
     table.print()

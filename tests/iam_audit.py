@@ -28,6 +28,7 @@ def audit_parameters(document: dict) -> dict[str, str]:
     for name, spec in document.get("Parameters", {}).items():
         if name.endswith("ParameterName") and not str(spec.get("Default", "")):
             overrides[name] = AUDIT_PARAMETER_PREFIX + name.removesuffix("ParameterName").lower()
+    overrides["ArchiveRetentionDays"] = "7"  # the archive's statements exist only when it is on: audit them
     return overrides
 
 

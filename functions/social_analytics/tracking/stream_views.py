@@ -17,6 +17,16 @@ def _iso(epoch: float) -> str:
     return stream_alerts._iso(epoch)
 
 
+def counted_since(key: str, tracked_since: float | None) -> float | None:
+    """From when a keyword's minutes are counted: its tracking, or earlier where the archive filled them
+    (tracking/stream_backfill.py records the span it filled)."""
+    filled = composition.tracking.stream.get_backfill(key)
+    if filled is None:
+        return tracked_since
+    start = filled["from_us"] / 1e6
+    return start if tracked_since is None else min(start, tracked_since)
+
+
 def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     """The last ``minutes`` whole minutes up to the current one, every minute present.
 
@@ -33,7 +43,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     cursor_us = composition.tracking.stream.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
     gaps = composition.tracking.stream.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
-    tracked_since = item.created_at if item else None
+    tracked_since = counted_since(key, item.created_at if item else None)
     rows = []
     for minute in range(first, current + MINUTE, MINUTE):
         bucket = buckets.get(minute)
@@ -83,6 +93,12 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
         "lag_seconds": round(now - covered_to, 1) if covered_to else None,
         "posts": [{k: v for k, v in s.items() if k != "time_us"} | {"time": _iso(s["time_us"] / 1e6)} for s in newest],
     }
+
+
+def reset_stream() -> dict:
+    """The admin reset: no cursor (the next run starts ``first_lookback_seconds`` back, recording no gap), no gaps."""
+    removed, gaps = composition.tracking.stream.reset_cursor_and_gaps()
+    return {"cursor_removed": removed, "gaps_removed": gaps}
 
 
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:

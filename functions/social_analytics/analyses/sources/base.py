@@ -21,6 +21,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from social_analytics.models import Post, TimeWindow
@@ -137,6 +138,12 @@ class FetchResult:
     # Series a source reports beside its posts, on the source's own scale (GDELT's ``news_tone``): name -> the
     # series document (``points`` of ``{"start", "value"}``, ``scale``, ``basis``). Never mixed with our scores.
     series: dict[str, dict] = field(default_factory=dict)
+    # A source that counts every matching post of the hours it holds (the archive): ``exact_total`` is that count
+    # (``posts`` may be fewer: the limit), ``uncovered`` the pieces of the window it does not hold
+    # (``{"from", "to", "reason"}``), never counted as zero; ``covered_from`` the start of its first covered piece.
+    exact_total: int | None = None
+    uncovered: list[dict] = field(default_factory=list)
+    covered_from: datetime | None = None
 
 
 class ProviderError(Exception):

@@ -10,9 +10,12 @@ KNOWN_PROVIDERS = (
     "lemmy",
     "gdelt",
     "googlenews",
+    "bluesky_archive",
     "simulated",
 )
 KEYLESS_PROVIDERS = ("mastodon", "hackernews", "lemmy", "gdelt", "googlenews")
+# Keyless too, but only where the deployment keeps an archive (ARCHIVE_DAYS): in the default set then.
+ARCHIVE_PROVIDER = "bluesky_archive"
 
 # USD per post returned (PROVIDERS.md): SocialData $0.20 / 1k, X pay-per-use $5 / 1k; the others are free.
 PRICE_PER_POST_USD: dict[str, float] = {"socialdata": 0.0002, "x": 0.005}
@@ -38,6 +41,10 @@ COVERAGE: dict[str, tuple[str, str]] = {
     "lemmy": ("search_sample", "Lemmy search on a few instances (posts federated to them)"),
     "gdelt": ("news", "world online news articles monitored by GDELT (titles, 15-minute updates, last 3 months)"),
     "googlenews": ("news", "Google News headlines for the search, at most 100 per query (RSS)"),
+    "bluesky_archive": (
+        "complete_stream",
+        "every Bluesky post the stream archived, for the hours the archive holds (ARCHIVE_DAYS); other hours uncovered",
+    ),
     "simulated": ("simulated", "generated posts, labelled simulated; used only when no live source answers"),
 }
 
@@ -51,5 +58,6 @@ ENABLED_BY: dict[str, tuple[str, ...]] = {
     "lemmy": (),
     "gdelt": (),
     "googlenews": (),
+    "bluesky_archive": ("ARCHIVE_DAYS",),
     "simulated": (),
 }

@@ -44,6 +44,8 @@ def source_estimate(
     """Coverage and volume of one source's answer (see the module docstring): ``result.posts`` are the matching
     posts, ``fetched_posts`` everything the source returned (the same when not given)."""
     fetched_posts = result.posts if fetched_posts is None else fetched_posts
+    if result.exact_total is not None:
+        return _exact_estimate(result, window)
     fetched, matched = len(fetched_posts), len(result.posts)
     complete = result.complete if result.complete is not None else fetched < limit
     oldest = min((p.created_at for p in fetched_posts), default=None)
@@ -68,6 +70,22 @@ def source_estimate(
         "posts_per_hour": round(estimate / hours, 3),
         "estimated_posts_in_window": int(estimate),
         "basis": basis,
+    }
+
+
+def _exact_estimate(result: FetchResult, window: TimeWindow) -> dict:
+    """A source that counted every match of the hours it holds: the exact count, ``complete`` basis for those hours;
+    the row is complete only when it holds the whole window (``result.uncovered`` empty and every post returned)."""
+    missing = sum((parse_iso(u["to"]) - parse_iso(u["from"])).total_seconds() for u in result.uncovered) / 3600
+    hours = max(window.hours - missing, 0.0) or 1.0  # the rate of the hours it holds
+    total = int(result.exact_total or 0)
+    return {
+        "covered_from": result.covered_from or window.start,
+        "covered_to": window.end,
+        "complete": bool(result.complete) and not result.uncovered,
+        "posts_per_hour": round(total / hours, 3),
+        "estimated_posts_in_window": total,
+        "basis": "complete",
     }
 
 
@@ -118,6 +136,9 @@ def row(
             item["reported_note"] += "; not used: none of its posts could be checked"
     if result is not None and result.account:
         item["account"] = result.account
+    if result is not None and result.exact_total is not None:
+        item["exact_total"] = result.exact_total
+        item["uncovered"] = result.uncovered
     return item
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from social_analytics import composition
 from social_analytics.analyses.sources import spend
 from social_analytics.analyses.sources.catalog import (
+    ARCHIVE_PROVIDER,
     COVERAGE,
     ENABLED_BY,
     KEYLESS_PROVIDERS,
@@ -25,7 +26,7 @@ from social_analytics.analyses.sources.catalog import (
     channel_of,
 )
 from social_analytics.models import isoformat_z
-from social_analytics.settings import get_provider_settings
+from social_analytics.settings import get_archive_settings, get_provider_settings
 
 SECRET_PROVIDERS = {"socialdata": ("SOCIALDATA_API_KEY",), "x": ("X_BEARER_TOKEN",),
                     "bluesky": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")}  # fmt: skip
@@ -35,6 +36,8 @@ def configured_map(credentials: Any, providers: tuple[str, ...] = ()) -> dict[st
     """Whether each live source can run here: its credentials present (``Credentials.configured()``), keyless ones
     always, and only those in ``PROVIDERS`` when it is set (the deployment's allow-list)."""
     have = set(credentials.configured()) | set(KEYLESS_PROVIDERS)
+    if get_archive_settings().enabled:  # keyless, but only where the deployment keeps an archive
+        have.add(ARCHIVE_PROVIDER)
     return {
         name: name in have and (not providers or name in providers) for name in KNOWN_PROVIDERS if name != "simulated"
     }
@@ -49,6 +52,8 @@ def _local_configured() -> dict[str, bool]:
             continue
         secrets = SECRET_PROVIDERS.get(name, ())
         has = all(config.secret(s) or config.secret_param(s) for s in secrets)
+        if name == ARCHIVE_PROVIDER:
+            has = get_archive_settings().enabled
         answer[name] = has and (not allowed or name in allowed)
     return answer
 
