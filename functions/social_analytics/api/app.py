@@ -12,6 +12,7 @@ from social_analytics import public_errors
 from social_analytics.analyses import routes as analyses_routes
 from social_analytics.analyses.sources import spend
 from social_analytics.api import admin, apidocs, http, origin, views
+from social_analytics.delivery import routes as delivery_routes
 from social_analytics.imports import routes as imports_routes
 from social_analytics.observability import logger
 from social_analytics.schemas import Health, MetricsBody, json_response
@@ -39,6 +40,7 @@ def health() -> dict:
 
 app.include_router(tracking_routes.router)
 app.include_router(imports_routes.router)
+app.include_router(delivery_routes.router)
 
 
 @app.get("/api/openapi.json", include_in_schema=False)
