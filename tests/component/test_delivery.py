@@ -210,7 +210,7 @@ def test_an_alert_reaches_a_signed_webhook_and_slack_once_each_through_the_queue
         )
         assert received.json()["alert"]["explanation"]["terms"][0]["term"] == "outage"
         assert slack.received[0].json()["blocks"][0]["type"] == "header"
-        status, log = call_api("GET", f"/api/channels/{slack_channel['id']}/deliveries", headers=ADMIN)
+        _status, log = call_api("GET", f"/api/channels/{slack_channel['id']}/deliveries", headers=ADMIN)
     rows = [r for r in log["deliveries"] if r["kind"] == "alert"]
     assert rows[0]["status"] == "delivered" and rows[0]["attempts"] == 2 and rows[0]["code"] == 200
     out = capsys.readouterr()
@@ -282,7 +282,7 @@ def test_a_daily_digest_at_its_hour_has_the_history_routes_figures(env, call_api
         deliver_all(env_aws(env), lambda_context)
         (received,) = receiver.received
     digest = received.json()["digest"]
-    status, body = call_api(
+    _status, body = call_api(
         "GET", "/api/analyses/Lambda/history", query={"since": digest["since"], "until": digest["until"]}
     )
     points = body["points"]
