@@ -9,7 +9,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from social_analytics.delivery import run
 from social_analytics.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every record must come back later is an answer (each listed as failed), not a function error: a
+# receiver being down must not read as the function failing (errors alarm, Lambda's own retry accounting).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def handle_record(record: SQSRecord) -> str:
