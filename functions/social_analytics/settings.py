@@ -53,9 +53,12 @@ LOCAL_ONLY_VARIABLES = frozenset(
         "STREAM_SEEN_TTL_SECONDS",
         "STREAM_GAP_TTL_SECONDS",
         "DELIVERY_ALLOW_LOOPBACK",  # http to 127.0.0.1 receivers: `make run` and the tests, never the template
-        "DELIVERY_BACKOFF_SECONDS",
         "DELIVERY_TIMEOUT_SECONDS",
         "DELIVERY_LOG_LINES",
+        "DELIVERY_MAX_RESPONSE_BYTES",  # tunables with safe defaults; the template sets the ones a deployer picks
+        "DELIVERY_LOG_TTL_SECONDS",
+        "DELIVERY_LEASE_SECONDS",
+        "DELIVERY_BACKOFF_MAX_SECONDS",
     }
 )
 
