@@ -151,6 +151,10 @@ SERVICE_MODULES = (
     "social_analytics.tracking.stream",
     "social_analytics.tracking.stream_alerts",
     "social_analytics.tracking.stream_views",
+    "social_analytics.delivery.channels",
+    "social_analytics.delivery.messages",
+    "social_analytics.delivery.run",
+    "social_analytics.delivery.digest",
 )
 WIRED_STORES = (
     "social_analytics.storage.jobs",
@@ -166,6 +170,9 @@ WIRED_STORES = (
     "social_analytics.storage.history",
     "social_analytics.storage.alerts",
     "social_analytics.storage.events",
+    "social_analytics.storage.channels",
+    "social_analytics.storage.delivery_queue",
+    "social_analytics.storage.email",
 )
 
 
@@ -199,3 +206,16 @@ def test_the_api_starts_without_the_provider_clients_or_the_scoring():
     env = {**os.environ, "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}"}
     loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_delivery_handler_only_unpacks_records_and_the_pure_delivery_modules_do_no_io():
+    """handlers/delivery.py calls delivery.run with each record's body, receive count and receipt; the guard, the
+    signatures and the formats import neither composition nor storage (pure, testable alone)."""
+    graph = imports_of_package()
+    assert graph["social_analytics.handlers.delivery"] <= {
+        "social_analytics.delivery.run",
+        "social_analytics.observability",
+    }
+    for module in ("guard", "signing", "formats"):
+        deps = graph[f"social_analytics.delivery.{module}"]
+        assert not any(d == "social_analytics.composition" or d.startswith("social_analytics.storage") for d in deps)
