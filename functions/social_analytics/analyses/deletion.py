@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from social_analytics import composition
 from social_analytics.analyses import submit as submissions
 from social_analytics.keywords import display
-from social_analytics.models import AnalysisJob, normalize_keyword
+from social_analytics.models import AnalysisJob
+from social_analytics.query import parse_query
 
 SMALL_DELETION_ITEMS = 200
 JOB_KEY_PREFIX = "DELETE#"
@@ -30,7 +31,7 @@ class DeletionAnswer:
 
 def delete_keyword(keyword: str) -> DeletionAnswer:
     """The counts when the deletion was small enough to run at once, else the accepted deletion job."""
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     stores = composition.data
     items = stores.purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1)
     items += stores.stream_minutes.count_minutes(key, up_to=SMALL_DELETION_ITEMS + 1)

@@ -3,7 +3,7 @@
 A run (StreamFunction, every minute):
 
 1. returns at once, without connecting, when the stream is disabled or no keyword is tracked;
-2. builds (or reuses) one matcher for every tracked keyword;
+2. builds (or reuses) one index of every tracked query (social_analytics.query: the jobs' matcher);
 3. connects to ``JETSTREAM_URL`` with ``cursor`` = the stored cursor rewound ``rewind_seconds`` (the overlap is
    counted once, see storage/stream.py), and reads until an event reaches the run's start time (caught up), no
    event comes for ``idle_seconds`` (a quiet stream), or ``budget_seconds`` pass;
@@ -36,6 +36,7 @@ from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketExcepti
 
 from social_analytics import composition
 from social_analytics.observability import logger, meter
+from social_analytics.query import PostView, query_for_key
 from social_analytics.records import Alert, BucketDelta, CountedPost
 from social_analytics.scoring import calibration
 from social_analytics.scoring.terms import keyword_exclusions, tokenize
@@ -229,10 +230,13 @@ class StreamRun:
                 self.report.posts += 1
                 record = commit.get("record") if isinstance(commit.get("record"), dict) else {}
                 text = record.get("text") or ""
-                keys = self.matcher.match(text) if isinstance(text, str) else set()
+                langs = record.get("langs") if isinstance(record.get("langs"), list) else []
+                langs = [lang for lang in langs if isinstance(lang, str)]
+                # Jetstream carries the author's DID, not the handle: from: matches a DID on the stream.
+                post = PostView(text, did, tuple(langs)) if isinstance(text, str) else None
+                keys = self.matcher.match(post) if post is not None and text else set()
                 if keys:
                     self.report.matched += 1
-                    langs = record.get("langs") if isinstance(record.get("langs"), list) else []
                     self.pending.append(Matched(keys, did, rkey, time_us, text, langs, record.get("createdAt")))
             elif operation == "delete":
                 self.deletes.append((post_hash(did, rkey), time_us))
@@ -304,7 +308,7 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     if not tracked:
         return "no_tracked_keywords"
     started_us = time.time_ns() // 1000
-    matcher = matcher_for(item.key for item in tracked)
+    matcher = matcher_for(query_for_key(item.key, item.keyword) for item in tracked)
     stored = composition.tracking.stream.get_cursor()
     covered = stored if stored is not None else started_us - int(settings.first_lookback_seconds * 1e6)
     budget = settings.budget_seconds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from social_analytics import composition
-from social_analytics.models import normalize_keyword
+from social_analytics.query import parse_query
 from social_analytics.settings import get_stream_settings
 from social_analytics.tracking import stream_alerts
 
@@ -25,7 +25,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     counted posts has null counts (unknown), not zero.
     """
     now = time.time() if now is None else now
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     first = current - (minutes - 1) * MINUTE
@@ -87,7 +87,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
 
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
     now = time.time() if now is None else now
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     last = current - MINUTE  # the newest complete minute
