@@ -215,7 +215,8 @@ function attachForm(item) {
       digest_hour: Number(hour.value),
       timezone: zone.value.trim() || "UTC",
     };
-    const keep = (item.channels || []).filter((s) => s.id !== chosen.id);
+    const known = new Set(channels.map((c) => c.id));
+    const keep = (item.channels || []).filter((s) => s.id !== chosen.id && known.has(s.id));
     const body = {
       keyword: item.keyword,
       interval_minutes: item.interval_minutes,

@@ -147,10 +147,34 @@ def test_a_tracked_keyword_names_its_channels_and_what_each_gets(env, call_api):
         )
         assert status == 422, (bad, body)
         assert body["error"]["fields"][0]["field"] == field, body
+    # deleting the channel takes it off the keyword
+    assert call_api("DELETE", f"/api/channels/{channel['id']}", headers=ADMIN)[0] == 200
+    assert call_api("GET", "/api/tracked")[1]["tracked"][0]["channels"] == []
+    other = create(call_api, type="slack", url="http://127.0.0.1:9/hook")[1]
+    call_api(
+        "POST",
+        "/api/tracked",
+        {"keyword": "Lambda", "interval_minutes": 60, "channels": [{"id": other["id"]}]},
+        headers=ADMIN,
+    )
     status, tracked = call_api(
         "POST", "/api/tracked", {"keyword": "Lambda", "interval_minutes": 60, "channels": []}, headers=ADMIN
     )
     assert tracked["channels"] == []
+
+
+def test_the_openapi_document_lists_the_channel_routes_as_admin(env, call_api):
+    _status, document = call_api("GET", "/api/openapi.json")
+    for path, method in (
+        ("/api/channels", "post"),
+        ("/api/channels", "get"),
+        ("/api/channels/{channel_id}", "delete"),
+        ("/api/channels/{channel_id}/test", "post"),
+        ("/api/channels/{channel_id}/deliveries", "get"),
+    ):
+        assert document["paths"][path][method]["security"] == [{"adminBearer": []}], (path, method)
+    tracked = document["components"]["schemas"]["TrackRequest"]["properties"]
+    assert "channels" in tracked
 
 
 def _raise_alert(key: str = "lambda", at: float | None = None):

@@ -60,7 +60,14 @@ def list_all() -> list[dict]:
 
 
 def delete(channel_id: str) -> bool:
-    return composition.delivery.channels.delete_channel(channel_id)
+    """Delete the channel and its secret, and take it off every tracked keyword that named it."""
+    deleted = composition.delivery.channels.delete_channel(channel_id)
+    tracked = composition.tracking.tracked
+    for item in tracked.list_tracked():
+        if any(sub.id == channel_id for sub in item.channels):
+            item.channels = [sub for sub in item.channels if sub.id != channel_id]
+            tracked.put_tracked(item, replace_channels=True)
+    return deleted
 
 
 def exists(channel_id: str) -> bool:
