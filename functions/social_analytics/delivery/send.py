@@ -105,6 +105,8 @@ def post(
         return outcome("retry", None, "timed out")
     except httpx.TransportError as error:
         return outcome("retry", None, _transport_phrase(error))
+    except Exception as error:  # an unusable URL and the like: its text may hold the URL, so only its kind is said
+        return outcome("failed", None, f"could not send ({type(error).__name__})")
     return classify(code, retry_after, outcome)
 
 

@@ -93,3 +93,13 @@ def test_connection_refused_is_retried():
 def test_retry_after_as_an_http_date():
     assert send.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 30) == 30
     assert send.parse_retry_after("soon") is None and send.parse_retry_after(None) is None
+
+
+def test_an_unusable_url_fails_without_repeating_it():
+    for url in (
+        "http://127.0.0.1:99999999/SECRET-PATH",
+        "http://127.0.0.1:9/\x00SECRET-PATH",
+        "http://[::1/SECRET-PATH",
+    ):
+        outcome = post(url)
+        assert outcome.verdict in ("failed", "retry") and "SECRET-PATH" not in (outcome.error or ""), outcome
