@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import cache
 
 import httpcore
 import httpx
@@ -52,11 +53,17 @@ class GuardedBackend(SyncBackend):
         return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
 
 
+@cache
+def _ssl_context():
+    """Loading the CA bundle takes tens of milliseconds: once per container."""
+    return httpx.create_ssl_context()
+
+
 def build_client(timeout: float, allow_loopback: bool, resolver=resolve) -> httpx.Client:
-    transport = httpx.HTTPTransport(retries=0)
+    transport = httpx.HTTPTransport(verify=_ssl_context(), retries=0)
     # httpx takes no network backend; its pool is httpcore's, which does. Same settings, our backend.
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=_ssl_context(),
         max_connections=10,
         max_keepalive_connections=0,
         network_backend=GuardedBackend(allow_loopback, resolver),

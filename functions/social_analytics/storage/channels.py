@@ -97,8 +97,7 @@ def create_delivery(delivery: Delivery) -> bool:
 def claim_delivery(delivery: Delivery, now: float, lease_seconds: float) -> tuple[bool, Delivery | None]:
     """Take the delivery for one attempt: (True, the row) when this attempt may send; (False, the row as it is)
     when it was delivered or failed already, or another attempt holds it now. Counts the attempt."""
-    written, _seen = dynamo.conditional_seen(
-        _table().update_item,
+    request = dict(
         Key=_delivery_key(delivery.channel_id, delivery.created_at, delivery.idempotency_key),
         UpdateExpression=(
             "SET #status = :sending, lease_until = :lease, updated_at = :now, kind = :kind, what = :what, "
@@ -125,11 +124,12 @@ def claim_delivery(delivery: Delivery, now: float, lease_seconds: float) -> tupl
                 ":one": 1,
             }
         ),
+        ReturnValues="ALL_NEW",
     )
-    row = get_delivery(delivery.channel_id, delivery.created_at, delivery.idempotency_key)
-    if written:
-        return True, row
-    return False, row
+    response = dynamo.conditional_response(_table().update_item, **request)
+    if response is None:
+        return False, get_delivery(delivery.channel_id, delivery.created_at, delivery.idempotency_key)
+    return True, _delivery(response["Attributes"])
 
 
 def get_delivery(channel_id: str, created_at: float, idempotency_key: str) -> Delivery | None:

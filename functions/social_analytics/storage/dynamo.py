@@ -242,6 +242,17 @@ def conditional(write: Callable[..., Any], **request: Any) -> bool:
         return False
 
 
+def conditional_response(write: Callable[..., Any], **request: Any) -> dict | None:
+    """A conditional write's response (ask for ``ReturnValues`` to read the item back); None when its condition
+    failed."""
+    try:
+        return write(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return None
+
+
 def conditional_seen(write: Callable[..., Any], **request: Any) -> tuple[bool, dict | None]:
     """A conditional write that, when its condition fails, says what the condition saw: (False, the item in
     low-level attribute values, ``{"status": {"S": "done"}}``, or None when there was none); (True, None) when
