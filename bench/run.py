@@ -344,6 +344,16 @@ def analytics_rows(table: Table) -> None:
             table.add("worker", "analyze() texts/s", row["analyze_texts_per_s"], "/s")
             ratio = row["ratio"]
             table.add("worker", "analyze() / raw VADER throughput", ratio, "ratio", ">= 0.9", "", ratio >= 0.9)
+            share = row["query_check_share_of_analyze"]
+            table.add(
+                "worker",
+                "checking posts against a boolean query / analyze()",
+                share,
+                "ratio",
+                "< 0.05",
+                "",
+                share < 0.05,
+            )
         elif row.get("bench") == "analytics_groundtruth" and row["scorer"] == "calibrated":
             table.add(
                 "accuracy",

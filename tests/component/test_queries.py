@@ -148,3 +148,37 @@ def test_what_was_stored_under_todays_keys_is_still_reached(admin, call_api, sto
     assert status == 200 and live["tracked"] is True and live["key"] == key
     status, untracked = call_api("DELETE", f"/api/tracked/{path}", headers=ADMIN)
     assert status == 200 and untracked["key"] == key
+
+
+def test_the_syntax_help_and_the_check_route(call_api):
+    status, body = call_api("GET", "/api/query/syntax")
+    assert status == 200 and body["limits"]["terms"] == 30
+    assert any(row["syntax"] == "#tag" for row in body["syntax"])
+    status, checked = call_api("GET", "/api/query/check", query={"q": quote("(Kubernetes OR k8s) -helm lang:de")})
+    assert status == 200
+    assert checked["key"] == "(k8s OR kubernetes) AND lang:de AND -helm"
+    assert checked["positive_terms"] == ["k8s", "kubernetes"] and checked["languages"] == ["de"]
+    assert checked["keyword"] is False
+    status, bad = call_api("GET", "/api/query/check", query={"q": quote("java AND NOT )")})
+    assert status == 422
+    assert bad["error"]["fields"] == [
+        {"field": "query.q", "message": "expected a term after NOT at character 14", "position": 13}
+    ]
+
+
+def test_compare_takes_queries_with_commas_as_repeated_q(call_api, queue_messages, lambda_context):
+    from tests.component.test_api import run_worker
+
+    for keyword in ['"big, brand" OR bigbrand', "java"]:
+        assert call_api("POST", "/api/analyses", {"keyword": keyword})[0] == 202
+    run_worker(queue_messages(), lambda_context)
+    status, body = call_api(
+        "GET", "/api/compare", query={"q": quote('bigbrand OR "big, brand"', safe="") + "&q=JAVA&keywords=java"}
+    )
+    assert status == 200, body
+    # keywords= first, then each q=; the same query twice counts once
+    assert [row["key"] for row in body["keywords"]] == ["java", '"big, brand" OR bigbrand']
+    assert all(row["analyzed"] for row in body["keywords"])
+    status, bad = call_api("GET", "/api/compare", query={"q": "java&q=" + quote("(java", safe="")})
+    assert status == 422 and bad["error"]["fields"][0]["field"] == "query.q.1"
+    assert call_api("GET", "/api/compare")[0] == 422

@@ -219,3 +219,21 @@ def test_the_delivery_handler_only_unpacks_records_and_the_pure_delivery_modules
     for module in ("guard", "signing", "formats"):
         deps = graph[f"social_analytics.delivery.{module}"]
         assert not any(d == "social_analytics.composition" or d.startswith("social_analytics.storage") for d in deps)
+
+
+def test_the_query_language_is_pure():
+    """social_analytics.query (parser, canonical key, matcher) imports no third-party package and, of the package,
+    only the key rules (keywords) and normalize_keyword (models): the API, the worker, the stream and the archive
+    all use it, and none of them may drag the others in."""
+    allowed = {"social_analytics.keywords", "social_analytics.models"}
+    found: dict[str, list[str]] = {}
+    for path in (PACKAGE / "query").rglob("*.py"):
+        for node in runtime_imports(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                inside = name.startswith("social_analytics.query") or name in allowed
+                stdlib = top in sys.stdlib_module_names or top == "__future__"
+                if not inside and not stdlib:
+                    found.setdefault(path.name, []).append(name)
+    assert found == {}

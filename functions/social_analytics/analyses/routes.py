@@ -112,8 +112,13 @@ def delete_analyses(keyword: KeywordInPath) -> Response[dict]:
     summary="Share of voice of up to 10 keywords, from their latest results",
     responses={200: json_response(CompareBody, ""), 422: ERROR_RESPONSES[422]},
 )
-def get_compare(keywords: Annotated[str, Query(description="Comma-separated, 1..10")]) -> dict:
-    return compare.share_of_voice(views.compare_keywords(keywords))
+def get_compare(
+    keywords: Annotated[str | None, Query(description="Comma-separated, 1..10 (queries without commas)")] = None,
+    q: Annotated[
+        list[str] | None, Query(description="A query, repeatable (?q=a&q=b): queries that contain commas")
+    ] = None,
+) -> dict:
+    return compare.share_of_voice(views.compare_keywords(keywords, q))
 
 
 @router.exception_handler(submit.UnknownJob)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from social_analytics import public_errors
 from social_analytics.analyses import routes as analyses_routes
 from social_analytics.analyses.sources import spend
-from social_analytics.api import admin, apidocs, http, origin, views
+from social_analytics.api import admin, apidocs, http, origin, queries, views
 from social_analytics.delivery import routes as delivery_routes
 from social_analytics.imports import routes as imports_routes
 from social_analytics.observability import logger
@@ -42,6 +42,7 @@ def health() -> dict:
 app.include_router(tracking_routes.router)
 app.include_router(imports_routes.router)
 app.include_router(delivery_routes.router)
+app.include_router(queries.router)
 
 
 @app.get("/api/openapi.json", include_in_schema=False)

@@ -111,17 +111,22 @@ def alerts(keyword: str | None, since: str | None, limit: int) -> dict:
     return {"alerts": [alert.public() for alert in composition.tracking.alerts.list_alerts(key, since_iso, limit)]}
 
 
-def compare_keywords(raw: str) -> list[str]:
-    keywords = [part for part in (piece.strip() for piece in raw.split(",")) if part]
+def compare_keywords(raw: str | None, queries: list[str] | None = None) -> list[str]:
+    """The compared queries: ``keywords=a,b`` (split on commas) then each ``q=`` (taken whole: it may hold commas)."""
+    field = "keywords" if raw is not None or not queries else "q"
+    keywords = [part for part in (piece.strip() for piece in (raw or "").split(",")) if part]
+    first_q = len(keywords)
+    keywords += [query for query in queries or () if query.strip()]
     if not keywords:
-        raise invalid(("keywords",), "name 1 to 10 comma-separated keywords")
+        raise invalid((field,), "name 1 to 10 queries: keywords=a,b or q=a&q=b")
     if len(keywords) > MAX_KEYWORDS:
-        raise invalid(("keywords",), f"at most {MAX_KEYWORDS} keywords (got {len(keywords)})")
+        raise invalid((field,), f"at most {MAX_KEYWORDS} keywords (got {len(keywords)})")
     for index, keyword in enumerate(keywords):
         try:
             validate_keyword(keyword)
         except ValueError as error:
-            raise invalid(("keywords", index), str(error), error) from None
+            where = ("keywords", index) if index < first_q else ("q", index - first_q)
+            raise invalid(where, str(error), error) from None
     return keywords
 
 
