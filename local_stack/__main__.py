@@ -84,6 +84,10 @@ def main() -> None:
     if os.environ.get("SCAN_INTERVAL_SECONDS") and not os.environ.get("TRACK_MINUTE_SECONDS"):
         # Demo time: the schedule fires every SCAN_INTERVAL_SECONDS and an "interval minute" lasts a second.
         os.environ["TRACK_MINUTE_SECONDS"] = "1"
+    # Local receivers (http://127.0.0.1:...) may be channels here, never in the template; one line per delivery.
+    os.environ.setdefault("DELIVERY_ALLOW_LOOPBACK", "true")
+    os.environ.setdefault("DELIVERY_LOG_LINES", "true")
+    os.environ.setdefault("DASHBOARD_URL", f"http://127.0.0.1:{port}")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
@@ -99,7 +103,7 @@ def main() -> None:
         stack = EmbeddedStack(port=port, data_dir=data_dir).start()
         restored = stack.restored
         data_line = f"data: {data_dir} (make reset clears it)"
-    from local_stack.embedded import sources_line, sources_summary
+    from local_stack.embedded import channels_line, sources_line, sources_summary
 
     lines = [
         f"Async Social Analytics: {stack.base_url}/  (API {stack.base_url}/api)   Ctrl-C stops",
@@ -112,6 +116,7 @@ def main() -> None:
             else ""
         ),
         sources_line(),
+        channels_line(),
     ]
     if os.environ.get("SCAN_INTERVAL_SECONDS"):
         lines.append(

@@ -234,6 +234,9 @@ def iam_requests(service: str, operation: str, params: dict) -> list[dict]:
             {"action": "events:PutEvents", "arn": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}"}
             for bus in sorted(buses)
         ]
+    if service == "email" and operation in ("SendEmail", "SendRawEmail"):
+        domain = str(params.get("Source") or "").rpartition("@")[2].rstrip(">")
+        return [{"action": f"ses:{operation}", "arn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}"}]
     if service == "sns":
         return [{"action": f"sns:{operation}", "arn": params.get("TopicArn") or params.get("TargetArn") or "*"}]
     return [{"action": f"{service}:{operation}", "arn": "*"}]

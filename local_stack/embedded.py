@@ -249,6 +249,21 @@ def sources_summary(base_url: str, timeout: float = 5.0) -> str:
     return header + "".join(f"    {line}\n" for line in lines)
 
 
+def channels_line() -> str:
+    """The delivery channels (masked targets, as the API shows them) and whether loopback receivers are allowed."""
+    try:
+        from social_analytics.delivery import channels
+        from social_analytics.settings import get_delivery_settings
+
+        found = channels.list_all()
+        shown = ", ".join(f"{c['name']} ({c['type']} {c['target']})" for c in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        loopback = "loopback receivers allowed" if get_delivery_settings().allow_loopback else "https only"
+        return f"channels: {shown + more if found else 'none (POST /api/channels)'}; {loopback}"
+    except Exception as error:  # the banner must not stop the stack
+        return f"channels: unknown ({type(error).__name__})"
+
+
 def main() -> None:
     config = json.loads(sys.argv[1])
     stack = EmbeddedStack(

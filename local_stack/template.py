@@ -120,6 +120,9 @@ class Template:
         if name == "Fn::Join":
             separator, items = argument
             return separator.join(str(item) for item in self.resolve(items))
+        if name == "Fn::Split":
+            separator, text = argument
+            return str(self.resolve(text)).split(separator)
         if name == "Fn::Select":
             index, items = argument
             return self.resolve(items)[int(index)]

@@ -28,6 +28,8 @@ os.environ.update(
         "PROVIDERS": "simulated",
         # ... and no stream ingestion (it would reach the public Jetstream) unless a test points it at a fake.
         "STREAM_ENABLED": "false",
+        # Delivery receivers in tests are loopback fakes (the SSRF guard's tests turn this off again).
+        "DELIVERY_ALLOW_LOOPBACK": "true",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)

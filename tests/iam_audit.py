@@ -23,8 +23,12 @@ AUDIT_PARAMETER_PREFIX = "audit/"
 SUPPORTED_CONDITIONS = {"StringEquals", "StringLike", "ForAllValues:StringEquals", "ForAllValues:StringLike"}
 
 
+# Optional grants that a parameter other than a "...ParameterName" switches on, audited as configured too.
+AUDIT_OPTIONAL = {"DeliveryEmailSender": "alerts@example.org"}
+
+
 def audit_parameters(document: dict) -> dict[str, str]:
-    overrides = {}
+    overrides = {name: value for name, value in AUDIT_OPTIONAL.items() if name in document.get("Parameters", {})}
     for name, spec in document.get("Parameters", {}).items():
         if name.endswith("ParameterName") and not str(spec.get("Default", "")):
             overrides[name] = AUDIT_PARAMETER_PREFIX + name.removesuffix("ParameterName").lower()

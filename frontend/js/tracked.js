@@ -3,6 +3,7 @@
 // Admin actions (track / untrack) need the admin token: asked for in the form, kept only in sessionStorage.
 // Untrusted text (keywords, terms) only goes through textContent via h(): no innerHTML here.
 import { request } from "./api.js";
+import { channelsPanel, initChannels, loadChannels, trackedChannels } from "./channels.js";
 import { clear, fmtInt, fmtTime, h, relTime, safeUrl } from "./render.js";
 
 const TOKEN_KEY = "asa.adminToken";
@@ -95,6 +96,7 @@ function build(container) {
       ),
     ),
     h("p", { id: "tracked-message", class: "status card", role: "status", "aria-live": "polite", hidden: true }),
+    channelsPanel(),
     h("p", { id: "tracked-empty", class: "empty card", hidden: true }, "No keyword is tracked yet."),
     h("div", { id: "tracked-list", class: "tracked-list" }),
   );
@@ -323,6 +325,7 @@ function card(item, index, history, alerts, live) {
     alerts.length
       ? h("ul", { class: "tracked-alerts" }, ...alerts.map(alertRow))
       : h("p", { class: "muted small tracked-no-alerts" }, "No alert."),
+    trackedChannels(item),
   );
 }
 
@@ -334,6 +337,7 @@ async function refresh() {
   } catch (err) {
     return say(err.message, "error");
   }
+  await loadChannels();
   const details = await Promise.all(
     tracked.map((item) =>
       Promise.all([
@@ -357,8 +361,9 @@ async function refresh() {
 
 /** Called by app.js when the view is shown. Refreshes every 10 s while visible. */
 export function enterTracked(container) {
-  if (!container.querySelector("#track-form")) build(container);
   root = container;
+  initChannels({ call, say, adminError, ensureToken, token, refresh });
+  if (!container.querySelector("#track-form")) build(container);
   clearInterval(timer);
   timer = setInterval(() => (container.hidden ? clearInterval(timer) : refresh()), REFRESH_MS);
   return refresh();

@@ -9,6 +9,8 @@ A Lambda container (or a local-stack process) keeps these between invocations:
   ``reset`` point the meter at them.
 - ``data`` and ``tracking``: the other stores the service code reads (``DataStores``, ``TrackingStores``), with
   :func:`use_data` and :func:`use_tracking` for the tests' fakes.
+- ``delivery``: the channels with their logs, the delivery queue and the mailer (``DeliveryStores``,
+  :func:`use_delivery`).
 - ``hot_results``: results (and finished jobs) this container served recently, in front of DynamoDB.
 - :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
 - :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
@@ -36,7 +38,22 @@ from social_analytics.analyses.hot_cache import HotResults
 from social_analytics.analyses.ports import Counters, JobQueue, JobStore, ResultCache
 from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.api import admin
-from social_analytics.storage import alerts, clients, cursors, events, history, posts, purge, queue, spend, tracked
+from social_analytics.delivery import ports as delivery_ports
+from social_analytics.storage import (
+    alerts,
+    channels,
+    clients,
+    cursors,
+    delivery_queue,
+    email,
+    events,
+    history,
+    posts,
+    purge,
+    queue,
+    spend,
+    tracked,
+)
 from social_analytics.storage import archive as archive_files
 from social_analytics.storage import imports as import_objects
 from social_analytics.storage import jobs as dynamo_jobs
@@ -131,8 +148,27 @@ def default_tracking_stores() -> TrackingStores:
     return TrackingStores(tracked=tracked, history=history, alerts=alerts, events=events, stream=stream_minutes)
 
 
+@dataclass(frozen=True)
+class DeliveryStores:
+    channels: delivery_ports.ChannelStore
+    queue: delivery_ports.DeliveryQueue
+    mailer: delivery_ports.Mailer
+
+
+def default_delivery_stores() -> DeliveryStores:
+    return DeliveryStores(channels=channels, queue=delivery_queue, mailer=email)
+
+
 data: DataStores = default_data_stores()
 tracking: TrackingStores = default_tracking_stores()
+delivery: DeliveryStores = default_delivery_stores()
+
+
+def use_delivery(**stores: Any) -> DeliveryStores:
+    """Replace some of the delivery stores (tests: ``use_delivery(mailer=fake)``); ``reset`` restores them."""
+    global delivery
+    delivery = replace(delivery, **stores)
+    return delivery
 
 
 def use_data(**stores: Any) -> DataStores:
@@ -150,9 +186,10 @@ def use_tracking(**stores: Any) -> TrackingStores:
 
 
 def _restore_data_and_tracking_stores() -> None:
-    global data, tracking
+    global data, tracking, delivery
     data = default_data_stores()
     tracking = default_tracking_stores()
+    delivery = default_delivery_stores()
 
 
 # ----------------------------------------------------------------------------------------------------------------

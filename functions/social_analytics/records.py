@@ -15,12 +15,13 @@ schemas.Alert) with what is stored besides, and keep unknown fields (``extra="al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 
 from social_analytics import schemas
-from social_analytics.models import Post
+from social_analytics.models import Post, isoformat_z
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 
@@ -74,6 +75,82 @@ class StoredResult(BaseModel):
     job_id: str | None = None
 
 
+class ChannelSubscription(BaseModel):
+    """What one channel gets from a tracked keyword: its alerts, a digest (daily or weekly at a local hour), or both."""
+
+    id: str
+    alerts: bool = True
+    digest: Literal["daily", "weekly"] | None = None
+    digest_hour: int = 8
+    timezone: str = "UTC"
+
+
+class Channel(BaseModel):
+    """A delivery destination (``CHANNELS`` / ``CH#<id>``). Its URL or address and its signing secret are not here:
+    they are an SSM SecureString (storage/channels.py); ``target`` is the masked form the API shows."""
+
+    id: str
+    type: Literal["webhook", "slack", "email"]
+    name: str
+    target: str
+    created_at: float
+
+    def public(self) -> dict:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "name": self.name,
+            "target": self.target,
+            "created_at": _iso(self.created_at),
+        }
+
+
+class ChannelSecret(BaseModel):
+    """The part of a channel that is a secret: where it sends, and (webhooks) the key it signs with."""
+
+    url: str | None = None
+    address: str | None = None
+    secret: str | None = None
+
+
+class Delivery(BaseModel):
+    """One delivery message's row in its channel's log (``CHANNEL#<id>`` / ``LOG#<created>#<idempotency key>``).
+
+    The same item is the idempotency record: a message is sent only by the attempt that moved it to ``sending``.
+    ``error`` is a fixed phrase of ours (``HTTP 500``, ``timed out``), never the receiver's own text.
+    """
+
+    channel_id: str
+    idempotency_key: str
+    created_at: float
+    kind: str
+    what: str = ""
+    status: Literal["queued", "sending", "retrying", "delivered", "failed", "folded"] = "queued"
+    attempts: int = 0
+    code: int | None = None
+    latency_ms: int | None = None
+    error: str | None = None
+    updated_at: float | None = None
+    lease_until: float | None = None
+
+    def public(self) -> dict:
+        return {
+            "at": _iso(self.created_at),
+            "kind": self.kind,
+            "what": self.what,
+            "status": self.status,
+            "attempts": self.attempts,
+            "code": self.code,
+            "latency_ms": self.latency_ms,
+            "error": self.error,
+            "updated_at": _iso(self.updated_at) if self.updated_at else None,
+        }
+
+
+def _iso(epoch: float) -> str:
+    return isoformat_z(datetime.fromtimestamp(epoch, UTC))
+
+
 class TrackedKeyword(BaseModel):
     """A tracked keyword: its scan settings, its schedule and its alert cooldowns (epoch seconds)."""
 
@@ -90,6 +167,12 @@ class TrackedKeyword(BaseModel):
     last_enqueued_at: float | None = None  # when the last scan was queued
     last_job_id: str | None = None
     last_alerts: dict[str, float] = {}  # alert type -> when it last fired (the start of its cooldown)
+    channels: list[ChannelSubscription] = []  # where its alerts and digests go
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _no_channels(cls, value: Any) -> Any:
+        return value or []
 
     @field_validator("providers", "languages", mode="before")
     @classmethod

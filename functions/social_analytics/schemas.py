@@ -1,8 +1,10 @@
 """Pydantic models of the HTTP API: request validation and the OpenAPI document."""
 
+import re
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 
 from social_analytics.analyses.sources.catalog import KNOWN_PROVIDERS
 from social_analytics.query import parse_query
@@ -299,6 +301,29 @@ ERROR_RESPONSES = {
 
 
 # ------------------------------------------------------------------ tracked keywords, history, alerts, compare
+class ChannelChoice(Schema):
+    """What one channel gets from a tracked keyword."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[StrictStr, Field(pattern=r"^ch_[A-Za-z0-9_-]{6,40}$", description="A channel's id.")]
+    alerts: Annotated[StrictBool, Field(description="Send its alerts.")] = True
+    digest: Annotated[Literal["daily", "weekly"] | None, Field(description="A digest, or none.")] = None
+    digest_hour: Annotated[StrictInt, Field(ge=0, le=23, description="The digest's local hour.")] = 8
+    timezone: Annotated[StrictStr, Field(min_length=1, max_length=64, description="IANA zone, e.g. Europe/Berlin.")] = (
+        "UTC"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone (e.g. Europe/Berlin)") from None
+        return value
+
+
 class TrackRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -315,11 +340,22 @@ class TrackRequest(Schema):
     limit: Annotated[StrictInt, Field(ge=10, le=1000, description="Posts per scan.")] = 100
     window_hours: Annotated[StrictInt, Field(ge=1, le=168, description="How far back each scan looks.")] = 24
     languages: LanguageCodes = None
+    channels: Annotated[
+        list[ChannelChoice] | None,
+        Field(max_length=10, description="Where its alerts and digests go; absent keeps the current ones."),
+    ] = None
 
     @field_validator("keyword")
     @classmethod
     def _keyword(cls, value: str) -> str:
         return validate_keyword(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _distinct_channels(cls, value: list[ChannelChoice] | None) -> list[ChannelChoice] | None:
+        if value is not None and len({c.id for c in value}) != len(value):
+            raise ValueError("names a channel twice")
+        return value
 
     @field_validator("providers")
     @classmethod
@@ -341,6 +377,7 @@ class Tracked(Schema):
     last_scan_at: str | None
     next_scan_at: str
     last_alerts: dict[str, str]
+    channels: list[dict] = []
 
 
 class TrackedList(Schema):
@@ -405,6 +442,62 @@ class Deletion(Schema):
     key: str
     deleted: dict[str, int]
     kept: dict[str, int]
+
+
+# ------------------------------------------------------------------ delivery channels
+class ChannelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Annotated[Literal["webhook", "slack", "email"], Field(description="Where it sends.")]
+    url: Annotated[StrictStr | None, Field(max_length=2048, description="webhook, slack: the https URL.")] = None
+    address: Annotated[StrictStr | None, Field(max_length=254, description="email: the recipient.")] = None
+    name: Annotated[StrictStr | None, Field(min_length=1, max_length=80, description="A label.")] = None
+
+    @model_validator(mode="after")
+    def _target(self):
+        if self.type == "email":
+            if not self.address or not EMAIL_ADDRESS.fullmatch(self.address):
+                raise ValueError("address: an email channel needs a valid address")
+            if self.url is not None:
+                raise ValueError("url: an email channel takes an address, not a url")
+        else:
+            if not self.url:
+                raise ValueError(f"url: a {self.type} channel needs an https url")
+            if self.address is not None:
+                raise ValueError(f"address: a {self.type} channel takes a url, not an address")
+        return self
+
+
+EMAIL_ADDRESS = re.compile(r"[^@\s<>,;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}")
+
+
+class ChannelView(BaseModel):
+    id: str
+    type: str
+    name: str
+    target: str = Field(description="Masked: the host and the last 4 characters, or the address's domain.")
+    created_at: str
+    secret: str | None = Field(None, description="webhook: the signing secret, shown only in the 201 answer.")
+
+
+class ChannelList(BaseModel):
+    channels: list[ChannelView]
+
+
+class DeliveryRow(BaseModel):
+    at: str
+    kind: str
+    what: str
+    status: str
+    attempts: int
+    code: int | None
+    latency_ms: int | None
+    error: str | None = Field(description="Our fixed phrase (HTTP 500, timed out), never the receiver's text.")
+    updated_at: str | None
+
+
+class DeliveryLog(BaseModel):
+    deliveries: list[DeliveryRow]
 
 
 ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Authorization: Bearer <token>`).")}

@@ -61,6 +61,13 @@ LOCAL_ONLY_VARIABLES = frozenset(
         "STREAM_BUCKET_TTL_SECONDS",
         "STREAM_SEEN_TTL_SECONDS",
         "STREAM_GAP_TTL_SECONDS",
+        "DELIVERY_ALLOW_LOOPBACK",  # http to 127.0.0.1 receivers: `make run` and the tests, never the template
+        "DELIVERY_TIMEOUT_SECONDS",
+        "DELIVERY_LOG_LINES",
+        "DELIVERY_MAX_RESPONSE_BYTES",  # tunables with safe defaults; the template sets the ones a deployer picks
+        "DELIVERY_LOG_TTL_SECONDS",
+        "DELIVERY_LEASE_SECONDS",
+        "DELIVERY_BACKOFF_MAX_SECONDS",
     }
 )
 
@@ -338,6 +345,36 @@ def get_tracing_settings() -> TracingSettings:
     return _load(TracingSettings)
 
 
+# ------------------------------------------------------------------ delivery (channels, alerts and digests)
+class DeliverySettings(_Group):
+    """Where alerts and digests go (docs/ALERTS.md): the delivery queue, the SSRF guard's one switch, the limits."""
+
+    model_config = SettingsConfigDict(env_prefix="DELIVERY_")
+
+    queue_url: str = ""
+    # http to a loopback receiver: only `make run` and the tests set it; the template never does.
+    allow_loopback: bool = False
+    timeout_seconds: float = 5.0  # one attempt's connect, write and read, each
+    max_response_bytes: int = 64 * 1024  # a receiver's answer is read no further
+    # Mirrors the delivery queue's RedrivePolicy: the last receive of a failing message logs it failed.
+    max_attempts: int = 5
+    backoff_seconds: float = 10.0  # the first retry's delay; doubled per attempt, at least Retry-After
+    backoff_max_seconds: float = 900.0  # SQS's visibility change allows up to 12 h; a quarter hour is enough
+    hourly_cap: int = Field(30, validation_alias="DELIVERY_HOURLY_CAP")  # messages per channel per hour
+    lease_seconds: float = 60.0  # one attempt's claim on a delivery (above one send's worst case)
+    log_ttl_seconds: int = 30 * 86400
+    # SSM SecureString path of the channels' URLs and signing secrets (one parameter per channel).
+    secrets_path: str = Field("/async-social-analytics/channels", validation_alias="CHANNEL_SECRETS_PATH")
+    email_sender: str = Field("", validation_alias="DELIVERY_EMAIL_SENDER")  # a verified SES identity; "" = no email
+    dashboard_url: str = Field("", validation_alias="DASHBOARD_URL")  # links in messages; "" = none
+    log_lines: bool = False  # one printed line per delivery attempt (`make run`)
+
+
+@cache
+def get_delivery_settings() -> DeliverySettings:
+    return _load(DeliverySettings)
+
+
 # ------------------------------------------------------------------ loading
 GROUPS: tuple[type[_Group], ...] = (
     Settings,
@@ -348,6 +385,7 @@ GROUPS: tuple[type[_Group], ...] = (
     ImportSettings,
     AdminSettings,
     TracingSettings,
+    DeliverySettings,
 )
 _GETTERS = (
     get_settings,
@@ -358,6 +396,7 @@ _GETTERS = (
     get_import_settings,
     get_admin_settings,
     get_tracing_settings,
+    get_delivery_settings,
 )
 
 

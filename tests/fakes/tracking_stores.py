@@ -28,8 +28,10 @@ class FakeTrackedStore:
     def __init__(self) -> None:
         self.items: dict[str, TrackedKeyword] = {}
 
-    def put_tracked(self, config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
+    def put_tracked(self, config: TrackedKeyword, replace_channels: bool = True) -> tuple[TrackedKeyword, bool]:
         settings = {name: getattr(config, name) for name in SETTINGS_FIELDS}
+        if replace_channels or config.key not in self.items:
+            settings["channels"] = list(config.channels)
         existing = self.items.get(config.key)
         if existing is None:
             stored = TrackedKeyword(**settings, created_at=round(time.time(), 3))

@@ -33,6 +33,24 @@ UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
     ("ApiFunction", "ResultsItemsOfTheApi", "dynamodb:BatchGetItem"): "keyword deletion reads its jobs in batches",
     ("WorkerFunction", "ResultsItemsOfTheWorker", "dynamodb:BatchGetItem"): "deletion jobs read their jobs in batches",
     ("WorkerFunction", "ResultsIndexesOfTheWorker", "dynamodb:Query"): "deletion jobs find the keyword's items by key",
+    ("SchedulerFunction", "ChannelsOfTheScheduler", "dynamodb:UpdateItem"): (
+        "marks an hour's alerts held back by the cap as announced, and logs a digest SQS refused to queue as failed "
+        "(tests/unit/delivery/test_run.py covers both with in-memory stores)"
+    ),
+    ("StreamFunction", "DeliveryRowsOfTheStream", "dynamodb:UpdateItem"): (
+        "logs an alert delivery that SQS refused to queue as failed; the suites' SQS never refuses"
+    ),
+    **{
+        ("WorkerFunction", sid, action): (
+            "a scheduled scan's alert for a keyword with channels; the suites deliver the stream's alerts end to end "
+            "and raise scan alerts for keywords without channels"
+        )
+        for sid, action in (
+            ("DeliveryRowsOfTheWorker", "dynamodb:PutItem"),
+            ("DeliveryRowsOfTheWorker", "dynamodb:UpdateItem"),
+            ("QueueAlertDeliveries", "sqs:SendMessage"),
+        )
+    },
     **{
         ("WorkerFunction", f"Read{name}", "ssm:GetParameter"): _PROVIDER_SECRET
         for name in ("SocialDataApiKey", "XBearerToken", "BlueskyHandle", "BlueskyAppPassword", "MastodonAccessToken")
@@ -43,7 +61,14 @@ SCANS: dict[str, str] = {}
 
 
 # Functions whose results-table grants name their item kinds (dynamodb:LeadingKeys).
-CONDITIONED = ("ApiFunction", "WorkerFunction", "SchedulerFunction", "ImportFunction", "StreamFunction")
+CONDITIONED = (
+    "ApiFunction",
+    "WorkerFunction",
+    "SchedulerFunction",
+    "ImportFunction",
+    "StreamFunction",
+    "DeliveryFunction",
+)
 
 
 def _grant_key(grant: dict) -> tuple[str, str, str]:
@@ -106,6 +131,22 @@ def test_leading_keys_keep_roles_to_their_item_kinds(model) -> None:
     for name in CONDITIONED:  # the item kind that used to hold session tokens
         policy = model.functions[name]
         assert not evaluate(policy, _request(model, name, "dynamodb:GetItem", "ResultsTable", "PROVIDER#bluesky"))
+
+
+def test_only_the_delivery_function_reads_channel_secrets_and_the_api_only_writes_them(model) -> None:
+    readers, writers = set(), set()
+    for policy in model.functions.values():
+        for statement in policy.statements:
+            if any("parameter/async-social-analytics/channels/" in r for r in statement["Resource"]):
+                if "ssm:GetParameter" in statement["Action"]:
+                    readers.add(policy.function)
+                if "ssm:PutParameter" in statement["Action"]:
+                    writers.add(policy.function)
+    assert readers == {"DeliveryFunction"} and writers == {"ApiFunction"}
+    delivery = model.functions["DeliveryFunction"]
+    assert not evaluate(delivery, _request(model, "DeliveryFunction", "dynamodb:GetItem", "ResultsTable", "KW#x"))
+    assert not evaluate(delivery, _request(model, "DeliveryFunction", "dynamodb:PutItem", "ResultsTable", "CHANNEL#c"))
+    assert evaluate(delivery, _request(model, "DeliveryFunction", "dynamodb:UpdateItem", "ResultsTable", "CHANNEL#c"))
 
 
 def test_a_call_outside_the_policy_is_reported_as_denied(model) -> None:

@@ -175,6 +175,10 @@ SERVICE_MODULES = (
     "social_analytics.tracking.stream",
     "social_analytics.tracking.stream_alerts",
     "social_analytics.tracking.stream_views",
+    "social_analytics.delivery.channels",
+    "social_analytics.delivery.messages",
+    "social_analytics.delivery.run",
+    "social_analytics.delivery.digest",
 )
 WIRED_STORES = (
     "social_analytics.storage.jobs",
@@ -190,6 +194,9 @@ WIRED_STORES = (
     "social_analytics.storage.history",
     "social_analytics.storage.alerts",
     "social_analytics.storage.events",
+    "social_analytics.storage.channels",
+    "social_analytics.storage.delivery_queue",
+    "social_analytics.storage.email",
 )
 
 
@@ -281,6 +288,19 @@ def test_tracing_on_loads_xray():
     }
     found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert found.stdout.split() == ["aws_xray_sdk", "True"]
+
+
+def test_the_delivery_handler_only_unpacks_records_and_the_pure_delivery_modules_do_no_io():
+    """handlers/delivery.py calls delivery.run with each record's body, receive count and receipt; the guard, the
+    signatures and the formats import neither composition nor storage (pure, testable alone)."""
+    graph = imports_of_package()
+    assert graph["social_analytics.handlers.delivery"] <= {
+        "social_analytics.delivery.run",
+        "social_analytics.observability",
+    }
+    for module in ("guard", "signing", "formats"):
+        deps = graph[f"social_analytics.delivery.{module}"]
+        assert not any(d == "social_analytics.composition" or d.startswith("social_analytics.storage") for d in deps)
 
 
 def test_the_query_language_is_pure():

@@ -13,6 +13,7 @@ from social_analytics.analyses import routes as analyses_routes
 from social_analytics.analyses.sources import health as source_health
 from social_analytics.analyses.sources import spend
 from social_analytics.api import admin, apidocs, http, origin, queries, views
+from social_analytics.delivery import routes as delivery_routes
 from social_analytics.imports import routes as imports_routes
 from social_analytics.observability import logger
 from social_analytics.query import QuerySyntaxError
@@ -44,6 +45,7 @@ def health() -> dict:
 
 app.include_router(tracking_routes.router)
 app.include_router(imports_routes.router)
+app.include_router(delivery_routes.router)
 app.include_router(queries.router)
 
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from boto3.dynamodb.conditions import Attr, Key
     from boto3.dynamodb.types import Binary, TypeSerializer
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
-__all__ = ["Attr", "Binary", "ClientError", "Key", "TypeSerializer"]
+__all__ = ["Attr", "Binary", "BotoCoreError", "ClientError", "Key", "TypeSerializer"]
 
 _HOME = {
     "Attr": "boto3.dynamodb.conditions",
@@ -24,6 +24,7 @@ _HOME = {
     "Binary": "boto3.dynamodb.types",
     "TypeSerializer": "boto3.dynamodb.types",
     "ClientError": "botocore.exceptions",
+    "BotoCoreError": "botocore.exceptions",
 }
 
 

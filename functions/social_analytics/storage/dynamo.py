@@ -18,6 +18,9 @@ pk                              sk                                  what
 ``STREAM``                      ``CURSOR`` / ``GAP#<from>#<to>``    the stream cursor, a gap
 ``STREAM#KW#<key>``             ``MIN#<minute epoch>``              one minute of one keyword's stream counts
 ``STREAM#SEEN#<post hash>``     ``POST``                            which keywords counted a post
+``CHANNELS``                    ``CH#<channel id>``                 a delivery channel (``storage.channels``)
+``CHANNEL#<channel id>``        ``LOG#<ms>#<idempotency key>``      one delivery in the channel's log
+``CHANNEL#<channel id>``        ``FOLD#<hour epoch>``               alerts held back by the hourly cap
 ==============================  ==================================  =============================================
 
 Pagination is one loop (``pages``/``query_items``) because the resource-level ``Table`` (which speaks Python types
@@ -44,6 +47,8 @@ SPEND = "SPEND#"
 STREAM = "STREAM"
 STREAM_KEYWORD = "STREAM#KW#"
 STREAM_SEEN = "STREAM#SEEN#"
+CHANNELS = "CHANNELS"
+CHANNEL = "CHANNEL#"
 
 # Sort-key prefixes of a keyword's partition (``KW#<key>``).
 LOCK_SK = "INFLIGHT"
@@ -150,6 +155,26 @@ def stream_seen_hash_of(pk: str) -> str:
     return pk.removeprefix(STREAM_SEEN)
 
 
+def channel_key(channel_id: str) -> dict:
+    return {"pk": CHANNELS, "sk": f"CH#{channel_id}"}
+
+
+def channel_pk(channel_id: str) -> str:
+    return f"{CHANNEL}{channel_id}"
+
+
+def delivery_sk(created_at: float, idempotency_key: str) -> str:
+    return f"LOG#{round(created_at * 1000):013d}#{idempotency_key}"
+
+
+def delivery_log_bound(epoch: float) -> str:
+    return f"LOG#{round(epoch * 1000):013d}"
+
+
+def fold_sk(hour_epoch: int) -> str:
+    return f"FOLD#{hour_epoch:010d}"
+
+
 # ------------------------------------------------------------------ values
 def decimal(number: float, places: int | None = 3) -> Decimal:
     """A number as a DynamoDB Decimal, rounded to ``places`` (epoch seconds keep milliseconds) unless None."""
@@ -221,6 +246,17 @@ def conditional(write: Callable[..., Any], **request: Any) -> bool:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
         return False
+
+
+def conditional_response(write: Callable[..., Any], **request: Any) -> dict | None:
+    """A conditional write's response (ask for ``ReturnValues`` to read the item back); None when its condition
+    failed."""
+    try:
+        return write(**request)
+    except aws.ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return None
 
 
 def conditional_seen(write: Callable[..., Any], **request: Any) -> tuple[bool, dict | None]:

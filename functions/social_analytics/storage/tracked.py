@@ -21,7 +21,7 @@ def _from_item(item: dict) -> TrackedKeyword:
     return TrackedKeyword.model_validate(dynamo.from_dynamo(item))
 
 
-def put_tracked(config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
+def put_tracked(config: TrackedKeyword, replace_channels: bool = True) -> tuple[TrackedKeyword, bool]:
     """Create or update a tracked keyword's settings, keeping its schedule and cooldown state.
 
     Only the settings of ``config`` are written. Returns (the stored keyword, True when it was created).
@@ -53,6 +53,11 @@ def put_tracked(config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
         values[":languages"] = list(config.languages)
     else:
         removed.append("languages")
+    if replace_channels and config.channels:
+        expression += ", channels = :channels"
+        values[":channels"] = [sub.model_dump() for sub in config.channels]
+    elif replace_channels:
+        removed.append("channels")
     expression += " REMOVE " + ", ".join(removed) if removed else ""
     response = _table().update_item(
         Key=_item_key(config.key),

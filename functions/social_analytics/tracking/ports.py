@@ -15,8 +15,9 @@ from social_analytics.records import Alert, BucketDelta, HistoryPoint, TrackedKe
 class TrackedStore(Protocol):
     """The tracked keywords, one per key, with their schedule and alert cooldowns."""
 
-    def put_tracked(self, config: TrackedKeyword) -> tuple[TrackedKeyword, bool]:
-        """Create or update the settings (schedule and cooldowns kept); True when it was created."""
+    def put_tracked(self, config: TrackedKeyword, replace_channels: bool = True) -> tuple[TrackedKeyword, bool]:
+        """Create or update the settings (schedule and cooldowns kept, channels too unless ``replace_channels``);
+        True when it was created."""
         ...
 
     def get_tracked(self, key: str) -> TrackedKeyword | None: ...

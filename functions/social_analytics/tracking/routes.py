@@ -10,7 +10,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from social_analytics.api import admin, views
 from social_analytics.api.http import ADMIN_SECURITY, KeywordInPath, error_response, json_answer
+from social_analytics.delivery import channels as delivery_channels
 from social_analytics.query import parse_query
+from social_analytics.records import ChannelSubscription
 from social_analytics.schemas import (
     ADMIN_RESPONSES,
     ERROR_RESPONSES,
@@ -38,14 +40,26 @@ router = APIGatewayRouter()
 )
 def create_tracked(request: TrackRequest) -> Response[dict]:
     admin.require(router.current_event.headers)
-    item, created = scans.track(**track_arguments(request))
+    arguments = track_arguments(request)
+    try:
+        delivery_channels.check_subscriptions(arguments["channels"])
+    except delivery_channels.UnknownChannels as missing:
+        names = ", ".join(missing.args[0])
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_error",
+            f"channels: no such channel: {names}",
+            [{"field": "channels", "message": f"no such channel: {names}"}],
+        )
+    item, created = scans.track(**arguments)
     return json_answer(HTTPStatus.CREATED if created else HTTPStatus.OK, scans.public(item))
 
 
 def track_arguments(request: TrackRequest) -> dict:
     """The request as ``scans.track``'s arguments (languages sorted and deduplicated, as the job message keeps them)."""
     languages = sorted(set(request.languages)) if request.languages else None
-    return request.model_dump() | {"languages": languages}
+    channels = None if request.channels is None else [ChannelSubscription(**c.model_dump()) for c in request.channels]
+    return request.model_dump() | {"languages": languages, "channels": channels}
 
 
 @router.get("/api/tracked", summary="The tracked keywords", responses={200: json_response(TrackedList, "")})

@@ -13,10 +13,11 @@ import uuid
 from datetime import UTC, datetime
 
 from social_analytics import composition
+from social_analytics.delivery import messages as deliveries
 from social_analytics.models import AnalysisJob, isoformat_z
 from social_analytics.observability import logger, meter
 from social_analytics.query import parse_query
-from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
+from social_analytics.records import Alert, ChannelSubscription, HistoryPoint, TrackedKeyword
 from social_analytics.settings import TrackingSettings, get_tracking_settings  # noqa: F401  (re-exported)
 from social_analytics.tracking import detection, stream_views
 
@@ -38,7 +39,9 @@ def track(
     limit: int = 100,
     window_hours: int = 24,
     languages: list[str] | None = None,
+    channels: list[ChannelSubscription] | None = None,
 ) -> tuple[TrackedKeyword, bool]:
+    """Create or update; ``channels`` None keeps the keyword's channels, a list (even empty) replaces them."""
     key = parse_query(keyword).key
     tracked = composition.tracking.tracked
     limit_reached = len(tracked.list_tracked()) >= get_tracking_settings().max_tracked
@@ -54,8 +57,9 @@ def track(
         limit=limit,
         window_hours=window_hours,
         languages=languages,
+        channels=channels or [],
     )
-    return tracked.put_tracked(config)
+    return tracked.put_tracked(config, replace_channels=channels is not None)
 
 
 def untrack(keyword: str) -> bool:
@@ -86,6 +90,7 @@ def public(item: TrackedKeyword, now: float | None = None) -> dict:
         "last_scan_at": _iso(last) if last is not None else None,
         "next_scan_at": _iso(max(next_due, now)),
         "last_alerts": {kind: _iso(at) for kind, at in item.last_alerts.items()},
+        "channels": [sub.model_dump() for sub in item.channels],
     }
 
 
@@ -251,6 +256,7 @@ def _record_scan(job: AnalysisJob, result: dict, now: float) -> list[Alert]:
         except Exception:
             logger.exception("publishing the alert failed", extra={"keyword": job.keyword, "type": signal.type})
         logger.info("alert raised", extra={"keyword": job.keyword, "type": signal.type, "value": alert.value})
+        deliveries.alert_raised(item, alert)
         raised.append(alert)
     return raised
 

@@ -18,6 +18,7 @@ import statistics
 from datetime import UTC, datetime
 
 from social_analytics import composition
+from social_analytics.delivery import messages as deliveries
 from social_analytics.models import isoformat_z
 from social_analytics.observability import logger
 from social_analytics.records import Alert, TrackedKeyword
@@ -162,6 +163,7 @@ def _evaluate_keyword(
                 )
             except Exception:
                 logger.exception("publishing the alert failed", extra={"keyword": item.keyword})
+            deliveries.alert_raised(item, alert)
             raised.append(alert)
     return raised
 

@@ -261,3 +261,25 @@ def test_a_history_store_failure_does_not_fail_the_scan(stores, monkeypatch):
 
     monkeypatch.setattr(stores.history, "append_point", broken)
     assert scans.after_result(scan(), result(80)) == []  # logged and counted; the job's result stands
+
+
+def test_a_scan_alert_is_queued_once_for_each_channel_that_takes_alerts(stores, monkeypatch):
+    from social_analytics.records import ChannelSubscription
+
+    from tests.fakes.delivery_stores import InMemoryChannels, InMemoryDeliveryQueue, RecordingMailer
+
+    delivery = composition.use_delivery(
+        channels=InMemoryChannels(), queue=InMemoryDeliveryQueue(), mailer=RecordingMailer()
+    )
+    subs = [
+        ChannelSubscription(id="ch_alerts0001"),
+        ChannelSubscription(id="ch_digest0001", alerts=False, digest="daily"),
+    ]
+    track(stores, "brand", channels=subs)
+    feed(stores, monkeypatch, [100, 97, 103, 99, 101, 98, 102, 100, 99, 101])
+    at(monkeypatch, NOW + 10 * 15 * MINUTE)
+    (alert,) = scans.after_result(scan(job_id="scan-10"), result(420))
+    (message,) = delivery.queue.messages
+    assert message["channel_id"] == "ch_alerts0001" and message["kind"] == "alert"
+    assert message["payload"]["value"] == alert.value and message["idempotency_key"].startswith("alert:brand:spike:")
+    assert [row.status for row in delivery.channels.list_deliveries("ch_alerts0001")] == ["queued"]
