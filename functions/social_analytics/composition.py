@@ -10,6 +10,7 @@ A Lambda container (or a local-stack process) keeps these between invocations:
 - ``data`` and ``tracking``: the other stores the service code reads (``DataStores``, ``TrackingStores``), with
   :func:`use_data` and :func:`use_tracking` for the tests' fakes.
 - ``hot_results``: results (and finished jobs) this container served recently, in front of DynamoDB.
+- ``view_cache``: the stream views (live, backtest) answered in the last few seconds.
 - :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
 - :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
 - ``session_managers`` and :func:`session_store`: Bluesky login sessions (one manager per client and account,
@@ -38,6 +39,7 @@ from social_analytics.storage import stream as stream_minutes
 from social_analytics.storage.metrics import recorder
 from social_analytics.storage.sessions import DynamoSessionStore
 from social_analytics.tracking import ports as tracking_ports
+from social_analytics.tracking.view_cache import ViewCache
 
 if TYPE_CHECKING:
     import httpx
@@ -58,6 +60,7 @@ def default_stores() -> AnalysisStores:
 
 analysis: AnalysisStores = default_stores()
 hot_results = HotResults()
+view_cache = ViewCache()
 session_managers: dict[tuple, Any] = {}
 
 _breaker: CircuitBreaker | None = None
@@ -183,6 +186,7 @@ def reset() -> None:
     analysis = default_stores()
     observability.meter.counters = analysis.counters
     hot_results.clear()
+    view_cache.clear()
     _breaker = None
     _session_store = None
     session_managers.clear()

@@ -343,6 +343,8 @@ class Deletion(BaseModel):
     key: str
     deleted: dict[str, int]
     kept: dict[str, int]
+    tracked: bool = Field(description="Whether the keyword is still tracked (its next scheduled scan stores new data).")
+    note: str | None = Field(None, description="What the deletion did not do, when anything.")
 
 
 ADMIN_RESPONSES = {401: json_response(ErrorBody, "No or a wrong admin token (`Authorization: Bearer <token>`).")}

@@ -156,20 +156,31 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     except import_store.ImportMissing:
         raise JobFailed("not_uploaded", "no upload was found for this import (it may have expired)") from None
     try:
-        parsed = parse_import(data, fmt=fmt)
+        # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
+        parsed = parse_import(data, fmt=fmt, max_posts=job.limit)
     except ValueError as error:
         raise JobFailed("bad_import", str(error)) from None
+    del data
     report = parsed.report.as_dict()
     if not parsed.posts:
         raise JobFailed("no_data", f"the upload has no usable rows ({report['rejected']} rejected of {report['rows']})")
 
     newest = max(p.created_at for p in parsed.posts)
     end = newest + timedelta(seconds=1)
-    start = max(min(p.created_at for p in parsed.posts), end - MAX_IMPORT_SPAN)
+    oldest = min(p.created_at for p in parsed.posts)
+    over = parsed.over_cap_span  # the rows over the cap are all older than every kept one
+    if over is not None:
+        oldest = min(oldest, over[0])
+    start = max(oldest, end - MAX_IMPORT_SPAN)
     window = TimeWindow(start=start, end=end)
     in_span = [p for p in parsed.posts if p.created_at >= start]
-    report["outside_span"] = len(parsed.posts) - len(in_span)
+    # Rows over the cap were counted, not kept: whether they fall in the span is known exactly unless the span's
+    # start lies between the oldest and newest of them (then they are counted in, and the figure says estimated).
+    over_in_span = 0 if over is None or over[1] < start else parsed.report.rows_over_cap
+    over_exact = over is None or over[0] >= start or over[1] < start
+    report["outside_span"] = len(parsed.posts) - len(in_span) + (parsed.report.rows_over_cap - over_in_span)
     report["analyzed"] = min(len(in_span), job.limit)
+    in_window = len(in_span) + over_in_span
 
     outcome = await fetch_with_fallback([ImportAdapter(in_span)], job.keyword, window, job.limit, 5.0)
     analyzed = len(outcome.posts)
@@ -181,13 +192,13 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
             "window_to": isoformat_z(window.end),
             "covered_from": isoformat_z(window.start),
             "covered_to": isoformat_z(window.end),
-            "complete": analyzed == len(in_span),
+            "complete": analyzed == in_window,
         },
         "volume": {
             "observed_posts": analyzed,
-            "posts_per_hour": round(len(in_span) / max(window.hours, 1.0), 3),
-            "estimated_posts_in_window": len(in_span),
-            "basis": "complete",
+            "posts_per_hour": round(in_window / max(window.hours, 1.0), 3),
+            "estimated_posts_in_window": in_window,
+            "basis": "complete" if over_exact else "estimated",
         },
         "window": {
             "start": isoformat_z(window.start),
