@@ -155,6 +155,10 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
         raise JobFailed("too_large", f"too large: {error}") from None
     except import_store.ImportMissing:
         raise JobFailed("not_uploaded", "no upload was found for this import (it may have expired)") from None
+    try:  # read once: the user's posts are not kept in the bucket once they are in memory
+        await asyncio.to_thread(import_store.delete_object, key)
+    except Exception:  # the bucket's one-day expiry removes it anyway
+        logger.exception("deleting the read import failed", extra={"job_id": job.job_id})
     try:
         # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
         parsed = parse_import(data, fmt=fmt, max_posts=job.limit)
