@@ -13,6 +13,7 @@ A Lambda container (or a local-stack process) keeps these between invocations:
 - ``view_cache``: the stream views (live, backtest) answered in the last few seconds.
 - :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
 - :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
+- :func:`archive_store`: where the archive's Parquet files live (S3 or a folder; None when it is off).
 - ``session_managers`` and :func:`session_store`: Bluesky login sessions (one manager per client and account,
   backed by the sessions table).
 - the cached settings, boto3 clients and resources, and the admin token's "missing" memo (cleared by ``reset``).
@@ -32,6 +33,7 @@ from social_analytics.analyses.ports import Counters, JobQueue, JobStore, Result
 from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.api import admin
 from social_analytics.storage import alerts, clients, cursors, events, history, posts, purge, queue, spend, tracked
+from social_analytics.storage import archive as archive_files
 from social_analytics.storage import imports as import_objects
 from social_analytics.storage import jobs as dynamo_jobs
 from social_analytics.storage import metrics as counter_readings
@@ -144,6 +146,21 @@ def _restore_data_and_tracking_stores() -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# The archive's files (S3 or a folder, ``storage/archive.py``), None when the archive is off.
+_archive_override: Any = None
+
+
+def archive_store() -> Any:
+    """The archive's store as configured (``ARCHIVE_*``), or the one a test put in with :func:`use_archive`."""
+    return _archive_override if _archive_override is not None else archive_files.configured()
+
+
+def use_archive(store: Any) -> None:
+    global _archive_override
+    _archive_override = store
+
+
+# ----------------------------------------------------------------------------------------------------------------
 
 
 def breaker() -> CircuitBreaker:
@@ -179,8 +196,9 @@ def session_store() -> DynamoSessionStore:
 
 def reset() -> None:
     """Forget every per-container singleton: tests call this around each test (and after switching moto on)."""
-    global analysis, _breaker, _session_store
+    global analysis, _breaker, _session_store, _archive_override
     settings.reset()
+    _archive_override = None
     clients.reset_clients()
     import_objects.reset()  # its S3 client (SigV4 presigning) is cached apart from the shared ones
     analysis = default_stores()

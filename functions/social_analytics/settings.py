@@ -32,6 +32,9 @@ LOCAL_ONLY_VARIABLES = frozenset(
         "MAX_TRACKED_KEYWORDS",
         "TRACK_MINUTE_SECONDS",  # `make run` shortens an interval minute for demos
         "IMPORT_MAX_BYTES",
+        "ARCHIVE_DIR",  # `make run` keeps the archive in LOCAL_DATA_DIR/archive; AWS uses ARCHIVE_BUCKET
+        "ARCHIVE_SETTLE_SECONDS",  # tests compact an hour as soon as it ends
+        "ARCHIVE_COMPACTIONS_PER_RUN",
         "ADMIN_TOKEN",  # plain secrets: local runs; AWS uses the <NAME>_PARAM SSM parameter
         "SOCIALDATA_API_KEY",
         "X_BEARER_TOKEN",
@@ -238,11 +241,40 @@ class StreamSettings(_Group):
     bucket_ttl_seconds: int = 8 * 86400
     seen_ttl_seconds: int = 3 * 86400
     gap_ttl_seconds: int = 8 * 86400
+    compress: bool = False  # ask for Jetstream's zstd frames (compress=true): about half the bytes on the wire
 
 
 @cache
 def get_stream_settings() -> StreamSettings:
     return _load(StreamSettings)
+
+
+# ------------------------------------------------------------------ archive
+class ArchiveSettings(_Group):
+    """The archive of every streamed post (archive/): off unless ``ARCHIVE_DAYS`` > 0.
+
+    Where it lives: ``ARCHIVE_BUCKET`` (S3, deployed) or ``ARCHIVE_DIR`` (a folder, ``make run``); the bucket wins.
+    """
+
+    days: int = Field(0, ge=0, le=90, validation_alias="ARCHIVE_DAYS")
+    bucket: str = Field("", validation_alias="ARCHIVE_BUCKET")
+    directory: str = Field("", validation_alias="ARCHIVE_DIR")
+    # Compacting an hour waits this long after it ends (late and replayed events land in its part files first).
+    settle_seconds: int = Field(300, ge=0, validation_alias="ARCHIVE_SETTLE_SECONDS")
+    compactions_per_run: int = Field(6, ge=1, validation_alias="ARCHIVE_COMPACTIONS_PER_RUN")
+
+    @property
+    def enabled(self) -> bool:
+        return self.days > 0 and bool(self.bucket or self.directory)
+
+    @property
+    def retention_seconds(self) -> int:
+        return self.days * 86400
+
+
+@cache
+def get_archive_settings() -> ArchiveSettings:
+    return _load(ArchiveSettings)
 
 
 # ------------------------------------------------------------------ imports, admin
@@ -272,6 +304,7 @@ GROUPS: tuple[type[_Group], ...] = (
     ProviderSettings,
     TrackingSettings,
     StreamSettings,
+    ArchiveSettings,
     ImportSettings,
     AdminSettings,
 )
@@ -280,6 +313,7 @@ _GETTERS = (
     get_provider_settings,
     get_tracking_settings,
     get_stream_settings,
+    get_archive_settings,
     get_import_settings,
     get_admin_settings,
 )

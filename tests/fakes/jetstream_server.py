@@ -14,6 +14,10 @@ tails live: events added later are sent as they arrive. Without a cursor (or wit
 only. Commit events are filtered by ``wantedCollections``; identity and account events always pass, as on the real
 server. A drop closes the TCP connection without a close frame. ``buffer_from_us`` forgets older events. An event
 ``{"time_us": ..., "__raw__": "text"}`` is sent as that text (malformed messages).
+
+``compress=true`` in the query: every event is sent as a binary frame, its JSON compressed with zstd and the
+dictionary Jetstream publishes (as Jetstream's v1 server does); ``{"time_us": ..., "__bytes__": b"..."}`` is sent as
+those bytes (a frame that does not decompress). ``jet.bytes_sent`` counts the payload bytes sent.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ import json
 import random
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import zstandard
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
 POST = "app.bsky.feed.post"
+DICTIONARY = Path(__file__).resolve().parents[2] / "functions/social_analytics/tracking/data/jetstream_zstd_dictionary"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
 
@@ -137,6 +144,7 @@ class FakeJetstream:
         self.buffer_from_us = buffer_from_us
         self.drop_after: list[int] = []  # per connection, in order: cut after this many events sent
         self.connections: list[dict] = []
+        self.bytes_sent = 0
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -196,6 +204,9 @@ class FakeJetstream:
             return
         wanted = set(query.get("wantedCollections", []))
         cursor = int(query["cursor"][0]) if "cursor" in query else None
+        compressor = None
+        if query.get("compress", ["false"])[0] == "true":
+            compressor = zstandard.ZstdCompressor(dict_data=zstandard.ZstdCompressionDict(DICTIONARY.read_bytes()))
         with self._lock:
             number = len(self.connections)
             record = {"query": {k: v[0] for k, v in query.items()}, "cursor": cursor, "sent": 0}
@@ -218,6 +229,12 @@ class FakeJetstream:
                 if drop is not None and record["sent"] >= drop:
                     connection.transport.abort()  # a dropped connection: no close frame
                     return
-                raw = event["__raw__"] if "__raw__" in event else json.dumps(event, separators=(",", ":"))
+                if "__bytes__" in event:
+                    raw = event["__bytes__"]
+                else:
+                    raw = event["__raw__"] if "__raw__" in event else json.dumps(event, separators=(",", ":"))
+                if compressor is not None and "__bytes__" not in event:
+                    raw = compressor.compress(raw.encode())
+                self.bytes_sent += len(raw)
                 await connection.send(raw)
                 record["sent"] += 1

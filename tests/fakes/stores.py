@@ -292,6 +292,9 @@ class InMemoryImportObjects:
             raise FakeImportTooLarge(len(data), limit)
         return data
 
+    def delete_object(self, key: str) -> None:
+        self.objects.pop(key, None)
+
 
 @dataclass
 class InMemorySpendLedger:

@@ -36,6 +36,7 @@ from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
 from social_analytics.observability import logger
+from social_analytics.query import Query, query_for_key
 from social_analytics.records import StoredWindow
 from social_analytics.settings import get_settings
 
@@ -46,6 +47,11 @@ def summarize_attempts(attempts: list[dict]) -> str:
     return "; ".join(
         f"{a['provider']} {a['outcome']}" + (f" ({a['reason']})" if a.get("reason") else "") for a in attempts
     )
+
+
+def job_query(job: AnalysisJob) -> Query:
+    """The job's parsed query, from its key (the canonical form): every spelling of a key asks the same."""
+    return query_for_key(provider_query(job.key), job.keyword)
 
 
 async def fetch_live(job: AnalysisJob) -> FetchedPosts:
@@ -75,7 +81,7 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
     adapters = SpendGate(paid_allowed=job.paid_allowed, log_extra={"job_id": job.job_id}).guard(adapters)
     # One spelling per key: providers get the key's canonical query, never the submitter's spelling, so a
     # full-width or ligature spelling cannot replace what the plain one is served (keywords.provider_query).
-    query = provider_query(job.key)
+    query = job_query(job)
     outcome = await fetch_fanout(
         adapters,
         query,
@@ -107,14 +113,14 @@ async def fetch_live(job: AnalysisJob) -> FetchedPosts:
             limit=job.limit,
             expires_at=int(now + job.window_hours * 3600),
             generation=job.job_id,
-            query=query,
+            query=query.key,
         )
         try:
             post_windows = composition.data.post_windows
             await asyncio.to_thread(post_windows.save_window, job.key, keep, None, cursors=keep_cursors)
         except Exception:  # the result is still right; only the next scan will fetch in full
             logger.exception("storing the incremental window failed", extra={"keyword": job.keyword})
-    extra = {"coverage": outcome.coverage, "volume": outcome.volume, "query": query}
+    extra = {"coverage": outcome.coverage, "volume": outcome.volume, "query": query.key}
     return FetchedPosts(posts=outcome.posts, source=source, window=window, extra=extra)
 
 
@@ -131,7 +137,7 @@ def _stored_state(job: AnalysisJob, window: TimeWindow, post_windows: PostWindow
             stored.window_hours >= job.window_hours
             and stored.limit >= job.limit
             and stored.fetched_at >= window.start.timestamp()
-            and stored.query == provider_query(job.key)  # a window continues only the query that fetched it
+            and stored.query == job_query(job).key  # a window continues only the query that fetched it
         )
         if not usable:
             return None, {}
@@ -161,6 +167,7 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
         logger.exception("deleting the read import failed", extra={"job_id": job.job_id})
     try:
         # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
+        # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
         parsed = parse_import(data, fmt=fmt, max_posts=job.limit)
     except ValueError as error:
         raise JobFailed("bad_import", str(error)) from None
@@ -183,11 +190,15 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     over_in_span = 0 if over is None or over[1] < start else parsed.report.rows_over_cap
     over_exact = over is None or over[0] >= start or over[1] < start
     report["outside_span"] = len(parsed.posts) - len(in_span) + (parsed.report.rows_over_cap - over_in_span)
-    report["analyzed"] = min(len(in_span), job.limit)
-    in_window = len(in_span) + over_in_span
 
-    outcome = await fetch_with_fallback([ImportAdapter(in_span)], job.keyword, window, job.limit, 5.0)
+    # Every uploaded post in the span is checked against the query; the newest matching ``limit`` are analyzed.
+    outcome = await fetch_with_fallback([ImportAdapter(in_span)], job_query(job), window, len(in_span), 5.0)
+    matching = len(outcome.posts)
+    outcome.posts = outcome.posts[: job.limit]
     analyzed = len(outcome.posts)
+    report["off_topic"] = len(in_span) - matching
+    in_window = matching + over_in_span
+    report["analyzed"] = analyzed
     extra = {
         "import": report,
         # The upload is everything there is: its span is covered and its count exact.

@@ -138,6 +138,10 @@ class ImportObjects(Protocol):
         """The object's bytes; ``ImportTooLarge`` above ``limit``, ``ImportMissing`` when there is none."""
         ...
 
+    def delete_object(self, key: str) -> None:
+        """Delete an upload once it was read."""
+        ...
+
 
 class SpendLedger(Protocol):
     """Each UTC day's spend per paid provider, in micro-dollars."""

@@ -27,6 +27,7 @@ _ADMIN_CALLS = (
     ("POST", re.compile(r"^/api/tracked/?$")),
     ("DELETE", re.compile(r"^/api/tracked/[^/]+/?$")),
     ("DELETE", re.compile(r"^/api/analyses/[^/]+/?$")),
+    ("POST", re.compile(r"^/api/admin/")),
 )
 UNAUTHORIZED = {
     "statusCode": 401,

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from social_analytics.analyses.sources._http import parse_datetime
-from social_analytics.analyses.sources.base import FetchResult
+from social_analytics.analyses.sources.base import FetchResult, SourceQuery
 from social_analytics.models import Post
 
 MAX_REPORTED_ERRORS = 20
@@ -176,7 +176,8 @@ def parse_import(
     column in a CSV header). Post ids are ``import:<id column>`` or ``import:<content hash>-<line>``.
 
     ``max_posts`` keeps the newest that many valid rows (ties: the earlier lines); the others count in
-    ``rows_over_cap``. Bytes are read as UTF-8 (a BOM is accepted), or as Latin-1 when they are not UTF-8."""
+    ``rows_over_cap``. Bytes are read as UTF-8 (a BOM is accepted), or as Latin-1 when
+    they are not UTF-8."""
     uploaded_at = (uploaded_at or datetime.now(UTC)).astimezone(UTC)
     fmt = fmt or detect_format(data)
     digest = data if isinstance(data, bytes) else data.removeprefix("\ufeff").encode("utf-8", "surrogatepass")
@@ -279,7 +280,11 @@ def _csv_rows(stream: io.TextIOBase, report: ImportReport) -> Iterator[tuple[int
 
 
 def _parse(
-    stream: io.TextIOBase, fmt: str, uploaded_at: datetime, id_prefix: str, max_posts: int | None
+    stream: io.TextIOBase,
+    fmt: str,
+    uploaded_at: datetime,
+    id_prefix: str,
+    max_posts: int | None,
 ) -> ImportOutcome:
     report = ImportReport()
     newest = _Newest(max_posts, report)
@@ -301,5 +306,9 @@ class ImportAdapter:
     def __init__(self, posts: list[Post]) -> None:
         self._posts = sorted(posts, key=lambda p: p.created_at, reverse=True)
 
-    async def fetch(self, query: str, window: Any, limit: int, *, cursor=None, budget=None) -> FetchResult:
-        return FetchResult(posts=self._posts[:limit])
+    def translate(self, query: Any) -> SourceQuery:
+        return SourceQuery(("the uploaded posts",))
+
+    async def fetch(self, query: Any, window: Any, limit: int, *, cursor=None, budget=None) -> FetchResult:
+        # Every post is checked against the query afterwards (sources.fanout), as any source's are.
+        return FetchResult(posts=self._posts[:limit], sent_query="the uploaded posts")

@@ -27,6 +27,7 @@ and boto3's condition objects) has no paginators; conditional writes go through 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -115,6 +116,12 @@ def spend_key(day: str, provider: str) -> dict:
 
 def stream_cursor_key() -> dict:
     return {"pk": STREAM, "sk": "CURSOR"}
+
+
+def stream_backfill_key(key: str) -> dict:
+    """Where a keyword's archive backfill is recorded (the key hashed: a key may be longer than a sort key allows)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return {"pk": STREAM, "sk": f"BACKFILL#{digest}"}
 
 
 def stream_gap_sk(from_us: int, to_us: int) -> str:

@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from boto3.dynamodb.conditions import Key
 
+from social_analytics.observability import logger
 from social_analytics.records import BucketDelta, CountedPost  # noqa: F401  (re-exported: built by the stream)
 from social_analytics.settings import get_settings
 from social_analytics.storage import dynamo
@@ -36,6 +37,10 @@ from social_analytics.storage import dynamo
 PARTITION = dynamo.STREAM
 MAX_TERMS = 50
 MAX_SAMPLES = 5
+# A bucket item stays under DynamoDB's 400 KB by construction: at most this many post hashes (12 bytes each) in
+# ``ids`` and ``deleted_ids`` together (~240 KB), 50 terms of at most 64 characters, 5 samples of a few KB each.
+# A minute of the whole network holds about 3,000 posts; past the cap a post is not counted (and logged).
+MAX_IDS_PER_BUCKET = 20_000
 _MERGE_ATTEMPTS = 8
 _PUT_THREADS = 16
 
@@ -86,6 +91,33 @@ def list_gaps(since_us: int, until_us: int) -> list[dict]:
     ]
 
 
+def reset_cursor_and_gaps() -> tuple[bool, int]:
+    """Forget the cursor and every recorded gap (the admin's way out of a stuck cursor); the counts stay."""
+    removed = _table().delete_item(Key=dynamo.stream_cursor_key(), ReturnValues="ALL_OLD").get("Attributes")
+    gaps = dynamo.delete_matching(
+        KeyConditionExpression=Key("pk").eq(PARTITION) & Key("sk").begins_with("GAP#"), ProjectionExpression="pk, sk"
+    )
+    return removed is not None, gaps
+
+
+def get_backfill(key: str) -> dict | None:
+    """``{"from_us", "to_us"}``: the archived span a keyword's minutes were filled from, None when never filled."""
+    item = _table().get_item(Key=dynamo.stream_backfill_key(key), ConsistentRead=True).get("Item")
+    return {"from_us": int(item["from_us"]), "to_us": int(item["to_us"])} if item else None
+
+
+def put_backfill(key: str, from_us: int, to_us: int, ttl_seconds: int) -> None:
+    _table().put_item(
+        Item={
+            **dynamo.stream_backfill_key(key),
+            "key": key,
+            "from_us": from_us,
+            "to_us": to_us,
+            "expires_at": int(to_us / 1e6 + ttl_seconds),
+        }
+    )
+
+
 # ------------------------------------------------------------------ buckets
 def _plain_bucket(item: dict) -> dict:
     return {
@@ -108,6 +140,14 @@ def _merged(item: dict | None, key: str, minute: int, delta: BucketDelta, ttl_se
     deleted_ids = set(item.get("deleted_ids") or ())
     new_posts = {h: p for h, p in delta.posts.items() if h not in ids}
     new_deletes = delta.deleted - deleted_ids
+    room = MAX_IDS_PER_BUCKET - len(ids) - len(deleted_ids)
+    if len(new_posts) + len(new_deletes) > room:
+        logger.warning(
+            "stream bucket full: posts not counted",
+            extra={"minute": minute, "over": len(new_posts) + len(new_deletes) - max(room, 0)},
+        )
+        new_deletes = set(sorted(new_deletes)[: max(room, 0)])
+        new_posts = dict(sorted(new_posts.items())[: max(room - len(new_deletes), 0)])
     if not new_posts and not new_deletes:
         return None
     terms = json.loads(item.get("terms_json") or "{}")

@@ -73,6 +73,16 @@ class StreamCounts(Protocol):
 
     def list_gaps(self, since_us: int, until_us: int) -> list[dict]: ...
 
+    def get_backfill(self, key: str) -> dict | None:
+        """The archived span a keyword's minutes were filled from (``{"from_us", "to_us"}``), None when never."""
+        ...
+
+    def put_backfill(self, key: str, from_us: int, to_us: int, ttl_seconds: int) -> None: ...
+
+    def reset_cursor_and_gaps(self) -> tuple[bool, int]:
+        """Remove the cursor and every gap; returns (a cursor was there, gaps removed)."""
+        ...
+
     def merge_buckets(self, deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) -> int:
         """Add each (keyword, minute)'s new posts and deletes; returns how many posts were newly counted."""
         ...

@@ -122,6 +122,17 @@ def get_alerts(
     return views.alerts(keyword, since, limit)
 
 
+@router.post(
+    "/api/admin/stream/reset",
+    summary="Forget the stream's cursor and recorded gaps; the next run starts from the present (admin)",
+    security=ADMIN_SECURITY,
+    responses={200: json_response(dict, "Reset."), **ADMIN_RESPONSES},
+)
+def reset_stream() -> Response[dict]:
+    admin.require(router.current_event.headers)
+    return json_answer(HTTPStatus.OK, stream_views.reset_stream())
+
+
 @router.exception_handler(scans.TooManyTracked)
 def too_many_tracked(error: scans.TooManyTracked) -> Response[dict]:
     return error_response(HTTPStatus.CONFLICT, "too_many_tracked", f"at most {error.args[0]} tracked keywords")

@@ -23,40 +23,31 @@ first run (no stored cursor) promised nothing before it started, so its first co
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
 from social_analytics import composition
+from social_analytics.archive import writer as archive_writer
 from social_analytics.observability import logger, meter
-from social_analytics.records import Alert, BucketDelta, CountedPost
-from social_analytics.scoring import calibration
-from social_analytics.scoring.terms import keyword_exclusions, tokenize
-from social_analytics.settings import StreamSettings, get_stream_settings
-from social_analytics.tracking import stream_alerts
+from social_analytics.records import Alert, BucketDelta
+from social_analytics.settings import StreamSettings, get_archive_settings, get_stream_settings
+from social_analytics.tracking import frames, stream_alerts, stream_backfill, stream_buckets
+from social_analytics.tracking.stream_buckets import Matched, minute_of, post_hash
+from social_analytics.tracking.stream_events import Malformed, StreamEvent, StreamPost, parse
 from social_analytics.tracking.stream_matching import KeywordMatcher, matcher_for
 
-POST_COLLECTION = "app.bsky.feed.post"
 MAX_MESSAGE_BYTES = 1 << 20
-TERMS_PER_POST = 40
-SAMPLE_TEXT_CHARS = 300
-
-
-def post_hash(did: str, rkey: str) -> str:
-    """A short, stable id of a post (did + rkey): 12 characters, kept in the buckets' id sets."""
-    digest = hashlib.blake2b(f"{did}/{rkey}".encode(), digest_size=9).digest()
-    return base64.urlsafe_b64encode(digest).decode()
-
-
-def minute_of(time_us: int) -> int:
-    return int(time_us // 60_000_000) * 60
+# time_us is believed only within [the stored cursor minus this, now plus FUTURE_SLACK]: a replayed day at most,
+# and a little clock skew. Anything else is malformed (a future time would move the cursor past posts not yet read).
+PAST_SLACK_US = 86_400 * 1_000_000
+FUTURE_SLACK_US = 60 * 1_000_000
 
 
 def with_cursor(url: str, cursor_us: int) -> str:
@@ -65,31 +56,14 @@ def with_cursor(url: str, cursor_us: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _parsed(raw: str | bytes) -> dict | None:
-    """One message as an event with an integer ``time_us``, or None (not JSON, compressed, another shape)."""
-    try:
-        event = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(event, dict):
-        return None
-    time_us = event.get("time_us")
-    if not isinstance(time_us, int) or isinstance(time_us, bool) or time_us <= 0:
-        return None
-    if event.get("kind") == "commit" and not isinstance(event.get("commit"), dict):
-        return None
-    return event
+class ArchiveSink(Protocol):
+    """Where every post and delete of a run goes when the archive is on (archive/writer.py)."""
 
+    def add_post(self, post: StreamPost) -> None: ...
 
-@dataclass
-class Matched:
-    keys: set[str]
-    did: str
-    rkey: str
-    time_us: int
-    text: str
-    langs: list[str]
-    created_at: str | None
+    def add_delete(self, did: str, rkey: str, time_us: int) -> None: ...
+
+    def flush(self) -> int: ...
 
 
 @dataclass
@@ -103,6 +77,10 @@ class RunReport:
     drops: int = 0
     gaps: list[dict] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
+    malformed: Counter = field(default_factory=Counter)  # why messages were skipped
+    archived: int = 0
+    compacted: list[str] = field(default_factory=list)  # the hours the archive compacted after the run
+    backfilled: dict = field(default_factory=dict)  # keywords whose archived minutes were filled: posts found
     started_us: int = 0
     cursor_from_us: int | None = None
     cursor_to_us: int | None = None
@@ -122,6 +100,10 @@ class RunReport:
             "drops": self.drops,
             "gaps": self.gaps,
             "kinds": dict(self.kinds),
+            "malformed": dict(self.malformed),
+            "archived": self.archived,
+            "compacted": self.compacted,
+            "backfilled": self.backfilled,
             "cursor_from_us": self.cursor_from_us,
             "cursor_to_us": self.cursor_to_us,
             "lag_seconds": round((self.started_us - self.cursor_to_us) / 1e6, 3) if self.cursor_to_us else None,
@@ -135,9 +117,19 @@ class StreamRun:
     """One run's state: what was read, what waits to be stored, where the stream is covered up to."""
 
     def __init__(
-        self, matcher: KeywordMatcher, settings: StreamSettings, covered_us: int, started_us: int, resumed: bool = True
+        self,
+        matcher: KeywordMatcher | None,
+        settings: StreamSettings,
+        covered_us: int,
+        started_us: int,
+        resumed: bool = True,
+        archive: ArchiveSink | None = None,
+        decode: Callable[[str | bytes], str | bytes | None] | None = None,
     ) -> None:
         self.matcher = matcher
+        self.archive = archive
+        self.decode = decode  # zstd frames (compress=true) to JSON text
+        self.floor_us = covered_us - PAST_SLACK_US
         # The very first run (no stored cursor) promised nothing before its start: no gap on its first connection.
         self.check_first_replay = resumed
         self.settings = settings
@@ -178,11 +170,10 @@ class StreamRun:
                         except TimeoutError:
                             self.report.stopped = "idle" if remaining > settings.idle_seconds else "budget"
                             return
-                        event = _parsed(raw)
+                        event = self.accept(raw)
                         if event is None:
-                            self.report.kinds["malformed"] += 1
                             continue
-                        time_us = event["time_us"]
+                        time_us = event.time_us
                         if first:
                             first = False
                             if self.check_first_replay:
@@ -216,58 +207,53 @@ class StreamRun:
         meter.stream_gap()
         logger.warning("jetstream did not replay: gap recorded", extra=gap)
 
-    def handle(self, event: dict) -> None:
-        time_us = int(event.get("time_us") or 0)
+    def accept(self, raw: str | bytes) -> StreamEvent | None:
+        """The message as an event when it is well formed and its time believable; else counted and None."""
+        if self.decode is not None:
+            raw = self.decode(raw)
+            if raw is None:
+                return self._malformed("undecodable")
+        event = parse(raw)
+        if isinstance(event, Malformed):
+            return self._malformed(event.reason)
+        if not self.floor_us <= event.time_us <= time.time_ns() // 1000 + FUTURE_SLACK_US:
+            return self._malformed("time_out_of_range")
+        return event
+
+    def _malformed(self, reason: str) -> None:
+        self.report.kinds["malformed"] += 1
+        self.report.malformed[reason] += 1
+        return None
+
+    def handle(self, event: StreamEvent) -> None:
+        time_us = event.time_us
         self.report.events += 1
-        kind = event.get("kind")
-        self.report.kinds[kind] += 1
-        commit = event.get("commit") if kind == "commit" else None
-        if commit and commit.get("collection") == POST_COLLECTION:
-            operation = commit.get("operation")
-            did, rkey = str(event.get("did") or ""), str(commit.get("rkey") or "")
-            if operation == "create":
-                self.report.posts += 1
-                record = commit.get("record") if isinstance(commit.get("record"), dict) else {}
-                text = record.get("text") or ""
-                keys = self.matcher.match(text) if isinstance(text, str) else set()
-                if keys:
-                    self.report.matched += 1
-                    langs = record.get("langs") if isinstance(record.get("langs"), list) else []
-                    self.pending.append(Matched(keys, did, rkey, time_us, text, langs, record.get("createdAt")))
-            elif operation == "delete":
-                self.deletes.append((post_hash(did, rkey), time_us))
-        self.covered_us = max(self.covered_us, time_us)
+        self.report.kinds[event.kind] += 1
+        if event.post is not None:
+            post = event.post
+            self.report.posts += 1
+            if self.archive is not None:
+                self.archive.add_post(post)
+            keys = self.matcher.match(post.text) if self.matcher else set()
+            if keys:
+                self.report.matched += 1
+                self.pending.append(
+                    Matched(keys, post.did, post.rkey, time_us, post.text, list(post.langs), post.created_at)
+                )
+        elif event.deleted is not None:
+            did, rkey = event.deleted
+            self.deletes.append((post_hash(did, rkey), time_us))
+            if self.archive is not None:
+                self.archive.add_delete(did, rkey, time_us)
+        # Never past the present: an event stamped a few seconds ahead (clock skew) is read, not trusted as a cursor.
+        self.covered_us = max(self.covered_us, min(time_us, time.time_ns() // 1000))
 
     # ------------------------------------------------------------------ storing
     def flush(self) -> None:
         """Store what was read: buckets (exactly once), counted-post markers, deletes, then the cursor."""
-        deltas: dict[tuple[str, int], BucketDelta] = {}
-        markers: dict[str, dict[str, int]] = {}
-        if self.pending:
-            scores = calibration.score_texts(m.text for m in self.pending)  # the same scorer as jobs
-            for match in self.pending:
-                score = scores[match.text]
-                minute = minute_of(match.time_us)
-                short = post_hash(match.did, match.rkey)
-                sample = {
-                    "id": f"{match.did}/{match.rkey}",
-                    "url": f"https://bsky.app/profile/{match.did}/post/{match.rkey}",
-                    "text": match.text[:SAMPLE_TEXT_CHARS],
-                    "time_us": match.time_us,
-                    "created_at": match.created_at,
-                    "langs": match.langs[:3],
-                    "label": score["label"],
-                    "compound": round(score["compound"], 4),
-                }
-                for key in match.keys:
-                    tokens = tokenize(match.text, keyword_exclusions(key))
-                    terms = [*tokens.words, *(f"#{tag}" for tag in tokens.hashtags)][:TERMS_PER_POST]
-                    delta = deltas.setdefault((key, minute), BucketDelta())
-                    delta.posts[short] = CountedPost(score["label"], score["compound"], terms, sample)
-                    markers.setdefault(short, {})[key] = minute
-                    self.touched.add(key)
-        self.report.counted += composition.tracking.stream.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
-        composition.tracking.stream.mark_counted(markers, self.settings.seen_ttl_seconds)
+        counted, touched = stream_buckets.count(self.pending, self.settings)
+        self.report.counted += counted
+        self.touched |= touched
         if self.deletes:  # after the markers, so a post created and deleted within one flush is found
             deltas = {}
             counted = composition.tracking.stream.counted_keys([short for short, _ in self.deletes])
@@ -276,6 +262,8 @@ class StreamRun:
                     deltas.setdefault((key, minute_of(time_us)), BucketDelta()).deleted.add(short)
             self.report.deletes_of_counted += sum(len(d.deleted) for d in deltas.values())
             composition.tracking.stream.merge_buckets(deltas, self.settings.bucket_ttl_seconds)
+        if self.archive is not None:  # before the cursor: a run that dies here is replayed (the archive dedupes)
+            self.report.archived += self.archive.flush()
         stored_at = time.time()
         self.report.counted_at.extend((m.time_us / 1e6, stored_at) for m in self.pending)
         self.pending, self.deletes = [], []
@@ -300,24 +288,48 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     settings = get_stream_settings()
     if not settings.enabled:
         return "stream_disabled"
+    archiving = get_archive_settings().enabled
     tracked = composition.tracking.tracked.list_tracked()
-    if not tracked:
+    if not tracked and not archiving:
         return "no_tracked_keywords"
     started_us = time.time_ns() // 1000
-    matcher = matcher_for(item.key for item in tracked)
+    matcher = matcher_for(item.key for item in tracked) if tracked else None
     stored = composition.tracking.stream.get_cursor()
     covered = stored if stored is not None else started_us - int(settings.first_lookback_seconds * 1e6)
     budget = settings.budget_seconds
     if remaining_ms is not None:  # leave time to store what was read before the function's timeout
         budget = min(budget, max(remaining_ms / 1000 - 10, 1.0))
-    state = StreamRun(matcher, settings, covered, started_us, resumed=stored is not None)
-    asyncio.run(state.read(settings.jetstream_url, time.monotonic() + budget))
+    sink = archive_writer.for_run(covered, started_us) if archiving else None
+    url = settings.jetstream_url
+    decode = None
+    if settings.compress:
+        url, decode = compressed_url(url), frames.decompressor()
+    state = StreamRun(matcher, settings, covered, started_us, resumed=stored is not None, archive=sink, decode=decode)
+    asyncio.run(state.read(url, time.monotonic() + budget))
     state.flush()
     report = state.report
     report.cursor_to_us = state.stored_us
+    if sink is not None:
+        sink.close(state.stored_us)
     report.alerts = stream_alerts.evaluate(
         {item.key: item for item in tracked}, state.touched, covered, state.stored_us, time.time()
     )
+    if sink is not None:
+        # After the counts and alerts: compaction and backfills are the parts of a run that may wait for the next.
+        try:
+            report.compacted = archive_writer.maintain(state.stored_us)
+        except Exception:
+            logger.exception("archive compaction failed; the next run tries again")
+        try:
+            report.backfilled = stream_backfill.backfill(tracked, state.stored_us, settings)
+        except Exception:
+            logger.exception("archive backfill failed; the next run tries again")
     report.cpu_seconds = time.process_time() - cpu_started
     meter.stream_run(report.counted)
     return report
+
+
+def compressed_url(url: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "compress"] + [("compress", "true")]
+    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -29,6 +29,7 @@ COOLDOWN_SECONDS = detection.default_cooldown_seconds(MINUTE)
 EXPLAIN_TERMS = 5
 ALERT_TTL_SECONDS = 90 * 86400
 SCAN_LOOKBACK_SECONDS = 7 * 86400
+MAX_EVALUATED_MINUTES = 60  # the newest minutes a run tests (a run resuming after a long pause skips older ones)
 
 
 def cooldown_key(alert_type: str) -> str:
@@ -103,8 +104,12 @@ def evaluate(
 ) -> list[Alert]:
     """Test the minutes a run covered (from its start cursor to its stored cursor) for every touched keyword."""
     raised: list[Alert] = []
-    last_minute = int(to_us // 60_000_000) * MINUTE
-    first_minute = min(int(from_us // 60_000_000) * MINUTE, last_minute)
+    # Never past the present, never more than MAX_EVALUATED_MINUTES back: an alert about an old minute is news to
+    # nobody, and the span (keywords x minutes read in one batch) must stay small whatever the cursors hold.
+    last_minute = int(min(to_us // 60_000_000, now // MINUTE)) * MINUTE
+    first_minute = min(
+        max(int(from_us // 60_000_000) * MINUTE, last_minute - MAX_EVALUATED_MINUTES * MINUTE), last_minute
+    )
     start = first_minute - (WINDOW_MINUTES - 1) * MINUTE
     keys = sorted(key for key in touched if key in tracked)
     minutes = range(start, last_minute + MINUTE, MINUTE)

@@ -7,7 +7,7 @@ import time
 from social_analytics import composition
 from social_analytics.models import normalize_keyword
 from social_analytics.settings import get_stream_settings
-from social_analytics.tracking import stream_alerts
+from social_analytics.tracking import stream_alerts, stream_backfill
 
 MINUTE = 60
 NEWEST_POSTS = 20
@@ -56,7 +56,7 @@ def _live(keyword: str, minutes: int, now: float) -> dict:
     cursor_us = composition.tracking.stream.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
     gaps = composition.tracking.stream.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
-    tracked_since = item.created_at if item else None
+    tracked_since = stream_backfill.counted_since(key, item.created_at if item else None)
     rows = []
     for minute in range(first, current + MINUTE, MINUTE):
         bucket = buckets.get(minute)
@@ -104,6 +104,12 @@ def _live(keyword: str, minutes: int, now: float) -> dict:
         "lag_seconds": round(now - covered_to, 1) if covered_to else None,
         "posts": [{k: v for k, v in s.items() if k != "time_us"} | {"time": _iso(s["time_us"] / 1e6)} for s in newest],
     }
+
+
+def reset_stream() -> dict:
+    """The admin reset: no cursor (the next run starts ``first_lookback_seconds`` back, recording no gap), no gaps."""
+    removed, gaps = composition.tracking.stream.reset_cursor_and_gaps()
+    return {"cursor_removed": removed, "gaps_removed": gaps}
 
 
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:

@@ -24,7 +24,7 @@ from tests.fakes.mock_http import NOW, Sleeps, run, window
 
 
 def post(provider: str, n: int = 0) -> Post:
-    return Post(id=f"{provider}:{n}", text=f"post {n}", created_at=NOW, provider=provider)
+    return Post(id=f"{provider}:{n}", text=f"serverless post {n}", created_at=NOW, provider=provider)
 
 
 class Stub:

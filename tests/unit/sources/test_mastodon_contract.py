@@ -109,7 +109,7 @@ def test_incremental_since_id_is_sent_per_instance():
 
 def test_keyword_without_word_characters_is_unsupported():
     with pytest.raises(ProviderUnsupportedQuery):
-        fetch({A: []}, query="!!!")
+        fetch({A: []}, query="c++")
     assert hashtag_for("#AWS Lambda") == "awslambda"
 
 

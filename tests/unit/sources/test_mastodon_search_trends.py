@@ -44,7 +44,7 @@ def test_status_search_with_a_token_adds_posts_without_the_hashtag():
     }
     result = fetch(by_path(answers, seen), access_token="user-token")
     search = next(r for r in seen if r.url.path == "/api/v2/search")
-    assert search.url.params["type"] == "statuses" and search.url.params["q"] == "Serverless"
+    assert search.url.params["type"] == "statuses" and search.url.params["q"] == "serverless"
     assert search.headers["Authorization"] == "Bearer user-token"
     timeline = next(r for r in seen if r.url.path.startswith("/api/v1/timelines"))
     assert "Authorization" not in timeline.headers  # the token is only sent where it is needed

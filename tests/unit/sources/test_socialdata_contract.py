@@ -35,7 +35,7 @@ def test_follows_next_cursor_and_maps_documented_fields():
     first, second = script.requests
     assert first.url.path == "/twitter/search" and first.headers["Authorization"] == "Bearer sd-key"
     assert first.url.params["type"] == "Latest" and "cursor" not in first.url.params
-    assert first.url.params["query"].startswith("serverless since_time:")
+    assert first.url.params["query"].startswith('"serverless" since_time:')
     assert second.url.params["cursor"] == "DAADDAABCgABGRfNQ8UXwBoKAAIX"
     assert [p.id for p in result.posts] == [
         "socialdata:1861234567890123456",

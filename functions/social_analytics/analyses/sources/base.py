@@ -1,6 +1,10 @@
 """The interface every post source implements, and the typed errors they raise.
 
-One method: ``SocialMediaAdapter.fetch(query, window, limit, *, cursor=None, budget=None) -> FetchResult``. It
+Two methods. ``SocialMediaAdapter.translate(query) -> SourceQuery`` says what the source will be sent for a parsed
+``social_analytics.query.Query``: the most selective question it can run that is still a superset of the query (the
+full boolean in the paid providers' operator syntax, one request per OR branch where a source has no OR, ...; see
+``sources.translate``), or raises ``SourceCannotRun`` with the reason (a ``skipped`` row, never a silent empty).
+``SocialMediaAdapter.fetch(query, window, limit, *, cursor=None, budget=None) -> FetchResult`` runs it. It
 accepts the cursor stored by the previous scan of the same (keyword, provider) (sources without cursors ignore it),
 returns the posts, the newest cursor seen, the number of billable items the provider returned, and non-fatal notes
 (e.g. "hachyderm.io skipped: 401 requires login"). ``budget`` is a
@@ -12,13 +16,17 @@ SocialData and X, ``since`` for Bluesky, ``since_id:<instance>`` per Mastodon in
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from social_analytics.models import Post, TimeWindow
 
 if TYPE_CHECKING:  # pragma: no cover
     from social_analytics.analyses.sources._http import RequestBudget
+    from social_analytics.query import Query
 
 Cursor = dict[str, str]
 
@@ -30,17 +38,36 @@ class SocialMediaAdapter(Protocol):
     name: str
     simulated: bool
 
+    def translate(self, query: Query) -> SourceQuery:
+        """What this source is sent for ``query`` (raises ``SourceCannotRun`` when it cannot run any of it)."""
+        ...
+
     async def fetch(
         self,
-        query: str,
+        query: Query,
         window: TimeWindow,
         limit: int,
         *,
         cursor: Cursor | None = None,
         budget: RequestBudget | None = None,
     ) -> FetchResult:
-        """Up to ``limit`` posts matching ``query`` created inside ``window``, newest first, following pagination."""
+        """Up to ``limit`` posts the source returns for ``translate(query)`` inside ``window``, newest first. The
+        fan-out checks every one of them against ``query`` (sources match loosely: prefixes, substrings, tags)."""
         ...
+
+
+@dataclass(frozen=True)
+class SourceQuery:
+    """What one source is sent for a query: one search per entry of ``requests`` (several when the source has no OR
+    and the query's OR branches become separate searches), and a ``note`` on what was left to the post check."""
+
+    requests: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def sent(self) -> str:
+        """The ``sent_query`` of a row: the searches joined with `` | ``."""
+        return " | ".join(self.requests)
 
 
 @dataclass
@@ -66,6 +93,13 @@ class FetchResult:
     reported_total: int | None = None
     reported_note: str = ""
     account: str | None = None  # who searched, where the results depend on the viewer (Bluesky)
+    sent_query: str = ""  # what was actually sent (several requests: joined with " | ")
+    # A source that counts every matching post of the hours it holds (the archive): ``exact_total`` is that count
+    # (``posts`` may be fewer: the limit), ``uncovered`` the pieces of the window it does not hold
+    # (``{"from", "to", "reason"}``), never counted as zero; ``covered_from`` the start of its first covered piece.
+    exact_total: int | None = None
+    uncovered: list[dict] = field(default_factory=list)
+    covered_from: datetime | None = None
 
 
 class ProviderError(Exception):
@@ -95,6 +129,11 @@ class ProviderUnsupportedQuery(ProviderError):
     """The provider cannot express this query (e.g. a Mastodon hashtag from a keyword with no word characters)."""
 
     code = "unsupported_query"
+
+
+class SourceCannotRun(ProviderUnsupportedQuery):
+    """The source cannot run any part of the query (a prefix for X, no hashtag form for Mastodon...): a ``skipped``
+    row whose reason says why. Raised by ``translate``, before any request."""
 
 
 class ProviderAuthError(ProviderError):
@@ -153,5 +192,61 @@ class UnconfiguredAdapter:
         self.name = name
         self._reason = reason
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int, *, cursor=None, budget=None) -> FetchResult:
+    def translate(self, query: Query) -> SourceQuery:
         raise ProviderNotConfigured(self._reason)
+
+    async def fetch(self, query: Query, window: TimeWindow, limit: int, *, cursor=None, budget=None) -> FetchResult:
+        raise ProviderNotConfigured(self._reason)
+
+
+def _cursor_value(value: str) -> tuple[int, int | str]:
+    return (0, int(value)) if value.isdigit() else (1, value)
+
+
+def merge_results(results: list[FetchResult], limit: int, sent: SourceQuery) -> FetchResult:
+    """The answers of one source's several searches (``SourceQuery.requests``) as one: posts deduplicated by id,
+    newest first, at most ``limit``. Each cursor key keeps the oldest of the values the searches reached, so the next
+    incremental scan misses nothing any of them has not seen (the stored window's merge drops the repeats)."""
+    if len(results) == 1:
+        merged = results[0]
+        merged.sent_query = sent.sent
+        if sent.note:
+            merged.notes.append(sent.note)
+        return merged
+    by_id: dict[str, Post] = {}
+    for result in results:
+        for post in result.posts:
+            by_id.setdefault(post.id, post)
+    posts = sorted(by_id.values(), key=lambda p: p.created_at, reverse=True)
+    cursor: Cursor = {}
+    for result in results:
+        for key, value in (result.cursor or {}).items():
+            if key not in cursor or _cursor_value(str(value)) < _cursor_value(cursor[key]):
+                cursor[key] = str(value)
+    completes = [r.complete for r in results]
+    complete = None if any(c is None for c in completes) else all(completes)
+    if len(posts) > limit:
+        complete = False
+    totals = [r.reported_total for r in results]
+    merged = FetchResult(
+        posts=posts[:limit],
+        cursor=cursor or None,
+        billable_items=sum(r.billable_items for r in results),
+        requests=max(r.requests for r in results),  # the searches share one request budget: its count is the total
+        notes=[note for r in results for note in r.notes] + ([sent.note] if sent.note else []),
+        complete=complete,
+        account=results[0].account,
+        sent_query=sent.sent,
+    )
+    if all(t is not None for t in totals):
+        merged.reported_total = sum(t for t in totals if t is not None)
+        merged.reported_note = (
+            f"{results[0].reported_note}; summed over {len(results)} searches (overlaps counted twice)"
+        )
+    return merged
+
+
+async def fetch_each(sent: SourceQuery, fetch_one: Callable[[str], Awaitable[FetchResult]], limit: int) -> FetchResult:
+    """Run every search of ``sent`` at once (they share the job's request budget) and merge the answers."""
+    results = await asyncio.gather(*(fetch_one(text) for text in sent.requests))
+    return merge_results(list(results), limit, sent)

@@ -39,8 +39,12 @@ from social_analytics.analyses.sources.base import (
     ProviderBadResponse,
     ProviderError,
     ProviderNotConfigured,
+    SourceQuery,
+    fetch_each,
 )
+from social_analytics.analyses.sources.translate import as_query, bluesky_query
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.query import Query
 
 DEFAULT_BASE_URL = "https://bsky.social"
 MAX_PAGES = 50
@@ -257,14 +261,30 @@ class BlueskyAdapter:
             )  # fmt: skip
         return body
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        return bluesky_query(as_query(query))
+
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
         cursor: Cursor | None = None,
         budget: RequestBudget | None = None,
+    ) -> FetchResult:
+        """One search per entry of ``translate(query)``, merged (``base.merge_results``)."""
+        budget = budget or RequestBudget.of(60)
+        sent = self.translate(query)
+        return await fetch_each(sent, lambda text: self._fetch_text(text, window, limit, cursor, budget), limit)
+
+    async def _fetch_text(
+        self,
+        query: str,
+        window: TimeWindow,
+        limit: int,
+        cursor: Cursor | None,
+        budget: RequestBudget | None,
     ) -> FetchResult:
         """Posts newest first (``sort=latest``). ``cursor={"since": iso}`` fetches only posts from that moment on."""
         budget = budget or RequestBudget.of(60)

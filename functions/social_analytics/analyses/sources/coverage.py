@@ -6,9 +6,13 @@ them, not the whole window, and their count says nothing about how busy the keyw
 * ``complete``: the source returned everything it has in the window (it ran out of pages before the limit).
   ``covered_from`` is then the window's start; otherwise the oldest post it returned. ``covered_to`` is the window's
   end (every source answers newest first).
-* ``estimated_posts_in_window`` and ``basis``: ``complete`` -> the exact count; else a provider's own count when it
-  gave one (``reported``: Algolia's ``nbHits``, a Mastodon trending tag's per-day uses); else ``rate``: the posts
-  over the covered span (at least 15 minutes), extrapolated to the window.
+* Counts are of the *matching* posts (``sources.checking``): ``fetched`` is what the source returned, ``matched``
+  what passed the query's check, ``off_topic`` the rest; coverage (span, completeness) follows what was fetched.
+* ``estimated_posts_in_window`` and ``basis``: ``complete`` -> the exact count of matching posts; else a provider's
+  own count when it gave one (``reported``: Algolia's ``nbHits``, a Mastodon trending tag's per-day uses), scaled by
+  the source's matched share (matched / fetched: the provider counts its own loose matches too) and
+  ``reported_matching`` / ``reported_note`` say so; else ``rate``: the matching posts over the covered span (at
+  least 15 minutes), extrapolated to the window.
 
 For the result: ``coverage.covered_from`` is the latest ``covered_from`` of the sources that answered (the span in
 which every answering source's posts are all present), ``coverage.complete`` is true only when every live source
@@ -19,11 +23,11 @@ the answering sources (rate < reported < complete). ``posts_per_hour`` = estimat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from social_analytics.analyses.sources.base import FetchResult
-from social_analytics.models import TimeWindow, isoformat_z
+from social_analytics.models import Post, TimeWindow, isoformat_z
 
 MIN_SPAN = timedelta(minutes=15)
 BASIS_ORDER = ("rate", "reported", "complete")  # weakest first
@@ -34,27 +38,54 @@ def weakest(bases: Iterable[str]) -> str | None:
     return min(found, key=BASIS_ORDER.index) if found else None
 
 
-def source_estimate(result: FetchResult, window: TimeWindow, limit: int) -> dict:
-    """Coverage and volume of one source's answer (see the module docstring)."""
-    fetched = len(result.posts)
+def source_estimate(
+    result: FetchResult, window: TimeWindow, limit: int, fetched_posts: Sequence[Post] | None = None
+) -> dict:
+    """Coverage and volume of one source's answer (see the module docstring): ``result.posts`` are the matching
+    posts, ``fetched_posts`` everything the source returned (the same when not given)."""
+    fetched_posts = result.posts if fetched_posts is None else fetched_posts
+    if result.exact_total is not None:
+        return _exact_estimate(result, window)
+    fetched, matched = len(fetched_posts), len(result.posts)
     complete = result.complete if result.complete is not None else fetched < limit
-    oldest = min((p.created_at for p in result.posts), default=None)
+    oldest = min((p.created_at for p in fetched_posts), default=None)
     covered_from = window.start if complete or oldest is None else max(window.start, oldest)
     hours = window.hours or 1.0
+    scaled = None
+    if result.reported_total is not None and fetched:
+        scaled = round(result.reported_total * matched / fetched)
     if complete:
-        estimate, basis = fetched, "complete"
-    elif result.reported_total is not None:
-        estimate, basis = max(fetched, result.reported_total), "reported"
+        estimate, basis = matched, "complete"
+    elif scaled is not None:
+        estimate, basis = max(matched, scaled), "reported"
     else:
         span = max(window.end - covered_from, MIN_SPAN).total_seconds() / 3600
-        estimate, basis = max(fetched, round(fetched / span * hours)), "rate"
+        estimate, basis = max(matched, round(matched / span * hours)), "rate"
+    extra = {"reported_matching": scaled, "matched_share": (matched, fetched)} if scaled is not None else {}
     return {
+        **extra,
         "covered_from": covered_from,
         "covered_to": window.end,
         "complete": complete,
         "posts_per_hour": round(estimate / hours, 3),
         "estimated_posts_in_window": int(estimate),
         "basis": basis,
+    }
+
+
+def _exact_estimate(result: FetchResult, window: TimeWindow) -> dict:
+    """A source that counted every match of the hours it holds: the exact count, ``complete`` basis for those hours;
+    the row is complete only when it holds the whole window (``result.uncovered`` empty and every post returned)."""
+    missing = sum((parse_iso(u["to"]) - parse_iso(u["from"])).total_seconds() for u in result.uncovered) / 3600
+    hours = max(window.hours - missing, 0.0) or 1.0  # the rate of the hours it holds
+    total = int(result.exact_total or 0)
+    return {
+        "covered_from": result.covered_from or window.start,
+        "covered_to": window.end,
+        "complete": bool(result.complete) and not result.uncovered,
+        "posts_per_hour": round(total / hours, 3),
+        "estimated_posts_in_window": total,
+        "basis": "complete",
     }
 
 
@@ -69,6 +100,8 @@ def row(
     posts: int = 0,
     fetched: int = 0,
     result: FetchResult | None = None,
+    off_topic: int = 0,
+    sent_query: str = "",
 ) -> dict:
     """One ``source.providers`` row (sentiment is added once the posts are scored: ``add_sentiment``)."""
     estimate = estimate or {}
@@ -77,7 +110,10 @@ def row(
         "outcome": outcome,
         "posts": posts,
         "fetched": fetched,
-        "duplicates": max(0, fetched - posts) if outcome == "ok" else 0,
+        "matched": fetched - off_topic,
+        "off_topic": off_topic,
+        "duplicates": max(0, fetched - off_topic - posts) if outcome == "ok" else 0,
+        "sent_query": sent_query,
         "covered_from": _iso(estimate.get("covered_from")),
         "covered_to": _iso(estimate.get("covered_to")),
         "complete": bool(estimate.get("complete", False)),
@@ -92,8 +128,17 @@ def row(
     if result is not None and result.reported_total is not None:
         item["reported_total"] = result.reported_total
         item["reported_note"] = result.reported_note
+        if "reported_matching" in estimate:
+            matched, total = estimate["matched_share"]
+            item["reported_matching"] = estimate["reported_matching"]
+            item["reported_note"] += f"; scaled by the share of its posts that matched the query ({matched}/{total})"
+        else:
+            item["reported_note"] += "; not used: none of its posts could be checked"
     if result is not None and result.account:
         item["account"] = result.account
+    if result is not None and result.exact_total is not None:
+        item["exact_total"] = result.exact_total
+        item["uncovered"] = result.uncovered
     return item
 
 

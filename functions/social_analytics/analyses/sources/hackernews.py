@@ -27,9 +27,11 @@ from social_analytics.analyses.sources._http import (
     parse_datetime,
     request_json,
 )
-from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse
+from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse, SourceQuery, fetch_each
 from social_analytics.analyses.sources.mastodon import html_to_text
+from social_analytics.analyses.sources.translate import as_query, hackernews_query
 from social_analytics.models import Post, TimeWindow
+from social_analytics.query import Query
 
 DEFAULT_BASE_URL = "https://hn.algolia.com"
 SEARCH_PATH = "/api/v1/search_by_date"
@@ -49,14 +51,30 @@ class HackerNewsAdapter:
     def __repr__(self) -> str:
         return f"HackerNewsAdapter(url={self._url!r})"
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        return hackernews_query(as_query(query))
+
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
         cursor: Cursor | None = None,
         budget: RequestBudget | None = None,
+    ) -> FetchResult:
+        """One search per entry of ``translate(query)``, merged (``base.merge_results``)."""
+        budget = budget or RequestBudget.of(60)
+        sent = self.translate(query)
+        return await fetch_each(sent, lambda text: self._fetch_text(text, window, limit, cursor, budget), limit)
+
+    async def _fetch_text(
+        self,
+        query: str,
+        window: TimeWindow,
+        limit: int,
+        cursor: Cursor | None,
+        budget: RequestBudget | None,
     ) -> FetchResult:
         budget = budget or RequestBudget.of(60)
         start = int(window.start.timestamp())

@@ -39,8 +39,11 @@ class IncrementalSource:
     def __repr__(self) -> str:
         return f"IncrementalSource({self.inner!r}, stored={len(self.stored)})"
 
+    def translate(self, query):
+        return self.inner.translate(query)
+
     async def fetch(
-        self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget=None
+        self, query, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget=None
     ) -> FetchResult:
         fresh = await self.inner.fetch(query, window, limit, cursor=cursor, budget=budget)
         merged = merge_window(fresh.posts, self.stored, window, limit)
@@ -55,4 +58,5 @@ class IncrementalSource:
             # short (then the merged window is that fetch). A provider's reported total counted only the new posts.
             complete=False if fresh.complete is False else None,
             account=fresh.account,
+            sent_query=fresh.sent_query,
         )

@@ -28,8 +28,12 @@ from social_analytics.analyses.sources.base import (
     ProviderBadResponse,
     ProviderError,
     ProviderUnavailable,
+    SourceQuery,
+    fetch_each,
 )
+from social_analytics.analyses.sources.translate import as_query, lemmy_query
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.query import Query
 
 DEFAULT_INSTANCES = ("https://lemmy.world", "https://lemmy.ml", "https://programming.dev")
 SEARCH_PATH = "/api/v3/search"
@@ -52,14 +56,30 @@ class LemmyAdapter:
     def __repr__(self) -> str:
         return f"LemmyAdapter(instances={self._instances!r})"
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        return lemmy_query(as_query(query))
+
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
         cursor: Cursor | None = None,
         budget: RequestBudget | None = None,
+    ) -> FetchResult:
+        """One search per entry of ``translate(query)``, merged (``base.merge_results``)."""
+        budget = budget or RequestBudget.of(60)
+        sent = self.translate(query)
+        return await fetch_each(sent, lambda text: self._fetch_text(text, window, limit, cursor, budget), limit)
+
+    async def _fetch_text(
+        self,
+        query: str,
+        window: TimeWindow,
+        limit: int,
+        cursor: Cursor | None,
+        budget: RequestBudget | None,
     ) -> FetchResult:
         budget = budget or RequestBudget.of(60)
         if not self._instances:

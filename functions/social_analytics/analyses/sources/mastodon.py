@@ -29,8 +29,11 @@ from social_analytics.analyses.sources.base import (
     ProviderError,
     ProviderUnavailable,
     ProviderUnsupportedQuery,
+    SourceQuery,
 )
+from social_analytics.analyses.sources.translate import as_query, hackernews_query, mastodon_tags
 from social_analytics.models import Post, TimeWindow
+from social_analytics.query import Query
 
 DEFAULT_INSTANCES = ("https://mastodon.social", "https://hachyderm.io", "https://fosstodon.org")
 PAGE_SIZE = 40
@@ -109,30 +112,40 @@ class MastodonAdapter:
     def __repr__(self) -> str:
         return f"MastodonAdapter(instances={self._instances!r})"
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        """One tag timeline per hashtag-able term (``translate.mastodon_tags``): OR branches are separate tags."""
+        return mastodon_tags(as_query(query))
+
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
         cursor: Cursor | None = None,
         budget: RequestBudget | None = None,
     ) -> FetchResult:
-        """Posts from all instances, newest first, deduplicated by ``uri``; see the module docstring for cursors."""
+        """Posts from all instances and tags, newest first, deduplicated by ``uri``; see the module docstring for
+        cursors (one per instance, and per tag when the query has several)."""
         budget = budget or RequestBudget.of(60)
-        tag = hashtag_for(query)
-        if not tag:
-            raise ProviderUnsupportedQuery(f"mastodon: {query!r} has no hashtag form")
+        parsed = as_query(query)
+        sent = self.translate(parsed)
+        tags = list(sent.requests)
         if not self._instances:
             raise ProviderUnsupportedQuery("mastodon: MASTODON_INSTANCES is empty")
         cursor = dict(cursor or {})
-        calls = [
-            self._fetch_instance(i, tag, window, limit, cursor.get(f"since_id:{_host(i)}"), budget)
-            for i in self._instances
-        ]
+
+        def key(instance: str, tag: str) -> str:
+            return f"since_id:{_host(instance)}" if len(tags) == 1 else f"since_id:{_host(instance)}#{tag}"
+
+        targets = [(instance, tag) for tag in tags for instance in self._instances]
+        calls = [self._fetch_instance(i, tag, window, limit, cursor.get(key(i, tag)), budget) for i, tag in targets]
+        words = hackernews_query(parsed).requests[0]
         extras = asyncio.gather(
-            self._search_statuses(query, window, limit, budget) if self._token and not cursor else _nothing(),
-            self._trending_uses(tag, window, budget) if self._trends and not cursor else _nothing(),
+            self._search_statuses(words, window, limit, budget) if self._token and not cursor else _nothing(),
+            self._trending_uses(tags[0], window, budget)
+            if self._trends and not cursor and len(tags) == 1
+            else _nothing(),
             return_exceptions=True,
         )
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
@@ -140,22 +153,23 @@ class MastodonAdapter:
         result = FetchResult(posts=[], cursor=cursor, complete=True)
         by_uri: dict[str, Post] = {}
         errors: list[ProviderError] = []
-        for instance, outcome in zip(self._instances, outcomes, strict=True):
+        for (instance, tag), outcome in zip(targets, outcomes, strict=True):
+            where = _host(instance) if len(tags) == 1 else f"{_host(instance)} #{tag}"
             if isinstance(outcome, ProviderError):
                 errors.append(outcome)
-                result.notes.append(f"{_host(instance)} skipped: {outcome.reason}")
+                result.notes.append(f"{where} skipped: {outcome.reason}")
                 continue
             if isinstance(outcome, BaseException):
                 raise outcome
             posts, newest, billable, note = outcome
             result.billable_items += billable
             if note:
-                result.notes.append(f"{_host(instance)}: {note}")
+                result.notes.append(f"{where}: {note}")
                 result.complete = False
             if len(posts) >= limit:
                 result.complete = False
             if newest:
-                cursor[f"since_id:{_host(instance)}"] = newest
+                cursor[key(instance, tag)] = newest
             for post in posts:
                 kept = by_uri.get(post.id)
                 if kept is None or (post.likes + post.reposts) > (kept.likes + kept.reposts):
@@ -172,7 +186,7 @@ class MastodonAdapter:
             result.notes.append(f"status search skipped: {searched.reason}")
         if isinstance(trending, tuple):
             result.reported_total, result.reported_note = trending
-        if len(errors) == len(self._instances):
+        if len(errors) == len(targets):
             first = errors[0]
             if all(type(e) is type(first) for e in errors):
                 kind: type[ProviderError] = type(first)
@@ -187,6 +201,9 @@ class MastodonAdapter:
             result.complete = False
         result.posts = merged[:limit]
         result.cursor = cursor or None
+        result.sent_query = " | ".join(f"#{tag}" for tag in tags)
+        if sent.note:
+            result.notes.append(sent.note)
         return result
 
     async def _search_statuses(

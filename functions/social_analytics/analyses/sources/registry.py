@@ -9,9 +9,10 @@ from typing import Any
 import httpx
 
 from social_analytics import composition
+from social_analytics.analyses.sources.archive import BlueskyArchiveAdapter
 from social_analytics.analyses.sources.base import SocialMediaAdapter, UnconfiguredAdapter
 from social_analytics.analyses.sources.bluesky import BlueskyAdapter, BlueskySessionManager
-from social_analytics.analyses.sources.catalog import KEYLESS_PROVIDERS, KNOWN_PROVIDERS
+from social_analytics.analyses.sources.catalog import ARCHIVE_PROVIDER, KEYLESS_PROVIDERS, KNOWN_PROVIDERS
 from social_analytics.analyses.sources.credentials import ProviderConfig
 from social_analytics.analyses.sources.hackernews import HackerNewsAdapter
 from social_analytics.analyses.sources.lemmy import LemmyAdapter
@@ -19,6 +20,7 @@ from social_analytics.analyses.sources.mastodon import MastodonAdapter
 from social_analytics.analyses.sources.simulated import SimulatedAdapter
 from social_analytics.analyses.sources.socialdata import SocialDataAdapter
 from social_analytics.analyses.sources.x_api import XApiAdapter
+from social_analytics.settings import get_archive_settings
 
 
 def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: Any) -> Any:
@@ -34,9 +36,10 @@ def _bluesky_sessions(client: httpx.AsyncClient, config: ProviderConfig, store: 
 
 
 def default_provider_names(config: ProviderConfig) -> list[str]:
-    """Configured paid providers, Bluesky if configured, every keyless source, then simulated (the labelled
-    fallback used only when no live source answers)."""
-    return [*config.credentials.configured(), *KEYLESS_PROVIDERS, "simulated"]
+    """Configured paid providers, Bluesky if configured, the archive when it is on, every keyless source, then
+    simulated (the labelled fallback used only when no live source answers)."""
+    archive = [ARCHIVE_PROVIDER] if get_archive_settings().enabled else []
+    return [*config.credentials.configured(), *archive, *KEYLESS_PROVIDERS, "simulated"]
 
 
 def build_adapters(
@@ -91,6 +94,12 @@ def build_adapters(
             chain.append(HackerNewsAdapter(client, config.hackernews_base_url))
         elif name == "lemmy":
             chain.append(LemmyAdapter(client, list(config.lemmy_instances)))
+        elif name == ARCHIVE_PROVIDER:
+            chain.append(
+                BlueskyArchiveAdapter()
+                if get_archive_settings().enabled
+                else UnconfiguredAdapter(name, "bluesky_archive: the archive is off here (ARCHIVE_DAYS)")
+            )
         elif name == "simulated":
             chain.append(SimulatedAdapter())
     return chain

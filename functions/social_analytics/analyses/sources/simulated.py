@@ -12,8 +12,10 @@ import math
 import random
 from datetime import timedelta
 
-from social_analytics.analyses.sources.base import FetchResult
+from social_analytics.analyses.sources.base import FetchResult, SourceQuery
+from social_analytics.analyses.sources.translate import _words, as_query, branches
 from social_analytics.models import Post, TimeWindow, normalize_keyword
+from social_analytics.query import Field, Query, Tag, Term
 
 POSITIVE = (
     "Honestly {k} has been great this week, really impressed with {thing}.",
@@ -116,11 +118,33 @@ class SimulatedAdapter:
     name = "simulated"
     simulated = True
 
-    async def fetch(self, query: str, window: TimeWindow, limit: int, *, cursor=None, budget=None) -> FetchResult:
-        return FetchResult(posts=simulate_posts(query, window, limit))
+    def translate(self, query: Query | str) -> SourceQuery:
+        return SourceQuery((simulated_text(as_query(query)),))
+
+    async def fetch(
+        self, query: Query | str, window: TimeWindow, limit: int, *, cursor=None, budget=None
+    ) -> FetchResult:
+        parsed = as_query(query)
+        text = simulated_text(parsed)
+        languages = sorted(parsed.languages() or ())
+        posts = simulate_posts(text, window, limit, language=languages[0] if languages else "en")
+        return FetchResult(posts=posts, sent_query=text)
 
 
-def simulate_posts(query: str, window: TimeWindow, limit: int) -> list[Post]:
+def simulated_text(query: Query) -> str:
+    """What simulated posts mention for a query: its first OR branch's positive atoms as a user would write them
+    (``#tag``, ``$CASH``, a phrase's words, a prefix's stem), so the posts pass the query's check like real ones."""
+    branch = branches(query)[0]
+    parts = []
+    for atom in branch:
+        if isinstance(atom, Tag | Term):
+            parts.append(atom.text)
+        elif not isinstance(atom, Field):
+            parts.append(" ".join(_words(atom)))
+    return " ".join(parts) or query.key
+
+
+def simulate_posts(query: str, window: TimeWindow, limit: int, *, language: str = "en") -> list[Post]:
     key = normalize_keyword(query)
     keyword_rng = random.Random(_seed("mix", key))
     # The keyword's character: its sentiment mix and favourite hashtags stay the same across windows.
@@ -173,7 +197,7 @@ def simulate_posts(query: str, window: TimeWindow, limit: int) -> list[Post]:
                 likes=int(popularity * rng.randint(0, 12)),
                 reposts=int(popularity * rng.randint(0, 4)),
                 replies=int(popularity * rng.randint(0, 3)),
-                language="en",
+                language=language,
                 hashtags=tags,
             )
         )

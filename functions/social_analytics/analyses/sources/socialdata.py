@@ -18,9 +18,11 @@ from social_analytics.analyses.sources._http import (
     parse_datetime,
     request_json,
 )
-from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse
+from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse, SourceQuery
 from social_analytics.analyses.sources.catalog import PAGE_OVERSHOOT, max_billable_items
+from social_analytics.analyses.sources.translate import as_query, operator_query
 from social_analytics.models import Post, TimeWindow
+from social_analytics.query import Query
 
 DEFAULT_BASE_URL = "https://api.socialdata.tools"
 MAX_PAGES = 200
@@ -44,9 +46,13 @@ class SocialDataAdapter:
     def __repr__(self) -> str:
         return f"SocialDataAdapter(base_url={self._base_url!r}, api_key='***')"
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        """The whole boolean in X's operators, every user term quoted (``translate.operator_query``)."""
+        return operator_query(as_query(query), "socialdata", max_chars=None)
+
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
@@ -55,8 +61,11 @@ class SocialDataAdapter:
     ) -> FetchResult:
         """Tweets newest first. ``cursor={"since_id": ...}`` fetches only tweets newer than that id."""
         budget = budget or RequestBudget.of(60)
+        sent = self.translate(query)
         since_id = (cursor or {}).get("since_id")
-        search = f"{query} since_time:{int(window.start.timestamp())} until_time:{int(window.end.timestamp())}"
+        search = (
+            f"{sent.requests[0]} since_time:{int(window.start.timestamp())} until_time:{int(window.end.timestamp())}"
+        )
         if since_id:
             search += f" since_id:{since_id}"
         headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
@@ -99,6 +108,9 @@ class SocialDataAdapter:
         result.requests = budget.requests
         if newest:
             result.cursor = {"since_id": newest}
+        result.sent_query = search
+        if sent.note:
+            result.notes.append(sent.note)
         return result
 
     def _to_post(self, tweet: Any) -> Post | None:

@@ -211,8 +211,11 @@ class PaidAdapter:
     def __repr__(self) -> str:
         return f"PaidAdapter({self.inner!r})"
 
+    def translate(self, query: Any) -> Any:
+        return self.inner.translate(query)
+
     async def fetch(
-        self, query: str, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
+        self, query: Any, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
     ) -> FetchResult:
         self.gate.started(self.name)
         answered = False

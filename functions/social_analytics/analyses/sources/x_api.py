@@ -18,10 +18,12 @@ from social_analytics.analyses.sources._http import (
     parse_datetime,
     request_json,
 )
-from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse
+from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse, SourceQuery
 from social_analytics.analyses.sources.catalog import PAGE_OVERSHOOT, max_billable_items
 from social_analytics.analyses.sources.socialdata import newer_id
+from social_analytics.analyses.sources.translate import X_MAX_QUERY_CHARS, as_query, operator_query
 from social_analytics.models import Post, TimeWindow, isoformat_z
+from social_analytics.query import Query
 
 DEFAULT_BASE_URL = "https://api.x.com"
 TWEET_FIELDS = "created_at,public_metrics,lang,entities,author_id"
@@ -60,9 +62,13 @@ class XApiAdapter:
             params["end_time"] = isoformat_z(window.end)
         return params
 
+    def translate(self, query: Query | str) -> SourceQuery:
+        """The whole boolean in X's operators, every user term quoted (``translate.operator_query``)."""
+        return operator_query(as_query(query), "x", max_chars=X_MAX_QUERY_CHARS)
+
     async def fetch(
         self,
-        query: str,
+        query: Query | str,
         window: TimeWindow,
         limit: int,
         *,
@@ -71,10 +77,11 @@ class XApiAdapter:
     ) -> FetchResult:
         """Posts newest first. ``cursor={"since_id": ...}`` fetches only posts newer than that id."""
         budget = budget or RequestBudget.of(60)
+        sent = self.translate(query)
         since_id = (cursor or {}).get("since_id")
         headers = {"Authorization": f"Bearer {self._token}"}
         base_params = {
-            "query": query,
+            "query": sent.requests[0],
             "tweet.fields": TWEET_FIELDS,
             "expansions": "author_id",
             "user.fields": "username",
@@ -136,6 +143,9 @@ class XApiAdapter:
         result.requests = budget.requests
         if newest:
             result.cursor = {"since_id": newest}
+        result.sent_query = sent.requests[0]
+        if sent.note:
+            result.notes.append(sent.note)
         return result
 
     def _to_post(self, tweet: Any, users: dict[str, str]) -> Post | None:
