@@ -23,13 +23,18 @@ def rss(field):
         if line.startswith(field):
             return int(line.split()[1]) / 1024
 from social_analytics.imports.parsing import parse_import
-from social_analytics.imports.uploads import MAX_IMPORT_POSTS
+import time
+from social_analytics.imports.uploads import MAX_IMPORT_POSTS, MAX_IMPORT_ROWS
 from social_analytics.settings import DEFAULT_IMPORT_MAX_BYTES
 data = b"text\n" + b"a\n" * ((DEFAULT_IMPORT_MAX_BYTES - 5) // 2)
 before = rss("VmRSS:")
-outcome = parse_import(data, fmt="csv", max_posts=MAX_IMPORT_POSTS)
+started = time.perf_counter()
+# as the worker parses it (gather.fetch_import): the newest MAX_IMPORT_POSTS of at most MAX_IMPORT_ROWS rows
+outcome = parse_import(data, fmt="csv", max_posts=MAX_IMPORT_POSTS, max_rows=MAX_IMPORT_ROWS)
+seconds = time.perf_counter() - started
 print(json.dumps({"bytes": len(data), "rows": outcome.report.rows, "kept": len(outcome.posts),
-                  "over_cap": outcome.report.rows_over_cap, "before_mib": before, "peak_mib": rss("VmHWM:")}))
+                  "over_cap": outcome.report.rows_over_cap, "not_read": outcome.report.lines_not_read,
+                  "parse_seconds": round(seconds, 2), "before_mib": before, "peak_mib": rss("VmHWM:")}))
 """
 
 

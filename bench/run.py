@@ -454,7 +454,8 @@ def bounds_rows(table: Table) -> None:
     peak = rows["import_peak"]
     table.add(
         "bounds",
-        f"worker peak RSS, largest import ({peak['bytes'] / 2**20:.0f} MiB, {peak['rows']:,} tiny rows)",
+        f"worker peak RSS, largest import ({peak['bytes'] / 2**20:.0f} MiB of tiny rows, {peak['rows']:,} parsed"
+        f" in {peak['parse_seconds']} s, {peak['not_read']:,} lines not read)",
         round(peak["peak_mib"], 1),
         "MiB",
         f"< {peak['target_mib']:.0f} (half of {peak['worker_memory_mib']})",

@@ -33,6 +33,7 @@ from social_analytics.analyses.sources.incremental import IncrementalSource
 from social_analytics.analyses.sources.registry import build_adapters
 from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
+from social_analytics.imports.uploads import MAX_IMPORT_ROWS
 from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
 from social_analytics.observability import logger
@@ -168,7 +169,7 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     try:
         # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
         # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
-        parsed = parse_import(data, fmt=fmt, max_posts=job.limit)
+        parsed = parse_import(data, fmt=fmt, max_posts=job.limit, max_rows=MAX_IMPORT_ROWS)
     except ValueError as error:
         raise JobFailed("bad_import", str(error)) from None
     del data
@@ -188,7 +189,8 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     # Rows over the cap were counted, not kept: whether they fall in the span is known exactly unless the span's
     # start lies between the oldest and newest of them (then they are counted in, and the figure says estimated).
     over_in_span = 0 if over is None or over[1] < start else parsed.report.rows_over_cap
-    over_exact = over is None or over[0] >= start or over[1] < start
+    # Lines after the row cap were not read at all: the count is then a lower bound, and says estimated.
+    over_exact = (over is None or over[0] >= start or over[1] < start) and not parsed.report.lines_not_read
     report["outside_span"] = len(parsed.posts) - len(in_span) + (parsed.report.rows_over_cap - over_in_span)
 
     # Every uploaded post in the span is checked against the query; the newest matching ``limit`` are analyzed.
@@ -207,7 +209,7 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
             "window_to": isoformat_z(window.end),
             "covered_from": isoformat_z(window.start),
             "covered_to": isoformat_z(window.end),
-            "complete": analyzed == in_window,
+            "complete": analyzed == in_window and not parsed.report.lines_not_read,
         },
         "volume": {
             "observed_posts": analyzed,

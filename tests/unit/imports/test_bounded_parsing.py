@@ -64,3 +64,14 @@ def test_latin_1_uploads_still_parse_when_streamed():
     data = "text,author\ncaf\xe9,j\xfcrgen\n".encode("latin-1")
     outcome = parse_import(data, uploaded_at=UPLOADED, max_posts=10)
     assert [(p.text, p.author) for p in outcome.posts] == [("caf\xe9", "j\xfcrgen")]
+
+
+def test_reading_stops_at_the_row_cap_and_counts_the_lines_left():
+    outcome = parse_import(_tiny_rows(1000), fmt="csv", uploaded_at=UPLOADED, max_posts=10, max_rows=100)
+    report = outcome.report
+    assert report.rows == 100 and report.lines_not_read == 900
+    assert report.as_dict()["lines_not_read"] == 900 and len(outcome.posts) == 10
+    jsonl = "\n".join('{"text": "x"}' for _ in range(50)).encode()
+    partial = parse_import(jsonl, fmt="jsonl", uploaded_at=UPLOADED, max_rows=20).report
+    assert (partial.rows, partial.lines_not_read) == (20, 30)
+    assert "lines_not_read" not in parse_import(_tiny_rows(5), fmt="csv", max_rows=100).report.as_dict()
