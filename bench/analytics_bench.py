@@ -10,7 +10,8 @@ Run: ``PYTHONPATH=functions .venv/bin/python bench/analytics_bench.py``
   it prints Pearson r between the score and the mean rating, 3-class accuracy and weighted F1 (human class =
   sign of the mean rating; labels at +-0.05 on VADER's compound, +-0.02 on the calibrated score).
 * Throughput: ``analyze`` (sentiment + terms + buckets + sample) on posts made of all ground-truth texts,
-  against raw ``polarity_scores`` on the same texts; best of 7 runs each (CPU time), interleaved.
+  against raw ``polarity_scores`` on the same texts; best of 7 runs each (CPU time), interleaved. Also the cost a
+  job adds by checking every post against a boolean query (``Query.matches``), as a share of ``analyze``.
 
 ``main()`` returns the rows (dicts) so another bench runner can import and include them.
 """
@@ -130,7 +131,13 @@ def throughput(texts: list[str], runs: int = 7) -> dict:
     sentiment.analyzer()  # both analyzers built before timing
     languages.detect("warm up")
     languages._identifier()  # the detector's model loaded before timing (once per container in the worker)
-    raw_best = ours_best = math.inf
+    from social_analytics.query import PostView, parse_query
+
+    # What a job adds per post: the whole query checked on every fetched post (fan-out), a boolean query with a
+    # phrase, a prefix, an exclusion and a language.
+    query = parse_query('(movie OR film* OR "the story") -boring lang:en')
+    views = [PostView(post.text, post.author, ("en",)) for post in posts]
+    raw_best = ours_best = check_best = math.inf
     for _ in range(runs):
         start = time.process_time()
         for text in texts:
@@ -139,12 +146,19 @@ def throughput(texts: list[str], runs: int = 7) -> dict:
         start = time.process_time()
         analyze(posts, "movie", window)
         ours_best = min(ours_best, time.process_time() - start)
+        start = time.process_time()
+        matched = sum(1 for view in views if query.matches(view))
+        check_best = min(check_best, time.process_time() - start)
     return {
         "texts": len(texts),
         "distinct_texts": len(set(texts)),
         "raw_texts_per_s": round(len(texts) / raw_best),
         "analyze_texts_per_s": round(len(texts) / ours_best),
         "ratio": round(raw_best / ours_best, 3),
+        "query": query.key,
+        "query_matched": matched,
+        "query_check_texts_per_s": round(len(texts) / check_best),
+        "query_check_share_of_analyze": round(check_best / ours_best, 4),
     }
 
 
@@ -188,6 +202,10 @@ def print_table(rows: list[dict]) -> None:
                 f"\nthroughput on {row['texts']} texts ({row['distinct_texts']} distinct): raw polarity_scores "
                 f"{row['raw_texts_per_s']}/s, analyze {row['analyze_texts_per_s']}/s (CPU time, best of 7), "
                 f"ratio {row['ratio']:.3f}"
+            )
+            print(
+                f"checking every post against {row['query']!r}: {row['query_check_texts_per_s']}/s, "
+                f"{row['query_check_share_of_analyze']:.2%} of analyze ({row['query_matched']} matched)"
             )
 
 

@@ -344,6 +344,16 @@ def analytics_rows(table: Table) -> None:
             table.add("worker", "analyze() texts/s", row["analyze_texts_per_s"], "/s")
             ratio = row["ratio"]
             table.add("worker", "analyze() / raw VADER throughput", ratio, "ratio", ">= 0.9", "", ratio >= 0.9)
+            share = row["query_check_share_of_analyze"]
+            table.add(
+                "worker",
+                "checking posts against a boolean query / analyze()",
+                share,
+                "ratio",
+                "< 0.05",
+                "",
+                share < 0.05,
+            )
         elif row.get("bench") == "analytics_groundtruth" and row["scorer"] == "calibrated":
             table.add(
                 "accuracy",
@@ -401,6 +411,21 @@ def stream_rows(table: Table) -> None:
         return
     for row in rows:
         table.add("stream", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok"))
+
+
+def archive_rows(table: Table, quick: bool) -> None:
+    print("archive bench (bench/archive_bench.py)", flush=True)
+    try:
+        from bench import archive_bench
+
+        rows = archive_bench.main(quick)
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("archive", "archive bench", f"not run: {error}", "")
+        return
+    for row in rows:
+        table.add(
+            "archive", row["measure"], row["value"], row.get("unit", ""), row.get("target", ""), "", row.get("ok")
+        )
 
 
 def fanout_rows(table: Table, quick: bool) -> None:
@@ -501,6 +526,7 @@ def main() -> None:
     analytics_rows(table)
     fetch_rows(table)
     stream_rows(table)
+    archive_rows(table, args.quick)
     fanout_rows(table, args.quick)
     inputs_rows(table)
     bounds_rows(table)

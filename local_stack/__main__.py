@@ -40,10 +40,36 @@ def stream_banner() -> str:
         return "  stream: off (STREAM_ENABLED=false)\n"
     url = os.environ.get("JETSTREAM_URL") or "wss://jetstream2.us-east.bsky.network/subscribe (public)"
     every = os.environ.get("STREAM_INTERVAL_SECONDS") or "60"
+    archiving = archive_days() > 0
+    when = "all the time (the archive is on)" if archiving else "while at least one keyword is tracked"
     return (
-        f"  stream: every {every} s, while at least one keyword is tracked, reads every Bluesky post from {url}\n"
-        "          (nothing is read while no keyword is tracked; posts alone are about 850 MB a day compressed, and\n"
-        "          this client reads them uncompressed: about 2 GB a day). STREAM_ENABLED=false turns it off.\n"
+        f"  stream: every {every} s, {when}, reads every Bluesky post from {url}\n"
+        "          (zstd frames with Jetstream's dictionary: about 1 GB a day of network, 2 GB without\n"
+        "          STREAM_COMPRESS). STREAM_ENABLED=false turns it off.\n" + archive_banner()
+    )
+
+
+def archive_days() -> int:
+    try:
+        return max(int(os.environ.get("ARCHIVE_DAYS") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def archive_banner() -> str:
+    """What the archive keeps and what it costs here (off unless ARCHIVE_DAYS is set)."""
+    days = archive_days()
+    if days == 0:
+        return (
+            "  archive: off. ARCHIVE_DAYS=7 keeps every Bluesky post 7 days (about 2.2 million a day) for any query,\n"
+            "           keyless: about 100 bytes a post on disk, 220 MB a day, 1.5 GB at 7 days, and the stream\n"
+            "           then runs whether or not a keyword is tracked.\n"
+        )
+    where = os.environ.get("ARCHIVE_DIR") or "LOCAL_DATA_DIR/archive"
+    return (
+        f"  archive: on, {days} days: every Bluesky post (text, langs, tags, links, mentions, reply/quote flags)\n"
+        f"           as hourly zstd Parquet in {where}: about 220 MB a day, {days * 0.22:.1f} GB when full;\n"
+        "           deletes applied, older hours removed; the source bluesky_archive answers any query from it.\n"
     )
 
 
@@ -53,6 +79,7 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
     data_dir = prepare_data_dir(Path(os.environ.get("LOCAL_DATA_DIR") or REPO_ROOT / ".local-data"))
     token, token_source = admin_token(data_dir)
+    os.environ.setdefault("ARCHIVE_DIR", str(data_dir / "archive"))  # durable like the rest (used when ARCHIVE_DAYS)
     os.environ["ADMIN_TOKEN"] = token  # the functions read it; admin routes answer 401 without it
     if os.environ.get("SCAN_INTERVAL_SECONDS") and not os.environ.get("TRACK_MINUTE_SECONDS"):
         # Demo time: the schedule fires every SCAN_INTERVAL_SECONDS and an "interval minute" lasts a second.

@@ -95,6 +95,7 @@ class EmbeddedStack:
         if self.data_dir:
             self.data_dir = persistence.prepare_data_dir(self.data_dir)
             self.restored = persistence.restore(self.data_dir)
+            os.environ.setdefault("ARCHIVE_DIR", str(self.data_dir / "archive"))  # read when ARCHIVE_DAYS is set
             if self.restored:
                 self.restored["expired"] = persistence.sweep_expired()
         functions = template.functions()

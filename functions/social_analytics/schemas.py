@@ -1,33 +1,17 @@
 """Pydantic models of the HTTP API: request validation and the OpenAPI document."""
 
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from social_analytics.analyses.sources.catalog import KNOWN_PROVIDERS
-from social_analytics.keywords import key_problem
-from social_analytics.models import normalize_keyword
-
-KEYWORD_MAX_CHARS = 99
-_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}  # joiners inside emoji and some scripts
+from social_analytics.query import parse_query
 
 
 def validate_keyword(value: str) -> str:
-    """A keyword is 1..99 characters of printable text once trimmed, and its normalized key is storable
-    (``keywords.key_problem``: at most 512 UTF-8 bytes, at least one letter, digit or symbol)."""
-    for char in value:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs") or (category == "Cf" and char not in _ALLOWED_FORMAT_CHARS):
-            raise ValueError(f"must not contain control characters (found U+{ord(char):04X})")
-    stripped = " ".join(value.split())
-    if not stripped:
-        raise ValueError("must not be empty")
-    if len(stripped) > KEYWORD_MAX_CHARS:
-        raise ValueError(f"must be at most {KEYWORD_MAX_CHARS} characters (got {len(stripped)})")
-    problem = key_problem(normalize_keyword(value))
-    if problem:
-        raise ValueError(problem)
+    """A keyword is a query (``social_analytics.query``): it must parse. The :class:`QuerySyntaxError` (a
+    ``ValueError``) says what is wrong and at which character; its key obeys ``keywords.key_problem``."""
+    parse_query(value)
     return value
 
 
@@ -80,6 +64,7 @@ def validate_providers(value: list[str] | None) -> list[str] | None:
 class ErrorField(BaseModel):
     field: str
     message: str
+    position: int | None = Field(None, description="A query that does not parse: the 0-based character offset.")
 
 
 class ErrorDetail(BaseModel):

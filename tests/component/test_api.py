@@ -92,7 +92,8 @@ def test_a_bigger_limit_or_other_window_is_not_served_by_a_smaller_result(call_a
     [
         ({"keyword": ""}, 422, "keyword"),
         ({"keyword": "   "}, 422, "keyword"),
-        ({"keyword": "x" * 100}, 422, "keyword"),
+        ({"keyword": "x" * 513}, 422, "keyword"),  # over 512 bytes once normalized
+        ({"keyword": "java AND NOT "}, 422, "keyword"),  # a query that does not parse
         ({"keyword": "x" * 10_000}, 422, "keyword"),
         ({"keyword": "bad\x00word"}, 422, "keyword"),
         ({"keyword": "bell\x07"}, 422, "keyword"),
@@ -172,7 +173,7 @@ def test_a_job_finishing_between_cache_read_and_lock_does_not_start_a_second_job
 def test_keywords_with_url_syntax_are_reachable_by_path(call_api, queue_messages, lambda_context):
     from urllib.parse import quote
 
-    keyword = '#AWS "AC/DC" 100% ? a+b'
+    keyword = '#AWS "AC/DC" 100%? a+b'
     assert call_api("POST", "/api/analyses", {"keyword": keyword})[0] == 202
     run_worker(queue_messages(), lambda_context)
 

@@ -307,3 +307,45 @@ def test_an_unreachable_jetstream_ends_the_run_cleanly_and_keeps_the_cursor(stre
     report = run_stream(lambda_context)
     assert report["stopped"] == "connection_failed" and report["drops"] == 2 and report["gaps"] == []
     assert stream_store.get_cursor() == cursor  # the next run resumes from the same point
+
+
+def test_tracked_boolean_queries_count_exactly_their_matching_posts(stream_env, call_api, lambda_context):
+    # GIVEN a boolean query, a phrase keyword of before queries and a language-restricted query, all tracked
+    from urllib.parse import quote
+
+    for query in ["(kubernetes OR k8s) -helm", "big brand", "lang:de auto"]:
+        track(call_api, query)
+    stream_env.setenv("STREAM_FIRST_LOOKBACK_SECONDS", "300")
+    start = now_us() - 120_000_000
+    texts = [  # (text, langs, which queries it matches: by hand, not by the matcher)
+        ("Kubernetes 1.31 released", ["en"], {"k"}),
+        ("k8s and Helm charts", ["en"], set()),  # excluded by helm
+        ("#k8s tips for you", ["en"], {"k"}),  # a hashtag holds the word
+        ("kubernetesy stuff", ["en"], set()),  # whole words only
+        ("a Big Brand launch", ["en"], {"b"}),
+        ("brand big", ["en"], set()),  # a phrase: in order
+        ("#BigBrand", ["en"], {"b"}),  # or glued as one hashtag
+        ("Auto news", ["de"], {"a"}),
+        ("auto news", ["en"], set()),  # lang:de
+        ("Autobahn heute", ["de"], set()),  # auto is not a prefix here
+        ("k8s auto big brand", ["de-AT"], {"k", "b", "a"}),
+    ]
+    events = [
+        post_event(f"did:plc:q{i:03d}", tid(start + i * 1_000_000, 3), text, start + i * 1_000_000, langs=langs)
+        for i, (text, langs, _) in enumerate(texts)
+    ]
+    with FakeJetstream() as jet:
+        jet.add(*background(300, start, 300_000), *events)
+        use(jet, stream_env)
+        report = run_stream(lambda_context)
+    # THEN each query counted exactly the posts it matches, through the jobs' matcher
+    assert report["matched"] == sum(1 for _, _, hits in texts if hits)
+    expected = {
+        "(k8s OR kubernetes) AND -helm": sum("k" in hits for *_, hits in texts),
+        "big brand": sum("b" in hits for *_, hits in texts),
+        "auto AND lang:de": sum("a" in hits for *_, hits in texts),
+    }
+    for key, count in expected.items():
+        body = live(call_api, quote(key, safe=""), minutes=5)
+        assert body["key"] == key and body["tracked"] is True
+        assert body["total_posts"] == count, (key, body["total_posts"])

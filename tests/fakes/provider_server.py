@@ -15,6 +15,11 @@ served first, in order, then the route's normal behaviour. A ``Reply`` may be a 
 headers, a delay, or ``hang=True`` (never answers until the server stops). ``page_delay`` is added to every search
 page.
 
+Engine-like mode: ``corpus=[Doc(...), ...]`` (``tests.fakes.engines``) serves the same posts from every route,
+each route matching the way its real engine does (Algolia prefix and typo matches on title, text, url and author;
+Lemmy substrings; Mastodon tags; Bluesky's search syntax; X's operators, time and id operators included), and
+every instance knows every post. Without a corpus, every route answers its generated posts whatever the query.
+
 Data: ``posts`` generated posts per provider, newest first, one every ``minutes_between`` minutes back from start.
 Mastodon instances are served under ``/mastodon/<name>`` and Lemmy instances under ``/lemmy/<name>``; neighbours
 overlap by half (same ``uri`` / ``ap_id``), to exercise deduplication.
@@ -30,9 +35,20 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.engines import (
+    Doc,
+    Tweetish,
+    algolia_matches,
+    bluesky_matches,
+    lemmy_matches,
+    mastodon_matches,
+    x_matches,
+)
 
 SOCIALDATA_KEY = "sd-test-key"
 X_TOKEN = "x-test-token"
@@ -71,14 +87,16 @@ class FakeProviderServer:
         keyword: str = "serverless",
         minutes_between: float = 1.0,
         lemmy_instances: tuple[str, ...] = ("one", "two"),
+        corpus: list[Doc] | None = None,
     ) -> None:
+        self.corpus = list(corpus) if corpus is not None else None
         self.page_delay = page_delay
         self.minutes_between = minutes_between
         self.lemmy_instances = lemmy_instances
         self.trending: dict[str, list[int]] = {}  # tag -> uses per day, today first (Mastodon trends)
         self.keyword = keyword
         self.now = datetime.now(UTC).replace(microsecond=0)
-        self.count = posts
+        self.count = len(self.corpus) if self.corpus is not None else posts
         self.mastodon_instances = mastodon_instances
         self.mastodon_login_required: set[str] = set()
         self.requests: Counter[str] = Counter()
@@ -169,9 +187,27 @@ class FakeProviderServer:
 
     # ------------------------------------------------------------------ data
     def _created(self, n: int) -> datetime:
+        if self.corpus is not None and self.corpus[n].minutes_ago is not None:
+            return self.now - timedelta(minutes=self.corpus[n].minutes_ago)
         return self.now - timedelta(minutes=(n + 1) * self.minutes_between)
 
+    def _doc(self, n: int) -> Doc | None:
+        return self.corpus[n] if self.corpus is not None else None
+
+    def _hit(self, engine, query: str, n: int) -> bool:
+        """Whether the route's engine returns post ``n`` for ``query`` (always, without a corpus)."""
+        doc = self._doc(n)
+        return doc is None or engine(query, doc)
+
+    def _tweet(self, n: int) -> Tweetish:
+        doc = self._doc(n)
+        assert doc is not None
+        created = int(self._created(n).timestamp())
+        return Tweetish(doc.text, doc.author, doc.lang, created, self._tweet_id(n), doc.hashtags())
+
     def _text(self, n: int) -> str:
+        if self.corpus is not None:
+            return self.corpus[n].text
         first, second = WORDS[n % len(WORDS)], WORDS[(n * 7) % len(WORDS)]
         return f"{self.keyword} is {first} and {second} #{self.keyword} #post{n % 5}"
 
@@ -267,6 +303,8 @@ class FakeProviderServer:
         since_id = int(m.group(1)) if (m := re.search(r"since_id:(\d+)", q)) else 0
         offset = int(query.get("cursor", ["0"])[0])
         ids = [n for n in range(self.count) if self._tweet_id(n) > since_id]
+        if self.corpus is not None:
+            ids = [n for n in ids if x_matches(q, self._tweet(n))]
         page = ids[offset : offset + 20]
         tweets = [
             {
@@ -284,6 +322,11 @@ class FakeProviderServer:
             }
             for n in page
         ]
+        for n, tweet in zip(page, tweets, strict=True):
+            if (doc := self._doc(n)) is not None:
+                tweet["lang"] = doc.lang
+                tweet["user"] = {"id_str": str(n), "name": doc.author, "screen_name": doc.author}
+                tweet["entities"] = {"hashtags": [{"text": t} for t in doc.hashtags()]}
         more = offset + 20 < len(ids)
         return Reply(200, {"next_cursor": str(offset + 20) if more else None, "tweets": tweets})
 
@@ -297,6 +340,9 @@ class FakeProviderServer:
         since_id = int(query.get("since_id", ["0"])[0])
         offset = int(query.get("next_token", ["0"])[0])
         ids = [n for n in range(self.count) if self._tweet_id(n) > since_id]
+        if self.corpus is not None:
+            q = query.get("query", [""])[0]
+            ids = [n for n in ids if x_matches(q, self._tweet(n))]
         page = ids[offset : offset + max_results]
         if not page:
             return Reply(200, {"meta": {"result_count": 0}})
@@ -315,6 +361,11 @@ class FakeProviderServer:
             for n in page
         ]  # fmt: skip
         users = [{"id": str(100 + k), "username": f"xuser{k}", "name": f"X User {k}"} for k in range(13)]
+        for n, tweet in zip(page, data, strict=True):
+            if (doc := self._doc(n)) is not None:
+                tweet.update(author_id=str(10_000 + n), lang=doc.lang)
+                tweet["entities"] = {"hashtags": [{"start": 0, "end": 1, "tag": t} for t in doc.hashtags()]}
+                users.append({"id": str(10_000 + n), "username": doc.author, "name": doc.author})
         meta = {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"], "result_count": len(data)}
         if offset + max_results < len(ids):
             meta["next_token"] = str(offset + max_results)
@@ -352,7 +403,7 @@ class FakeProviderServer:
         limit = int(query.get("limit", ["25"])[0])
         offset = int(query.get("cursor", ["0"])[0])
         since = query.get("since", [None])[0]
-        ns = list(range(self.count))
+        ns = [n for n in range(self.count) if self._hit(bluesky_matches, query.get("q", [""])[0], n)]
         if since:
             since_dt = datetime.fromisoformat(since.replace("Z", "+00:00"))
             ns = [n for n in ns if self._created(n) >= since_dt]
@@ -378,6 +429,13 @@ class FakeProviderServer:
             }
             for n in page
         ]
+        for n, view in zip(page, posts, strict=True):
+            if (doc := self._doc(n)) is not None:
+                view["author"] = {"did": f"did:plc:{doc.author}", "handle": doc.author}
+                view["record"]["langs"] = [doc.lang]
+                view["record"]["facets"] = [
+                    {"features": [{"$type": "app.bsky.richtext.facet#tag", "tag": t}]} for t in doc.hashtags()
+                ]
         answer: dict[str, Any] = {"posts": posts, "hitsTotal": len(ns)}
         if offset + limit < len(ns):
             answer["cursor"] = str(offset + limit)
@@ -396,8 +454,11 @@ class FakeProviderServer:
             return Reply(401, {"error": "The access token is invalid"})
         index = self.mastodon_instances.index(instance)
         # Instance k knows global posts [k*count/2, k*count/2 + count): neighbours overlap by half.
-        first = index * self.count // 2
+        first = index * self.count // 2 if self.corpus is None else 0
         ns = list(range(first, first + self.count))
+        if self.corpus is not None:
+            tag = unquote(path.rsplit("/", 1)[-1])
+            ns = [n for n in ns if mastodon_matches(tag, self.corpus[n])]
         local_id = {n: str(10_000_000 - n) for n in ns}
         limit = min(40, int(query.get("limit", ["20"])[0]))
         max_id = int(query.get("max_id", ["999999999"])[0])
@@ -423,6 +484,11 @@ class FakeProviderServer:
             }
             for n in page
         ]
+        for n, status in zip(page, statuses, strict=True):
+            if (doc := self._doc(n)) is not None:
+                status.update(content=f"<p>{escape(doc.text)}</p>", language=doc.lang)
+                status["account"] = {"id": str(n), "username": doc.author, "acct": doc.author}
+                status["tags"] = [{"name": t, "url": f"https://origin.example/tags/{t}"} for t in doc.hashtags()]
         return Reply(200, statuses)
 
     def _status(self, n: int, index: int = 0) -> dict:
@@ -484,7 +550,8 @@ class FakeProviderServer:
             at = int(self._created(n).timestamp())
             return all(compare[op](at, int(value)) for op, value in bounds)
 
-        ns = [n for n in range(self.count) if keep(n)]
+        text = query.get("query", [""])[0]
+        ns = [n for n in range(self.count) if keep(n) and self._hit(algolia_matches, text, n)]
         reachable = ns[:1000]  # Algolia serves about 1,000 hits per query
         hits = []
         for n in reachable[page * per_page : (page + 1) * per_page]:
@@ -498,7 +565,14 @@ class FakeProviderServer:
                 "num_comments": n % 4 if n % 3 == 0 else None,
                 "_tags": ["story" if n % 3 == 0 else "comment", f"author_hn{n}"],
             }
-            if n % 3 == 0:
+            doc = self._doc(n)
+            if doc is not None:
+                hit["author"] = doc.author
+                if doc.title:
+                    hit.update(title=doc.title, url=doc.url or None, story_text=escape(doc.text) or None)
+                else:
+                    hit.update(comment_text=f"<p>{escape(doc.text)}</p>", story_id=1, parent_id=1)
+            elif n % 3 == 0:
                 hit.update(title=self._text(n), url=f"https://blog.example/{n}", story_text=None)
             else:
                 hit.update(comment_text=f"<p>{self._text(n)}</p><p>&gt; quoted</p>", story_id=1, parent_id=1)
@@ -513,8 +587,10 @@ class FakeProviderServer:
         if instance not in self.lemmy_instances:
             return Reply(404, {"error": "not_found"})
         index = self.lemmy_instances.index(instance)
-        first = index * self.count // 2
+        first = index * self.count // 2 if self.corpus is None else 0
         ns = list(range(first, first + self.count))
+        if self.corpus is not None:
+            ns = [n for n in ns if lemmy_matches(query.get("q", [""])[0], self.corpus[n])]
         limit = min(50, int(query.get("limit", ["10"])[0]))
         page = max(1, int(query.get("page", ["1"])[0]))
         chunk = ns[(page - 1) * limit : page * limit]
@@ -524,9 +600,19 @@ class FakeProviderServer:
             # Older Lemmy versions send `published` without a zone (UTC).
             published = created.strftime("%Y-%m-%dT%H:%M:%S.000000") if n % 4 == 0 else _iso(created)
             creator = {"id": n, "name": f"lemmer{n}", "actor_id": f"https://lemmy.example/u/lemmer{n}"}
-            if n % 2 == 0:
+            doc = self._doc(n)
+            if doc is not None:
+                creator["name"] = doc.author
+            if doc is not None and not doc.title:
+                comments.append({
+                    "comment": {"id": n, "content": doc.text, "published": published,
+                                "ap_id": f"https://lemmy.example/comment/{n}"},
+                    "creator": creator, "post": {"id": 1, "name": "thread"}, "counts": {"score": 1},
+                })  # fmt: skip
+            elif doc is not None or n % 2 == 0:
+                title, body = (doc.title, doc.text) if doc is not None else (self._text(n), "details")
                 posts.append({
-                    "post": {"id": n, "name": self._text(n), "body": "details", "published": published,
+                    "post": {"id": n, "name": title, "body": body, "published": published,
                              "ap_id": f"https://lemmy.example/post/{n}", "nsfw": False},
                     "creator": creator, "community": {"name": "tech"},
                     "counts": {"score": n % 9, "upvotes": n % 9, "downvotes": 0, "comments": n % 4,

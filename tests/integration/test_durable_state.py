@@ -26,7 +26,7 @@ SNAPSHOT_SECONDS = 2.0
 class MakeRun:
     """`python -m local_stack` in its own session (process group), its banner parsed."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path, extra: dict[str, str] | None = None) -> None:
         environment = {
             **os.environ,
             "PORT": "0",
@@ -35,6 +35,7 @@ class MakeRun:
             "SCAN_INTERVAL_SECONDS": "2",
             "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "functions"), str(REPO_ROOT)]),
             "PYTHONUNBUFFERED": "1",
+            **(extra or {}),
         }
         environment.pop("ADMIN_TOKEN", None)
         environment.pop("AWS_ENDPOINT_URL", None)

@@ -176,6 +176,15 @@ def test_service_code_gets_its_stores_from_the_composition_module():
     assert all("social_analytics.composition" in graph[module] for module in SERVICE_MODULES)
 
 
+def test_the_archive_reaches_its_files_through_the_composition_module_only():
+    """archive/ is the domain (records, compaction policy, query plan): no boto3, no storage module directly."""
+    graph = imports_of_package()
+    archive = [m for m in graph if m.startswith("social_analytics.archive")]
+    assert len(archive) >= 5
+    direct = {m: sorted(d for d in graph[m] if d.startswith("social_analytics.storage")) for m in archive}
+    assert {m: deps for m, deps in direct.items() if deps} == {}
+
+
 def test_only_the_composition_module_holds_per_container_singletons_of_the_analysis():
     """No module but composition.py creates the hot cache, the circuit breaker or the session managers."""
     made = []
@@ -194,7 +203,7 @@ def test_the_api_starts_without_the_provider_clients_or_the_scoring():
     """The API function's cold start loads neither httpx (the adapters) nor VADER (the analysis)."""
     code = (
         "import sys; import social_analytics.handlers.api; "
-        "print(sorted(m for m in ('httpx', 'vaderSentiment', 'py3langid') if m in sys.modules))"
+        "print(sorted(m for m in ('httpx', 'vaderSentiment', 'py3langid', 'duckdb') if m in sys.modules))"
     )
     env = {**os.environ, "PYTHONPATH": f"{PACKAGE.parent}{os.pathsep}{PACKAGE.parent.parent}"}
     loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from social_analytics import composition
 from social_analytics.analyses.sources.coverage import weakest
-from social_analytics.models import normalize_keyword
+from social_analytics.query import parse_query
 
 MAX_KEYWORDS = 10
 
@@ -24,7 +24,7 @@ def share_of_voice(keywords: list[str]) -> dict:
     rows: list[dict] = []
     seen: set[str] = set()
     for keyword in keywords:
-        key = normalize_keyword(keyword)
+        key = parse_query(keyword).key
         if key in seen:
             continue
         seen.add(key)

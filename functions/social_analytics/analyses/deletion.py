@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from social_analytics import composition
 from social_analytics.analyses import submit as submissions
 from social_analytics.keywords import display
-from social_analytics.models import AnalysisJob, normalize_keyword
+from social_analytics.models import AnalysisJob
+from social_analytics.query import parse_query
 
 SMALL_DELETION_ITEMS = 200
 JOB_KEY_PREFIX = "DELETE#"
@@ -38,7 +39,7 @@ STILL_TRACKED = (
 
 def delete_keyword(keyword: str, *, untrack: bool = False) -> DeletionAnswer:
     """The counts when the deletion was small enough to run at once, else the accepted deletion job."""
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     if untrack:
         composition.tracking.tracked.delete_tracked(key)
     stores = composition.data

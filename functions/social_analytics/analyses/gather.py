@@ -35,9 +35,9 @@ from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
 from social_analytics.imports.uploads import MAX_IMPORT_ROWS
 from social_analytics.keywords import provider_query
-from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z
+from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z, normalize_keyword
 from social_analytics.observability import logger
-from social_analytics.query import Query, query_for_key
+from social_analytics.query import Query, QuerySyntaxError, parse_query, query_for_key
 from social_analytics.records import StoredWindow
 from social_analytics.settings import get_settings
 
@@ -51,7 +51,13 @@ def summarize_attempts(attempts: list[dict]) -> str:
 
 
 def job_query(job: AnalysisJob) -> Query:
-    """The job's parsed query, from its key (the canonical form): every spelling of a key asks the same."""
+    """The job's parsed query, from its key (the canonical form): every spelling of a key asks the same. An import
+    is keyed by its upload, so its posts are checked against the keyword it was uploaded for."""
+    if job.kind == "import":
+        try:
+            return parse_query(job.keyword)
+        except QuerySyntaxError:  # stored before the language: the keyword as one text, as it was matched then
+            return query_for_key(normalize_keyword(job.keyword), job.keyword)
     return query_for_key(provider_query(job.key), job.keyword)
 
 

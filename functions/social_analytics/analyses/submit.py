@@ -10,8 +10,9 @@ import uuid
 from dataclasses import dataclass
 
 from social_analytics import composition
-from social_analytics.models import AnalysisJob, normalize_keyword
+from social_analytics.models import AnalysisJob
 from social_analytics.observability import meter
+from social_analytics.query import parse_query
 from social_analytics.records import StoredResult
 from social_analytics.settings import get_settings
 
@@ -83,7 +84,7 @@ def _hit(result: dict, started: float, text: str | None = None) -> Answer:
 def submit(submission: Submission) -> Answer:
     started = time.perf_counter()
     requested_at = time.time()
-    key = normalize_keyword(submission.keyword)
+    key = parse_query(submission.keyword).key
     if not submission.refresh:
         result = cached_result(key, submission)
         if result is not None:
@@ -154,7 +155,7 @@ def job_status(job_id: str) -> dict:
 
 
 def latest_result(keyword: str) -> dict:
-    stored = composition.analysis.results.get_latest_result(normalize_keyword(keyword))
+    stored = composition.analysis.results.get_latest_result(parse_query(keyword).key)
     if stored is None:
         raise NoResult(keyword)
     return stored.result

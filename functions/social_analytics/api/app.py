@@ -14,6 +14,7 @@ from social_analytics.analyses.sources import spend
 from social_analytics.api import admin, apidocs, http, origin, views
 from social_analytics.imports import routes as imports_routes
 from social_analytics.observability import logger
+from social_analytics.query import QuerySyntaxError
 from social_analytics.schemas import Health, MetricsBody, json_response
 from social_analytics.tracking import routes as tracking_routes
 
@@ -76,7 +77,11 @@ def invalid_request(error: RequestValidationError) -> Response[dict]:
             return http.error_response(HTTPStatus.BAD_REQUEST, "invalid_json", "the request body is not valid JSON")
         if problem.get("type") == "extra_forbidden":
             message = "unknown field"
-        fields.append({"field": ".".join(location) or "body", "message": message.removeprefix("Value error, ")})
+        field = {"field": ".".join(location) or "body", "message": message.removeprefix("Value error, ")}
+        cause = (problem.get("ctx") or {}).get("error")
+        if isinstance(cause, QuerySyntaxError):  # a query that does not parse: where, for the dashboard's caret
+            field["position"] = cause.position
+        fields.append(field)
     summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
     return http.error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", summary, fields)
 

@@ -13,7 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from social_analytics import composition
 from social_analytics.analyses.compare import MAX_KEYWORDS
 from social_analytics.latency import percentile
-from social_analytics.models import isoformat_z, normalize_keyword
+from social_analytics.models import isoformat_z
+from social_analytics.query import parse_query
 from social_analytics.schemas import validate_keyword
 
 DEFAULT_HISTORY_SECONDS = 7 * 86400
@@ -42,8 +43,12 @@ def is_admin_call(event: dict) -> bool:
     return any(method == m and pattern.match(path) for m, pattern in _ADMIN_CALLS)
 
 
-def invalid(field: tuple, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("query", *field), "msg": message, "type": "value_error"}])
+def invalid(field: tuple, message: str, error: Exception | None = None, where: str = "query") -> RequestValidationError:
+    """A 422 naming the field; ``error`` (a QuerySyntaxError) lets the answer say at which character."""
+    problem: dict = {"loc": (where, *field), "msg": message, "type": "value_error"}
+    if error is not None:
+        problem["ctx"] = {"error": error}
+    return RequestValidationError([problem])
 
 
 def parse_time(value: str | None, name: str, default: float) -> float:
@@ -72,7 +77,7 @@ def path_keyword(raw: str) -> str:
     try:
         validate_keyword(keyword)
     except ValueError as error:
-        raise RequestValidationError([{"loc": ("path", "keyword"), "msg": str(error), "type": "value_error"}]) from None
+        raise invalid(("keyword",), str(error), error, where="path") from None
     return keyword
 
 
@@ -81,7 +86,7 @@ def history(keyword: str, since: str | None, until: str | None) -> dict:
     since_epoch = parse_time(since, "since", clamp_epoch(until_epoch - DEFAULT_HISTORY_SECONDS))
     if since_epoch > until_epoch:
         raise invalid(("since",), "must not be after until")
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     points = [point.public() for point in composition.tracking.history.query_points(key, since_epoch, until_epoch)]
     return {
         "keyword": " ".join(keyword.split()),
@@ -100,8 +105,8 @@ def alerts(keyword: str | None, since: str | None, limit: int) -> dict:
         try:
             validate_keyword(keyword)
         except ValueError as error:
-            raise invalid(("keyword",), str(error)) from None
-    key = normalize_keyword(keyword) if keyword else None
+            raise invalid(("keyword",), str(error), error) from None
+    key = parse_query(keyword).key if keyword else None
     return {"alerts": [alert.public() for alert in composition.tracking.alerts.list_alerts(key, since_iso, limit)]}
 
 
@@ -115,7 +120,7 @@ def compare_keywords(raw: str) -> list[str]:
         try:
             validate_keyword(keyword)
         except ValueError as error:
-            raise invalid(("keywords", index), str(error)) from None
+            raise invalid(("keywords", index), str(error), error) from None
     return keywords
 
 

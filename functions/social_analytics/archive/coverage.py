@@ -91,12 +91,13 @@ def pieces(
         end = high
         if newest is not None and newest < high <= newest + tail_tolerance_us:
             end = max(low, newest)  # the present's last minutes: still being read
+        if low < floor_us:
+            out.append(Piece(low, high, False, "past_retention"))
+            continue
         if end <= low or any(a <= low and end <= b for a, b in held):
             out.append(Piece(low, high, True))
             continue
-        if low < floor_us:
-            reason = "past_retention"
-        elif first is None or low < first:  # (partly) before the first span
+        if first is None or low < first:  # (partly) before the first span
             reason = "before_archive"
         elif any(int(g["from_us"]) < high and int(g["to_us"]) > low for g in gaps):
             reason = "stream_gap"

@@ -17,8 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-
-import duckdb
+from typing import Any
 
 from social_analytics.tracking.stream_events import StreamPost, needs_normalizing
 
@@ -43,7 +42,9 @@ _PARQUET = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, ROW_GROUP_SIZ
 _PART = "FORMAT parquet, COMPRESSION zstd"
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
+def _connect() -> Any:
+    import duckdb  # on first use: the worker's cold start does not pay for it unless the archive is asked
+
     con = duckdb.connect(config={"threads": max(1, min(4, os.cpu_count() or 1))})
     con.execute("SET preserve_insertion_order = false")
     return con
@@ -160,12 +161,18 @@ def candidates(
     )
     sql = (
         f"SELECT p.did, p.rkey, p.time_us, p.created_us, p.text, p.langs, p.tags FROM ("
-        f"SELECT * FROM {_posts_from(files)} WHERE {where} "
-        f"QUALIFY row_number() OVER (PARTITION BY did, rkey ORDER BY time_us) = 1) p {deleted} "
-        f"ORDER BY p.time_us DESC"
+        f"SELECT did, rkey, time_us, created_us, text, langs, tags FROM {_posts_from(files)} WHERE {where}) p {deleted}"
     )
     with _connect() as con:
-        return con.execute(sql, params).fetchall()
+        rows = con.execute(sql, params).fetchall()
+    # Each post once, its first receipt (a replayed stretch is in two part files); the candidates are few, so this
+    # is cheaper here than a window function over the scan.
+    first: dict[tuple[str, str], tuple] = {}
+    for row in rows:
+        seen = first.get((row[0], row[1]))
+        if seen is None or row[2] < seen[2]:
+            first[(row[0], row[1])] = row
+    return sorted(first.values(), key=lambda row: row[2], reverse=True)
 
 
 def count_rows(files: Sequence[str]) -> int:

@@ -103,12 +103,15 @@ def _files(store) -> dict[tuple[str, int], list[str]]:
     return found
 
 
-def expire(store, now: float | None = None) -> int:
-    """Delete every hour older than the retention; returns the files removed."""
+def expire(store, now: float | None = None, files: dict | None = None) -> int:
+    """Delete every hour older than the retention; returns the files removed (``files``: a listing already made)."""
     now = time.time() if now is None else now
     floor = hour_of(int((now - get_archive_settings().retention_seconds) * 1e6))
-    old = [key for (_, hour), keys in _files(store).items() if hour < floor for key in keys]
+    files = _files(store) if files is None else files
+    old = [key for (_, hour), keys in files.items() if hour < floor for key in keys]
     store.delete(old)
+    for where in [where for where in files if where[1] < floor]:
+        del files[where]
     spans = coverage.parse(store.get(COVERAGE_KEY))
     trimmed = coverage.extend(spans, 0, 0, floor)
     if trimmed != spans:
@@ -142,18 +145,30 @@ def _due(files: dict[tuple[str, int], list[str]], kind: str, settled_us: int) ->
     )
 
 
-def maintain(cursor_us: int, now: float | None = None) -> list[str]:
-    """Expire old hours, then compact the settled ones (see the module docstring); returns what was compacted."""
+def maintenance_due(from_us: int, cursor_us: int, settle_seconds: int) -> bool:
+    """Whether a run should list the archive: an hour settled during it, or it is the first minutes of an hour (a
+    retry of what an earlier run left undone). Listing every minute would be most of the archive's request bill."""
+    settle = settle_seconds * 1_000_000
+    return hour_of(cursor_us - settle) != hour_of(from_us - settle) or (cursor_us - settle) % HOUR_US < 600_000_000
+
+
+def maintain(cursor_us: int, now: float | None = None, from_us: int | None = None) -> list[str]:
+    """Expire old hours, then compact the settled ones (see the module docstring); returns what was compacted.
+    With ``from_us`` (the run's start cursor), only when :func:`maintenance_due`."""
     store = composition.archive_store()
     if store is None:
         return []
     config = get_archive_settings()
-    expire(store, now)
+    if from_us is not None and not maintenance_due(from_us, cursor_us, config.settle_seconds):
+        return []
+    files = _files(store)
+    expire(store, now, files)
     settled = cursor_us - config.settle_seconds * 1_000_000
     budget = config.compactions_per_run
     done: list[str] = []
     for kind in (DELETES, POSTS):  # deletes first: the posts' compaction then reads their compacted files
-        files = _files(store)
+        if kind == POSTS and done:
+            files = _files(store)  # the deletes as compacted just now
         for hour in _due(files, kind, settled)[:budget]:
             delete_keys = [k for (found, h), keys in files.items() if found == DELETES and h >= hour for k in keys]
             rows = compact_hour(store, kind, hour, files[(kind, hour)], delete_keys)

@@ -37,6 +37,8 @@ class QueryIndex:
                 else:
                     self._prefixes.setdefault(value[:MIN_PREFIX], []).append((value, query))
 
+        self._anchor_words = frozenset(self._words)
+
     def __len__(self) -> int:
         return len(self.queries)
 
@@ -44,15 +46,13 @@ class QueryIndex:
         """The keys of every query the post matches (empty set when none)."""
         prepared = post if isinstance(post, Prepared) else prepare(post)
         candidates: dict[str, Query] = {}
-        words = self._words
-        for word in prepared.wordset:
-            found = words.get(word)
-            if found:
-                for query in found:
-                    candidates[query.key] = query
+        words, wordset = self._words, prepared.wordset
+        for word in wordset & self._anchor_words:  # a C-level intersection: only the words some query needs
+            for query in words[word]:
+                candidates[query.key] = query
         if self._prefixes:
             prefixes = self._prefixes
-            for word in prepared.wordset:
+            for word in wordset:
                 found = prefixes.get(word[:MIN_PREFIX])
                 if found:
                     for stem, query in found:

@@ -22,8 +22,9 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from social_analytics.keywords import MAX_KEY_BYTES, key_bytes
+from social_analytics.keywords import key_problem
 from social_analytics.models import normalize_keyword
 from social_analytics.query import tree
 from social_analytics.query.matching import PostView, Prepared, prepare
@@ -325,6 +326,11 @@ def parse_query(text: str) -> Query:
     """Read a query (see the module docstring); raises :class:`QuerySyntaxError` naming what and where."""
     if not isinstance(text, str):
         raise QuerySyntaxError("a query must be text", 0)
+    return _parse(text)
+
+
+@lru_cache(maxsize=1024)  # a request validates, then keys, the same text; a Query is immutable
+def _parse(text: str) -> Query:
     display = " ".join(text.split())
     if not display:
         raise QuerySyntaxError("a query must not be empty", 0)
@@ -334,9 +340,7 @@ def parse_query(text: str) -> Query:
     tokens = list(_lex(text))
     if not tokens:
         raise QuerySyntaxError("a query must not be empty", 0)
-    if _operator_free(tokens):
-        if len(tokens) > MAX_TERMS:
-            raise QuerySyntaxError(f"at most {MAX_TERMS} terms in a query", tokens[MAX_TERMS].start)
+    if _operator_free(tokens):  # one term or one phrase, however many words: only the key's bytes limit it
         root = _text_leaf(normalize_keyword(text), tokens[0].start)  # exactly today's key and meaning
     else:
         root = tree.canonical(_Parser(tokens, len(text)).parse())
@@ -345,9 +349,9 @@ def parse_query(text: str) -> Query:
                 "a query needs at least one term that is not excluded (in every OR branch)", tokens[0].start
             )
     key = tree.render(root, top=True)
-    size = key_bytes(key)
-    if size > MAX_KEY_BYTES:
-        raise QuerySyntaxError(f"a query must be at most {MAX_KEY_BYTES} bytes once normalized (got {size})", 0)
+    problem = key_problem(key)  # the stored key's own rules (bytes); the parser has already checked the rest
+    if problem:
+        raise QuerySyntaxError(f"the query {problem}", 0)
     return Query(key=key, display=display, root=root)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from social_analytics.query.matching import PHRASE, TAG, WORD, Prepared, TextMatcher
+from social_analytics.query.matching import PHRASE, TAG, WORD, Prepared, TextMatcher, word_start
 
 _FIELD = re.compile(r"(?:lang|from):", re.IGNORECASE)
 
@@ -61,10 +61,14 @@ class Prefix:
     """``stem*``: any word starting with the stem (tags' words included)."""
 
     stem: str
+    pattern: re.Pattern = field(init=False, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # A word starts with the stem where the stem follows a non-word character (or the start): one C-level search.
+        object.__setattr__(self, "pattern", re.compile(word_start(self.stem)))
 
     def matches(self, post: Prepared) -> bool:
-        stem = self.stem
-        return any(w.startswith(stem) for w in post.wordset)
+        return self.stem in post.norm and self.pattern.search(post.norm) is not None
 
     def spans(self, post: Prepared) -> list[tuple[int, int]]:
         return [(i, i + 1) for i, w in enumerate(post.words) if w.startswith(self.stem)]
@@ -82,8 +86,8 @@ class Field:
 
     def matches(self, post: Prepared) -> bool:
         if self.name == "lang":
-            value = self.value
-            return any(lang == value or lang.startswith(value + "-") for lang in post.langs)
+            value, langs = self.value, post.langs
+            return value in langs or any(lang.startswith(value + "-") for lang in langs)
         return post.author == self.value
 
     def describe(self) -> str:
@@ -103,7 +107,10 @@ class And:
     children: tuple[Node, ...]
 
     def matches(self, post: Prepared) -> bool:
-        return all(child.matches(post) for child in self.children)
+        for child in self.children:  # noqa: SIM110 - a loop, not all(genexpr): this runs on every fetched post
+            if not child.matches(post):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,10 @@ class Or:
     children: tuple[Node, ...]
 
     def matches(self, post: Prepared) -> bool:
-        return any(child.matches(post) for child in self.children)
+        for child in self.children:  # noqa: SIM110 - as And: no generator per post
+            if child.matches(post):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

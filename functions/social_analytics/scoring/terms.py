@@ -90,9 +90,11 @@ def _skip_set(exclude: frozenset[str]) -> frozenset[str]:
 
 
 def keyword_exclusions(keyword: str) -> frozenset[str]:
-    """The casefolded words of the query keyword (and their possessives), kept out of top terms."""
+    """The casefolded words of the query keyword (and their possessives), kept out of top terms.
+
+    A boolean query's syntax is not part of its words: quotes, parentheses, ``-``, ``*`` are dropped."""
     words = set()
     for word in normalize_keyword(keyword).replace("’", "'").split():
-        word = word.lstrip("#@$")
+        word = word.strip('"()').lstrip("-#@$").rstrip("*")
         words.update({word, f"{word}'s"})
     return frozenset(words)

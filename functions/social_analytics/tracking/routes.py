@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from social_analytics.api import admin, views
 from social_analytics.api.http import ADMIN_SECURITY, KeywordInPath, error_response, json_answer
-from social_analytics.models import normalize_keyword
+from social_analytics.query import parse_query
 from social_analytics.schemas import (
     ADMIN_RESPONSES,
     ERROR_RESPONSES,
@@ -69,7 +69,7 @@ def delete_tracked(keyword: KeywordInPath) -> Response[dict]:
     admin.require(router.current_event.headers)
     if not scans.untrack(keyword):
         return error_response(HTTPStatus.NOT_FOUND, "not_tracked", "this keyword is not tracked")
-    return json_answer(HTTPStatus.OK, {"keyword": keyword, "key": normalize_keyword(keyword), "tracked": False})
+    return json_answer(HTTPStatus.OK, {"keyword": keyword, "key": parse_query(keyword).key, "tracked": False})
 
 
 @router.get(

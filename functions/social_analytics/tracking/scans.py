@@ -13,8 +13,9 @@ import uuid
 from datetime import UTC, datetime
 
 from social_analytics import composition
-from social_analytics.models import AnalysisJob, isoformat_z, normalize_keyword
+from social_analytics.models import AnalysisJob, isoformat_z
 from social_analytics.observability import logger, meter
+from social_analytics.query import parse_query
 from social_analytics.records import Alert, HistoryPoint, TrackedKeyword
 from social_analytics.settings import TrackingSettings, get_tracking_settings  # noqa: F401  (re-exported)
 from social_analytics.tracking import detection, stream_views
@@ -38,7 +39,7 @@ def track(
     window_hours: int = 24,
     languages: list[str] | None = None,
 ) -> tuple[TrackedKeyword, bool]:
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     tracked = composition.tracking.tracked
     limit_reached = len(tracked.list_tracked()) >= get_tracking_settings().max_tracked
     if limit_reached and tracked.get_tracked(key) is None:
@@ -58,7 +59,7 @@ def track(
 
 
 def untrack(keyword: str) -> bool:
-    return composition.tracking.tracked.delete_tracked(normalize_keyword(keyword))
+    return composition.tracking.tracked.delete_tracked(parse_query(keyword).key)
 
 
 def list_tracked(now: float | None = None) -> list[dict]:

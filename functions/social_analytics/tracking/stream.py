@@ -3,7 +3,7 @@
 A run (StreamFunction, every minute):
 
 1. returns at once, without connecting, when the stream is disabled or no keyword is tracked;
-2. builds (or reuses) one matcher for every tracked keyword;
+2. builds (or reuses) one index of every tracked query (social_analytics.query: the jobs' matcher);
 3. connects to ``JETSTREAM_URL`` with ``cursor`` = the stored cursor rewound ``rewind_seconds`` (the overlap is
    counted once, see storage/stream.py), and reads until an event reaches the run's start time (caught up), no
    event comes for ``idle_seconds`` (a quiet stream), or ``budget_seconds`` pass;
@@ -36,6 +36,7 @@ from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketExcepti
 from social_analytics import composition
 from social_analytics.archive import writer as archive_writer
 from social_analytics.observability import logger, meter
+from social_analytics.query import PostView, query_for_key
 from social_analytics.records import Alert, BucketDelta
 from social_analytics.settings import StreamSettings, get_archive_settings, get_stream_settings
 from social_analytics.tracking import frames, stream_alerts, stream_backfill, stream_buckets
@@ -234,7 +235,9 @@ class StreamRun:
             self.report.posts += 1
             if self.archive is not None:
                 self.archive.add_post(post)
-            keys = self.matcher.match(post.text) if self.matcher else set()
+            # Jetstream carries the author's DID, not the handle: from: matches a DID on the stream.
+            view = PostView(post.text, post.did, post.langs)
+            keys = self.matcher.match(view) if self.matcher and post.text else set()
             if keys:
                 self.report.matched += 1
                 self.pending.append(
@@ -293,7 +296,7 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     if not tracked and not archiving:
         return "no_tracked_keywords"
     started_us = time.time_ns() // 1000
-    matcher = matcher_for(item.key for item in tracked) if tracked else None
+    matcher = matcher_for(query_for_key(item.key, item.keyword) for item in tracked) if tracked else None
     stored = composition.tracking.stream.get_cursor()
     covered = stored if stored is not None else started_us - int(settings.first_lookback_seconds * 1e6)
     budget = settings.budget_seconds
@@ -317,7 +320,7 @@ def execute(remaining_ms: int | None = None) -> RunReport | str:
     if sink is not None:
         # After the counts and alerts: compaction and backfills are the parts of a run that may wait for the next.
         try:
-            report.compacted = archive_writer.maintain(state.stored_us)
+            report.compacted = archive_writer.maintain(state.stored_us, from_us=covered)
         except Exception:
             logger.exception("archive compaction failed; the next run tries again")
         try:

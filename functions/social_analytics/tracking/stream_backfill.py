@@ -59,12 +59,3 @@ def backfill(tracked: list[TrackedKeyword], cursor_us: int, settings: StreamSett
         done[item.key] = len(answer.posts)
         logger.info("keyword backfilled from the archive", extra={"keyword": item.keyword, "posts": len(pending)})
     return done
-
-
-def counted_since(key: str, tracked_since: float | None) -> float | None:
-    """From when a keyword's minutes are counted: its tracking, or earlier where the archive filled them."""
-    filled = composition.tracking.stream.get_backfill(key)
-    if filled is None:
-        return tracked_since
-    start = filled["from_us"] / 1e6
-    return start if tracked_since is None else min(start, tracked_since)

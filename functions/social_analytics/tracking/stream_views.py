@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from social_analytics import composition
-from social_analytics.models import normalize_keyword
+from social_analytics.query import parse_query
 from social_analytics.settings import get_stream_settings
-from social_analytics.tracking import stream_alerts, stream_backfill
+from social_analytics.tracking import stream_alerts
 
 MINUTE = 60
 NEWEST_POSTS = 20
@@ -29,6 +29,16 @@ def _iso(epoch: float) -> str:
     return stream_alerts._iso(epoch)
 
 
+def counted_since(key: str, tracked_since: float | None) -> float | None:
+    """From when a keyword's minutes are counted: its tracking, or earlier where the archive filled them
+    (tracking/stream_backfill.py records the span it filled)."""
+    filled = composition.tracking.stream.get_backfill(key)
+    if filled is None:
+        return tracked_since
+    start = filled["from_us"] / 1e6
+    return start if tracked_since is None else min(start, tracked_since)
+
+
 def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     """The last ``minutes`` whole minutes up to the current one, every minute present.
 
@@ -36,11 +46,11 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     the keyword was matched then (it has counted posts, or it was tracked by then); an uncovered minute without
     counted posts has null counts (unknown), not zero.
     """
-    return _cached("live", normalize_keyword(keyword), minutes, now, lambda at: _live(keyword, minutes, at))
+    return _cached("live", parse_query(keyword).key, minutes, now, lambda at: _live(keyword, minutes, at))
 
 
 def _live(keyword: str, minutes: int, now: float) -> dict:
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     first = current - (minutes - 1) * MINUTE
@@ -56,7 +66,7 @@ def _live(keyword: str, minutes: int, now: float) -> dict:
     cursor_us = composition.tracking.stream.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
     gaps = composition.tracking.stream.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
-    tracked_since = stream_backfill.counted_since(key, item.created_at if item else None)
+    tracked_since = counted_since(key, item.created_at if item else None)
     rows = []
     for minute in range(first, current + MINUTE, MINUTE):
         bucket = buckets.get(minute)
@@ -115,12 +125,12 @@ def reset_stream() -> dict:
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
     """The alert rule over every stored minute, from the hour items (one small item per hour, not 60 buckets)."""
     return _cached(
-        "backtest", normalize_keyword(keyword), sensitivity, now, lambda at: _backtest(keyword, sensitivity, at)
+        "backtest", parse_query(keyword).key, sensitivity, now, lambda at: _backtest(keyword, sensitivity, at)
     )
 
 
 def _backtest(keyword: str, sensitivity: str, now: float) -> dict:
-    key = normalize_keyword(keyword)
+    key = parse_query(keyword).key
     item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     last = current - MINUTE  # the newest complete minute

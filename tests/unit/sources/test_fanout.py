@@ -17,8 +17,8 @@ from tests.fakes.mock_http import NOW, Sleeps, run, window
 def post(provider: str, n: int, minutes_ago: float = 1.0, *, author: str = "", url: str | None = None, text=None):
     return Post(
         id=f"{provider}:{n}", text=text or f"serverless {provider} post {n}",
-        created_at=NOW - timedelta(minutes=minutes_ago),
-        provider=provider, author=author or f"{provider}-author-{n}", url=url,
+        created_at=NOW - timedelta(minutes=minutes_ago), provider=provider,
+        author=author or f"{provider}-author-{n}", url=url,
     )  # fmt: skip
 
 

@@ -70,6 +70,12 @@ class SourceQuery:
         return " | ".join(self.requests)
 
 
+def translate_of(adapter: object, query: Query) -> SourceQuery:
+    """What ``adapter`` will be sent; one without ``translate`` (a test double) is sent the query as typed."""
+    translate = getattr(adapter, "translate", None)
+    return translate(query) if translate is not None else SourceQuery((query.display,))
+
+
 @dataclass
 class FetchResult:
     """What one adapter call produced.

@@ -51,7 +51,7 @@ from social_analytics.analyses.sources.base import (
     ProviderTimeout,
     ProviderUnsupportedQuery,
     SocialMediaAdapter,
-    SourceQuery,
+    translate_of,
 )
 from social_analytics.analyses.sources.breaker import CircuitBreaker
 from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
@@ -97,12 +97,6 @@ def _log_failure(name: str, exc: ProviderError, log_extra: Mapping[str, Any] | N
     """The failure's details (the provider's own words included) go to the logs; attempts show a fixed phrase."""
     extra = {**(log_extra or {}), "provider": name, "code": exc.code, "status": exc.status}
     logger.warning("provider failed", extra={**extra, "reason": exc.reason, "provider_message": exc.detail})
-
-
-def translate_for(adapter: SocialMediaAdapter, query: Query) -> SourceQuery:
-    """What ``adapter`` will be sent; an adapter without ``translate`` (a test double) is sent the query as typed."""
-    translate = getattr(adapter, "translate", None)
-    return translate(query) if translate is not None else SourceQuery((query.display,))
 
 
 async def _call(
@@ -172,7 +166,7 @@ async def fetch_source(
     name = adapter.name
     query = as_query(query)
     try:  # before the breaker and any spend: a query the source cannot run costs nothing
-        sent = translate_for(adapter, query)
+        sent = translate_of(adapter, query)
     except (ProviderUnsupportedQuery, ProviderNotConfigured) as exc:
         return SourceRun(adapter, _attempt(name, "skipped", exc.reason))
     remaining = deadline - clock()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from social_analytics.analyses.sources.base import Cursor, FetchResult, SocialMediaAdapter
+from social_analytics.analyses.sources.base import Cursor, FetchResult, SocialMediaAdapter, translate_of
 from social_analytics.models import Post, TimeWindow
 
 
@@ -40,7 +40,7 @@ class IncrementalSource:
         return f"IncrementalSource({self.inner!r}, stored={len(self.stored)})"
 
     def translate(self, query):
-        return self.inner.translate(query)
+        return translate_of(self.inner, query)
 
     async def fetch(
         self, query, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget=None

@@ -15,7 +15,7 @@ from datetime import timedelta
 from social_analytics.analyses.sources.base import FetchResult, SourceQuery
 from social_analytics.analyses.sources.translate import _words, as_query, branches
 from social_analytics.models import Post, TimeWindow, normalize_keyword
-from social_analytics.query import Field, Query, Tag, Term
+from social_analytics.query import Field, Phrase, Query, Tag, Term
 
 POSITIVE = (
     "Honestly {k} has been great this week, really impressed with {thing}.",
@@ -133,7 +133,10 @@ class SimulatedAdapter:
 
 def simulated_text(query: Query) -> str:
     """What simulated posts mention for a query: its first OR branch's positive atoms as a user would write them
-    (``#tag``, ``$CASH``, a phrase's words, a prefix's stem), so the posts pass the query's check like real ones."""
+    (``#tag``, ``$CASH``, a phrase's words, a prefix's stem), so the posts pass the query's check like real ones.
+    A plain keyword is written as it was typed."""
+    if isinstance(query.root, Term | Phrase):
+        return query.display
     branch = branches(query)[0]
     parts = []
     for atom in branch:

@@ -36,6 +36,7 @@ from social_analytics.analyses.sources.base import (
     ProviderError,
     ProviderNotConfigured,
     UnconfiguredAdapter,
+    translate_of,
 )
 from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD, max_billable_items
 from social_analytics.models import TimeWindow
@@ -212,7 +213,7 @@ class PaidAdapter:
         return f"PaidAdapter({self.inner!r})"
 
     def translate(self, query: Any) -> Any:
-        return self.inner.translate(query)
+        return translate_of(self.inner, query)
 
     async def fetch(
         self, query: Any, window: TimeWindow, limit: int, *, cursor: Cursor | None = None, budget: Any = None
