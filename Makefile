@@ -95,7 +95,11 @@ destroy: $(TOOLS)/.installed $(VENV)/.installed ## empty the stack's buckets (ev
 	$(SAM) delete --config-env $(ENV) --no-prompts
 
 reset: ## delete the local stack's data (tables, queued jobs, imports, admin token) in $${LOCAL_DATA_DIR:-.local-data}
-	rm -rf "$${LOCAL_DATA_DIR:-.local-data}"
+	@dir="$${LOCAL_DATA_DIR:-.local-data}"; \
+	if [ ! -e "$$dir" ]; then echo "nothing to reset: $$dir does not exist"; \
+	elif [ -L "$$dir" ] || [ ! -f "$$dir/.async-social-analytics-local-data" ]; then \
+		echo "refusing to delete $$dir: it is not a data folder the local stack created (no marker file)" >&2; exit 1; \
+	else rm -rf "$$dir" && echo "deleted $$dir"; fi
 
 clean: ## remove build output and caches
 	rm -rf .aws-sam .pytest_cache .ruff_cache test-artifacts frontend/vendor

@@ -486,6 +486,38 @@ def inputs_rows(table: Table) -> None:
         )
 
 
+def bounds_rows(table: Table) -> None:
+    print("bounds bench (bench/bounds_bench.py)", flush=True)
+    try:
+        from bench import bounds_bench
+
+        rows = {row["bench"]: row for row in bounds_bench.main()}
+    except (ImportError, SystemExit, Exception) as error:
+        table.add("bounds", "bounds bench", f"not run: {error}", "")
+        return
+    peak = rows["import_peak"]
+    table.add(
+        "bounds",
+        f"worker peak RSS, largest import ({peak['bytes'] / 2**20:.0f} MiB of tiny rows, {peak['rows']:,} parsed"
+        f" in {peak['parse_seconds']} s, {peak['not_read']:,} lines not read)",
+        round(peak["peak_mib"], 1),
+        "MiB",
+        f"< {peak['target_mib']:.0f} (half of {peak['worker_memory_mib']})",
+        "~3,300 MiB",
+        peak["ok"],
+    )
+    reads = rows["backtest_reads"]
+    table.add(
+        "bounds",
+        f"backtest read units, {reads['days']} busy days ({reads['items_read']} items)",
+        reads["read_units"],
+        "RU",
+        "<= 200",
+        f"{reads['minute_items_read_units']:.0f} RU (minute items)",
+        reads["ok"],
+    )
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -516,6 +548,7 @@ def main() -> None:
     archive_rows(table, args.quick)
     fanout_rows(table, args.quick)
     inputs_rows(table)
+    bounds_rows(table)
     table.print()
     (ARTIFACTS / "bench.json").write_text(
         json.dumps({"machine": machine(), "at": time.time(), "rows": table.rows}, indent=1)

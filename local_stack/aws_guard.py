@@ -4,7 +4,10 @@ moto answers anything, from anyone, with CORS for every origin. Here every reque
 as the first path segment (``AWS_ENDPOINT_URL=http://127.0.0.1:PORT/<secret>``: boto3 keeps an endpoint's path, so the
 stack's processes need nothing but that environment variable) or in the ``X-Local-Aws-Secret`` header. The one
 exception is an S3 presigned URL (import uploads), accepted when its SigV4 query signature verifies with the run's
-secret access key. CORS preflights are refused and moto's CORS headers are dropped: the dashboard never calls AWS.
+secret access key, and only for what such a URL is for: one ``PUT`` of an object under ``imports/`` of the uploads
+bucket, with a ``Content-Length`` of digits at most the import size limit, once (a used signature is refused), so
+the signing key opens no other route of the endpoint. CORS preflights are refused and moto's CORS headers are
+dropped: the dashboard never calls AWS. Connections idle for ``SOCKET_TIMEOUT_SECONDS`` are closed.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote
 
 SECRET_HEADER = "X-Local-Aws-Secret"  # noqa: S105 - a header name
 _HEADER_KEY = "HTTP_" + SECRET_HEADER.upper().replace("-", "_")
+UPLOAD_PREFIX = "imports/"
+SOCKET_TIMEOUT_SECONDS = 30.0  # a connection that sends nothing for this long is closed (no thread held forever)
 
 
 def new_secret() -> str:
@@ -31,11 +37,23 @@ def endpoint_with_secret(endpoint: str, secret: str) -> str:
 class Guard:
     """WSGI middleware in front of moto's ``DomainDispatcherApplication``."""
 
-    def __init__(self, app, secret: str, secret_access_key: str | None = None) -> None:
+    def __init__(
+        self,
+        app,
+        secret: str,
+        secret_access_key: str | None = None,
+        *,
+        upload_bucket: str | None = None,
+        max_upload_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.secret = secret
         self.prefix = f"/{secret}"
         self.secret_access_key = secret_access_key
+        self.upload_bucket = upload_bucket  # None: any bucket (set once the template's names are known)
+        self.max_upload_bytes = max_upload_bytes
+        self._used: dict[str, float] = {}  # signature -> when it expires (then it is forgotten)
+        self._used_lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response):
         if environ.get("HTTP_ORIGIN") or environ.get("REQUEST_METHOD") == "OPTIONS":
@@ -51,12 +69,38 @@ class Guard:
             pass
         elif not self._presigned_ok(environ):
             return _deny(start_response, "403 Forbidden", "this endpoint serves the local stack's own processes only")
+        elif (refused := self._upload_refusal(environ)) is not None:
+            return _deny(start_response, *refused)
 
         def start_without_cors(status, headers, exc_info=None):
             kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
             return start_response(status, kept, exc_info)
 
         return self.app(environ, start_without_cors)
+
+    def _upload_refusal(self, environ: dict) -> tuple[str, str] | None:
+        """Why a validly signed presigned request is still refused, or None: it must be one import upload."""
+        path = environ.get("PATH_INFO", "")
+        bucket, _, key = path.lstrip("/").partition("/")
+        if environ.get("REQUEST_METHOD") != "PUT" or not key.startswith(UPLOAD_PREFIX) or key == UPLOAD_PREFIX:
+            return "403 Forbidden", "a presigned URL is only good for an import upload"
+        if self.upload_bucket is not None and bucket != self.upload_bucket:
+            return "403 Forbidden", "a presigned URL is only good for an import upload"
+        length = environ.get("CONTENT_LENGTH", "")
+        if not length.isascii() or not length.isdigit():
+            return "411 Length Required", "an upload needs a Content-Length of digits"
+        if self.max_upload_bytes is not None and int(length) > self.max_upload_bytes:
+            return "413 Content Too Large", f"the upload is {int(length)} bytes; the limit is {self.max_upload_bytes}"
+        signature = dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("X-Amz-Signature", "")
+        now = time.time()
+        with self._used_lock:
+            for old, until in list(self._used.items()):
+                if until < now:
+                    del self._used[old]
+            if signature in self._used:
+                return "403 Forbidden", "this upload URL was used already; create a new import"
+            self._used[signature] = now + 7 * 86400  # longer than any presigned URL lives
+        return None
 
     def _presigned_ok(self, environ: dict) -> bool:
         """A SigV4 presigned URL signed with the run's secret access key, not expired."""
@@ -135,6 +179,8 @@ def serve(app, port: int):
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class QuietHandler(WSGIRequestHandler):
+        timeout = SOCKET_TIMEOUT_SECONDS  # socketserver applies it to every read of the connection
+
         def log_request(self, *_args, **_kwargs) -> None:
             return
 

@@ -10,12 +10,21 @@ import os
 import signal
 import sys
 
+from social_analytics.settings import DEFAULT_IMPORT_MAX_BYTES
+
 from local_stack.aws_guard import Guard, moto_app, serve
 
 
 def main() -> None:
     port = int(sys.argv[1])
-    guard = Guard(moto_app(), os.environ["LOCAL_AWS_SECRET"], os.environ.get("AWS_SECRET_ACCESS_KEY"))
+    max_bytes = os.environ.get("IMPORT_MAX_BYTES", "")
+    guard = Guard(
+        moto_app(),
+        os.environ["LOCAL_AWS_SECRET"],
+        os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        upload_bucket=os.environ.get("LOCAL_UPLOAD_BUCKET") or None,
+        max_upload_bytes=int(max_bytes) if max_bytes.isdigit() else DEFAULT_IMPORT_MAX_BYTES,
+    )
     server = serve(guard, port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))

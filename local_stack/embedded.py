@@ -74,7 +74,8 @@ class EmbeddedStack:
         from local_stack.stack import function_environment, schedule_configs, worker_configs
 
         secret, secret_key = new_secret(), new_secret()
-        aws_server = serve(Guard(persistence.locked_wsgi(moto_app()), secret, secret_key), self.aws_port)
+        guard = Guard(persistence.locked_wsgi(moto_app()), secret, secret_key)
+        aws_server = serve(guard, self.aws_port)
         self._servers.append(aws_server)
         plain_endpoint = f"http://127.0.0.1:{aws_server.server_port}"
         self.aws_endpoint = endpoint_with_secret(plain_endpoint, secret)
@@ -113,6 +114,9 @@ class EmbeddedStack:
             merged.update(function_environment(spec, self.visibility_timeout, self.environment, aws_environment))
         merged.pop("AWS_LAMBDA_FUNCTION_NAME", None)
         os.environ.update(merged)
+        # Presigned URLs open only uploads to the imports bucket, within the size limit the API announces.
+        guard.upload_bucket = merged.get("IMPORTS_BUCKET") or None
+        guard.max_upload_bytes = _import_max_bytes(merged)
         for path in (str(REPO_ROOT / "functions"), str(REPO_ROOT)):
             if path not in sys.path:
                 sys.path.insert(0, path)
@@ -262,6 +266,13 @@ def channels_line() -> str:
         return f"channels: {shown + more if found else 'none (POST /api/channels)'}; {loopback}"
     except Exception as error:  # the banner must not stop the stack
         return f"channels: unknown ({type(error).__name__})"
+
+
+def _import_max_bytes(environment: dict[str, str]) -> int:
+    from social_analytics.settings import DEFAULT_IMPORT_MAX_BYTES
+
+    value = environment.get("IMPORT_MAX_BYTES") or os.environ.get("IMPORT_MAX_BYTES") or ""
+    return int(value) if value.isdigit() else DEFAULT_IMPORT_MAX_BYTES
 
 
 def main() -> None:

@@ -2,16 +2,25 @@
 
 moto keeps everything in memory and has no persistence of its own (its recorder journals requests for replay, which
 grows without bound and replays every metrics flush). So the stack snapshots the state it uses (DynamoDB items, SQS
-messages, S3 objects) with pickle: every ``interval`` seconds when something changed, and at shutdown; written to a
-temporary file, fsynced, then renamed over the last one, so a kill -9 at any moment leaves the previous whole
-snapshot, and at most ``interval`` seconds of writes are lost. Restoring puts the items back into the tables the
-template creates; messages that were in flight become visible at once (the workers that held them are gone).
+messages, S3 objects) with pickle: when something changed, at most every ``interval`` seconds and at least ten
+snapshots' durations apart (a large state is not rewritten back to back: the API waits while a snapshot holds the
+lock), and at shutdown; written to a temporary file, fsynced, then renamed over the last one, so a kill -9 at any
+moment leaves the previous whole snapshot. The loss window of a kill -9 or a power cut is therefore the writes since
+the last snapshot *finished*: up to ``max(interval, 10 x the last snapshot's duration)`` plus one snapshot's duration
+(about 2.5 s for a small state; tens of seconds for hundreds of MB). A clean stop (Ctrl-C, SIGTERM) loses nothing.
+Restoring puts the items back into the tables the template creates; messages that were in flight become visible at
+once (the workers that held them are gone).
+
+The data folder must be empty or ours (``MARKER``): the stack never chmods, fills or (``make reset``) deletes a folder
+it did not create. Temporary files a kill -9 left behind are removed at start. A snapshot of another format, or one
+whose shape this version cannot restore, is moved aside with a message (never overwritten) and the stack starts empty.
 
 Every call into the in-process moto runs under one lock (``moto_lock``) so a snapshot sees no half-applied request.
 """
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import functools
 import json
@@ -20,12 +29,17 @@ import pickle
 import sys
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 
 from local_stack.template import ACCOUNT, REGION
 
 SNAPSHOT_NAME = "state.pickle"
+MARKER = ".async-social-analytics-local-data"
 FORMAT = 1
+# What a data folder of ours holds (an older one without the marker is adopted when it holds nothing else).
+OUR_NAMES = (SNAPSHOT_NAME, "admin-token", MARKER)
+SNAPSHOT_COST_FACTOR = 10  # snapshots at least this many of their own durations apart
 READ_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "Head")
 SQS_WAKE_OPERATIONS = ("SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch")
 
@@ -178,10 +192,17 @@ def save(data_dir: Path) -> float:
     return len(blob) / 1024 / 1024
 
 
+def _set_aside(path: Path, why: str, kind: str) -> None:
+    aside = path.with_name(f"{path.stem}.{kind}-{int(time.time())}{path.suffix}")
+    path.rename(aside)
+    print(f"local data: {why}; moved {path.name} to {aside.name} and started empty", file=sys.stderr, flush=True)
+
+
 def restore(data_dir: Path) -> dict | None:
     """Put a snapshot's items, messages and objects into the (already created) resources.
 
-    Returns ``{"items", "messages", "objects", "seconds", "saved_at"}`` or None when there is no snapshot."""
+    Returns ``{"items", "messages", "objects", "seconds", "saved_at"}`` or None when there is no snapshot (or it was
+    set aside: unreadable, another format, or a shape this version cannot restore; never overwritten, never fatal)."""
     path = data_dir / SNAPSHOT_NAME
     if not path.exists():
         return None
@@ -189,18 +210,42 @@ def restore(data_dir: Path) -> dict | None:
     try:
         state = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, in a 0700 folder
     except Exception as error:  # a damaged file: keep it aside rather than lose it, start empty
-        aside = path.with_suffix(f".damaged-{int(time.time())}")
-        path.rename(aside)
-        print(f"local data: could not read {path} ({error!r}); moved to {aside.name}", file=sys.stderr)
+        _set_aside(path, f"could not read {path} ({error!r})", "damaged")
         return None
-    if state.get("format") != FORMAT:
+    found = state.get("format") if isinstance(state, dict) else None
+    if found != FORMAT:
+        _set_aside(path, f"{path} is snapshot format {found!r}, this version reads {FORMAT}", f"format-{found}")
         return None
+    try:
+        return _restore_state(state, started)
+    except Exception as error:  # a shape we cannot restore (another moto, another layout): keep it, start empty
+        _clear_backends()
+        _set_aside(path, f"could not restore {path} ({error!r})", "unrestorable")
+        return None
+
+
+def _clear_backends() -> None:
+    """Empty what a half-applied restore put in (the resources themselves stay)."""
+    dynamodb, sqs, s3 = _backends()
+    with moto_lock:
+        for table in dynamodb.tables.values():
+            table.items = collections.defaultdict(dict)  # what moto's Table starts with
+        for queue in sqs.queues.values():
+            queue._messages = []
+            queue._pending_messages = set()
+        for bucket in s3.buckets.values():
+            bucket.keys.clear()
+
+
+def _restore_state(state: dict, started: float) -> dict:
     dynamodb, sqs, s3 = _backends()
     items = messages = objects = 0
     with moto_lock:
         for name, stored in state["dynamodb"].items():
             table = dynamodb.tables.get(name)
             if table is not None:
+                if not isinstance(stored, dict):
+                    raise TypeError(f"table {name}: items are a {type(stored).__name__}")
                 table.items = stored
                 items += sum(len(value) if isinstance(value, dict) else 1 for value in stored.values())
         queues = {queue.name: queue for queue in sqs.queues.values()}
@@ -253,8 +298,29 @@ def sweep_expired(now: float | None = None) -> int:
                         removed += 1
                 if isinstance(stored, dict) and not stored:
                     table.items.pop(hash_key, None)
+        removed += _expire_uploads(now)
     if removed:
         activity.changes += 1
+    return removed
+
+
+UPLOAD_EXPIRY_SECONDS = 86400  # the imports bucket's lifecycle rule (ExpirationInDays: 1), which moto never applies
+
+
+def _expire_uploads(now: float) -> int:
+    """Delete import uploads older than a day, as the imports bucket's lifecycle rule does (call under the lock)."""
+    s3 = _backends()[2]
+    removed = 0
+    for bucket in s3.buckets.values():
+        for name, key in list(bucket.keys.items()):
+            modified = getattr(key, "last_modified", None)
+            if not name.startswith("imports/") or modified is None:
+                continue
+            if modified.tzinfo is None:  # moto keeps naive UTC
+                modified = modified.replace(tzinfo=UTC)
+            if modified.timestamp() < now - UPLOAD_EXPIRY_SECONDS:
+                del bucket.keys[name]
+                removed += 1
     return removed
 
 
@@ -267,11 +333,13 @@ def sweep_forever(stopped: threading.Event, interval: float = 60.0) -> None:
 
 
 class Snapshotter:
-    """Saves every ``interval`` seconds when something changed, and once more at ``stop``."""
+    """Saves when something changed, every ``interval`` seconds or ten snapshot durations, whichever is longer
+    (snapshot cost stays at most a tenth of the time however large the state), and once more at ``stop``."""
 
     def __init__(self, data_dir: Path, interval: float = 2.0) -> None:
         self.data_dir = data_dir
         self.interval = interval
+        self.last_seconds = 0.0  # how long the last snapshot took
         self._stopped = threading.Event()
         self._saved_changes = activity.changes
         self._thread = threading.Thread(target=self._run, name="snapshots", daemon=True)
@@ -280,14 +348,19 @@ class Snapshotter:
         self._thread.start()
         return self
 
+    def next_wait(self) -> float:
+        return max(self.interval, SNAPSHOT_COST_FACTOR * self.last_seconds)
+
     def save_if_changed(self) -> None:
         changes = activity.changes
         if changes != self._saved_changes:
+            started = time.perf_counter()
             save(self.data_dir)
+            self.last_seconds = time.perf_counter() - started
             self._saved_changes = changes
 
     def _run(self) -> None:
-        while not self._stopped.wait(self.interval):
+        while not self._stopped.wait(self.next_wait()):
             try:
                 self.save_if_changed()
             except Exception as error:  # a full disk must not stop the stack; say so and try again
@@ -299,8 +372,41 @@ class Snapshotter:
         self.save_if_changed()
 
 
+class NotOurDataDir(SystemExit):
+    """LOCAL_DATA_DIR names a folder that holds something else: refused, untouched."""
+
+
+def is_ours(data_dir: Path) -> bool:
+    """Whether the stack may use (and ``make reset`` may delete) this folder: it carries our marker."""
+    return (data_dir / MARKER).is_file() and not (data_dir / MARKER).is_symlink()
+
+
 def prepare_data_dir(path: str | os.PathLike) -> Path:
-    data_dir = Path(path).resolve()
+    """The data folder, made ours: created (0700) when absent, adopted when empty (or an older one of ours), and
+    refused untouched otherwise (``LOCAL_DATA_DIR=/tmp`` or a home folder must never be chmod'ed or deleted)."""
+    data_dir = Path(path).absolute()
+    if data_dir.is_symlink() or (data_dir.exists() and not data_dir.is_dir()):
+        raise NotOurDataDir(f"LOCAL_DATA_DIR={data_dir} is not a folder of the local stack's; choose another")
+    if data_dir.is_dir() and not is_ours(data_dir):
+        others = sorted(p.name for p in data_dir.iterdir() if p.name not in OUR_NAMES and not _is_ours_aside(p.name))
+        if others:
+            raise NotOurDataDir(
+                f"LOCAL_DATA_DIR={data_dir} holds files that are not the local stack's ({', '.join(others[:5])}); "
+                "it must be empty or one the stack created: choose another folder"
+            )
     data_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(data_dir, 0o700)  # provider sessions and the admin token are in there
+    os.chmod(data_dir, 0o700)  # provider sessions and the admin token are in there (only ever our own folder)
+    marker = data_dir / MARKER
+    if not marker.exists():
+        descriptor = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write("The local stack's data (make run); make reset deletes this folder.\n")
+    for leftover in data_dir.glob(f".{SNAPSHOT_NAME}.*.tmp"):  # a snapshot a kill -9 interrupted
+        leftover.unlink(missing_ok=True)
     return data_dir
+
+
+def _is_ours_aside(name: str) -> bool:
+    return (name.startswith("state.") and name != SNAPSHOT_NAME) or (
+        name.startswith(f".{SNAPSHOT_NAME}.") and name.endswith(".tmp")
+    )

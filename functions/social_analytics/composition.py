@@ -12,6 +12,7 @@ A Lambda container (or a local-stack process) keeps these between invocations:
 - ``delivery``: the channels with their logs, the delivery queue and the mailer (``DeliveryStores``,
   :func:`use_delivery`).
 - ``hot_results``: results (and finished jobs) this container served recently, in front of DynamoDB.
+- ``view_cache``: the stream views (live, backtest) answered in the last few seconds.
 - :func:`breaker`: the per-provider circuit breaker shared by every job of the container.
 - :func:`http_client`: the pooled httpx client of each event loop, shared by the provider adapters.
 - :func:`gdelt_gate`: GDELT's request pacing, cool-off and answer cache (one per container, as GDELT asks).
@@ -62,6 +63,7 @@ from social_analytics.storage import stream as stream_minutes
 from social_analytics.storage.metrics import recorder
 from social_analytics.storage.sessions import DynamoSessionStore
 from social_analytics.tracking import ports as tracking_ports
+from social_analytics.tracking.view_cache import ViewCache
 
 if TYPE_CHECKING:
     import httpx
@@ -82,6 +84,7 @@ def default_stores() -> AnalysisStores:
 
 analysis: AnalysisStores = default_stores()
 hot_results = HotResults()
+view_cache = ViewCache()
 session_managers: dict[tuple, Any] = {}
 
 result_builder: Callable[..., dict] | None = None
@@ -263,6 +266,7 @@ def reset() -> None:
     analysis = default_stores()
     observability.meter.counters = analysis.counters
     hot_results.clear()
+    view_cache.clear()
     _breaker = None
     _gdelt_gate = None
     _session_store = None

@@ -442,6 +442,8 @@ class Deletion(Schema):
     key: str
     deleted: dict[str, int]
     kept: dict[str, int]
+    tracked: bool = Field(description="Whether the keyword is still tracked (its next scheduled scan stores new data).")
+    note: str | None = Field(None, description="What the deletion did not do, when anything.")
 
 
 # ------------------------------------------------------------------ delivery channels

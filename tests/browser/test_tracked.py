@@ -18,7 +18,7 @@ HOSTILE = "<img src=x onerror=window.__pwned=1> brand"  # no '"': path routes do
 @pytest.fixture(scope="module")
 def tracked_stack():
     ARTIFACTS.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     environment = {"SCAN_INTERVAL_SECONDS": "2", "TRACK_MINUTE_SECONDS": "0.4", "ADMIN_TOKEN": token}
     with (ARTIFACTS / "tracked-browser-stack.log").open("w") as log:
         stack = LocalStack(port=0, environment=environment, log=log, worker_processes=1).start()

@@ -42,7 +42,7 @@ def burst(count: int, word: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def live_stack():
     ARTIFACTS.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     with FakeJetstream() as jet, (ARTIFACTS / "tracked-live-browser-stack.log").open("w") as log:
         jet.add(*history())
         environment = {

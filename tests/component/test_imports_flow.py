@@ -47,6 +47,25 @@ def test_an_uploaded_jsonl_file_is_queued_and_analyzed(aws, call_api, queue_mess
     assert job["result"]["import"]["rejected"] == 1 and job["result"]["source"]["provider"] == "import"
     assert job["result"]["volume"]["basis"] == "complete" and job["result"]["volume"]["estimated_posts_in_window"] == 30
     assert all(bucket["covered"] for bucket in job["result"]["timeline"])
+    listed = boto3.client("s3").list_objects_v2(Bucket=aws.physical_names["ImportsBucket"]).get("Contents", [])
+    assert [o["Key"] for o in listed] == []  # read once, then deleted: the user's posts are not kept
+
+
+def test_rows_over_the_cap_are_counted_not_analyzed(aws, call_api, queue_messages, lambda_context, monkeypatch):
+    from social_analytics.handlers import imports, worker
+    from social_analytics.imports import uploads
+
+    monkeypatch.setattr(uploads, "MAX_IMPORT_POSTS", 10)
+    rows = [{"text": f"mine is good news {n}", "created_at": f"2026-11-20T10:{n:02d}:00Z"} for n in range(40)]
+    data = "\n".join(json.dumps(r) for r in rows).encode()
+    created = upload(aws, call_api, data)
+    assert imports.handler(s3_events(sample_events.s3_object_created(created["key"], len(data))), lambda_context)
+    assert worker.handler(sqs_event(queue_messages()), lambda_context)["batchItemFailures"] == []
+    _, job = call_api("GET", created["status_url"])
+    result = job["result"]
+    assert result["import"]["rows"] == 40 and result["import"]["rows_over_cap"] == 30
+    assert result["posts_analyzed"] <= 10  # only the newest ten were kept (then checked against the query)
+    assert all(p["created_at"] >= "2026-11-20T10:30:00" for p in result["posts"])
 
 
 def test_an_upload_over_the_cap_fails_the_job(aws, call_api, queue_messages, lambda_context, monkeypatch):

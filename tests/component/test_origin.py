@@ -72,3 +72,27 @@ def test_a_configured_but_missing_parameter_refuses_everything(aws, lambda_conte
 
 def test_without_configuration_there_is_no_check(call_api) -> None:
     assert call_api("GET", "/api/health") == (200, {"status": "ok"})
+
+
+def test_a_missing_origin_secret_costs_one_ssm_call_not_one_per_request(aws, lambda_context, monkeypatch):
+    from aws_lambda_powertools.utilities import parameters
+    from social_analytics.settings import get_settings
+    from social_analytics.storage import parameters as parameter_store
+
+    monkeypatch.setenv("ORIGIN_SECRET_PARAM", "/test/never-created-either")
+    get_settings.cache_clear()
+    parameters.clear_caches()
+    calls = []
+    real = parameters.get_parameter
+    monkeypatch.setattr(parameters, "get_parameter", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    try:
+        for _ in range(20):
+            assert _call(lambda_context, "GET", "/api/health", headers={"X-Origin-Verify": "anything"})[0] == 403
+        assert calls == ["/test/never-created-either"]  # remembered as unreadable: still closed, SSM asked once
+        # Once created (and the short memory has passed), it is read and requests pass.
+        boto3.client("ssm").put_parameter(Name="/test/never-created-either", Value=SECRET, Type="String")
+        parameter_store.forget_missing()
+        assert _call(lambda_context, "GET", "/api/health", headers={"X-Origin-Verify": SECRET})[0] == 200
+    finally:
+        parameter_store.forget_missing()
+        get_settings.cache_clear()

@@ -12,14 +12,14 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import apigw_event, sqs_event
 
-ADMIN = {"Authorization": "Bearer test-admin-token"}
+ADMIN = {"Authorization": "Bearer test-admin-token-0123456789"}
 
 
 @pytest.fixture
 def admin_token(aws, monkeypatch):
     from social_analytics import settings
 
-    monkeypatch.setenv("ADMIN_TOKEN", "test-admin-token")
+    monkeypatch.setenv("ADMIN_TOKEN", "test-admin-token-0123456789")
     settings.reset()  # the handler's cold start may have read the admin settings before the token was set
 
 
@@ -109,7 +109,9 @@ def test_no_authorization_header_means_no_ssm_call_and_a_missing_parameter_is_ca
     assert calls == ["/test/missing-admin-token"]  # the missing parameter is remembered
 
     # once created, it is read after the short negative cache
-    boto3.client("ssm").put_parameter(Name="/test/missing-admin-token", Value="test-admin-token", Type="SecureString")
+    boto3.client("ssm").put_parameter(
+        Name="/test/missing-admin-token", Value="test-admin-token-0123456789", Type="SecureString"
+    )
     monkeypatch.setattr(admin, "_missing_until", {"/test/missing-admin-token": time.monotonic() - 1})
     parameters.clear_caches()
     try:
@@ -149,3 +151,22 @@ def test_a_job_marked_timed_out_does_not_flip_to_done(call_api, aws, queue_messa
     assert item["status"] == "failed" and item["error_code"] == "timed_out" and "result_json" not in item
     _, metrics = call_api("GET", "/api/metrics")
     assert metrics["jobs_done"] == 0
+
+
+def test_an_admin_token_shorter_than_24_characters_is_refused(call_api, monkeypatch, caplog):
+    from social_analytics import settings
+    from social_analytics.api import admin
+
+    body = {"keyword": "brand", "interval_minutes": 15}
+    monkeypatch.setenv("ADMIN_TOKEN", "x")
+    settings.reset()
+    assert call_api("POST", "/api/tracked", body, headers={"Authorization": "Bearer x"})[0] == 401
+    assert any(r.getMessage() == "admin token refused: too short" for r in caplog.records)
+    short = "y" * (admin.MIN_TOKEN_CHARS - 1)
+    monkeypatch.setenv("ADMIN_TOKEN", short)
+    settings.reset()
+    assert call_api("POST", "/api/tracked", body, headers={"Authorization": f"Bearer {short}"})[0] == 401
+    enough = "z" * admin.MIN_TOKEN_CHARS
+    monkeypatch.setenv("ADMIN_TOKEN", enough)
+    settings.reset()
+    assert call_api("POST", "/api/tracked", body, headers={"Authorization": f"Bearer {enough}"})[0] == 201

@@ -52,7 +52,7 @@ def fetch(adapters, spend, limit=20):
 def test_the_spend_prices_are_the_fetchers_prices():
     from social_analytics.analyses.sources import catalog, chain, fanout, spend
 
-    # one price table, read by the spend gate, the fan-out and the chain alike
+    # one price table, read by the spend gate and the fan-out alike (the chain runs through the fan-out)
     assert spend.PRICE_PER_POST_USD is catalog.PRICE_PER_POST_USD is fanout.PRICE_PER_POST_USD
     assert chain.fetch_source is fanout.fetch_source  # the chain prices its attempts through the fan-out
 
@@ -226,11 +226,13 @@ def _posted_message(call_api, queue_messages, keyword: str, **event_changes) -> 
 def test_anonymous_callers_may_not_spend_api_key_callers_and_the_admin_may(
     budget, call_api, queue_messages, monkeypatch
 ):
-    budget(1.0, ADMIN_TOKEN="s3cret-admin")
+    budget(1.0, ADMIN_TOKEN="s3cret-admin-token-0123456789")
     assert _posted_message(call_api, queue_messages, "anon")["paid_allowed"] is False
     keyed = _posted_message(call_api, queue_messages, "keyed", **{"requestContext.identity.apiKeyId": "k1abc"})
     assert keyed["paid_allowed"] is True
-    admin = _posted_message(call_api, queue_messages, "admin", **{"headers.Authorization": "Bearer s3cret-admin"})
+    admin = _posted_message(
+        call_api, queue_messages, "admin", **{"headers.Authorization": "Bearer s3cret-admin-token-0123456789"}
+    )
     assert admin["paid_allowed"] is True
     wrong = _posted_message(call_api, queue_messages, "wrong", **{"headers.Authorization": "Bearer nope"})
     assert wrong["paid_allowed"] is False

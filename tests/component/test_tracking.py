@@ -96,10 +96,12 @@ def test_the_token_can_come_from_an_ssm_securestring(call_api, monkeypatch):
 
     monkeypatch.delenv("ADMIN_TOKEN", raising=False)
     monkeypatch.setenv("ADMIN_TOKEN_PARAM", "/test/admin-token")
-    boto3.client("ssm").put_parameter(Name="/test/admin-token", Value="from-ssm", Type="SecureString")
+    boto3.client("ssm").put_parameter(
+        Name="/test/admin-token", Value="from-ssm-0123456789abcdefghij", Type="SecureString"
+    )
     parameters.clear_caches()
     try:
-        assert track(call_api, "ssm", headers={"Authorization": "Bearer from-ssm"})[0] == 201
+        assert track(call_api, "ssm", headers={"Authorization": "Bearer from-ssm-0123456789abcdefghij"})[0] == 201
         assert track(call_api, "ssm2", headers=ADMIN)[0] == 401
     finally:
         parameters.clear_caches()

@@ -305,6 +305,9 @@ class InMemoryImportObjects:
             raise FakeImportTooLarge(len(data), limit)
         return data
 
+    def delete_object(self, key: str) -> None:
+        self.objects.pop(key, None)
+
 
 @dataclass
 class InMemorySpendLedger:
@@ -321,9 +324,13 @@ class InMemorySpendLedger:
         self.calls[(day, provider)] += 1
         return True
 
-    def adjust(self, day: str, provider: str, micros: int) -> None:
-        if micros:
-            self.micros[(day, provider)] += micros
+    def adjust(self, day: str, provider: str, micros: int) -> bool:
+        if micros > 0:
+            raise ValueError("a settlement never adds to the reservation")
+        if self.micros[(day, provider)] < -micros:
+            return False
+        self.micros[(day, provider)] += micros
+        return True
 
     def spent(self, day: str) -> dict[str, int]:
         return {provider: amount for (d, provider), amount in self.micros.items() if d == day}

@@ -20,7 +20,7 @@ from tests.conftest import ARTIFACTS
 @pytest.fixture(scope="module")
 def hostile():
     ARTIFACTS.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     with (
         (ARTIFACTS / "local-stack-hostile.log").open("w") as log,
         LocalStack(port=0, log=log, environment={"ADMIN_TOKEN": token}, worker_processes=1) as stack,

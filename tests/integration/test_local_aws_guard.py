@@ -116,3 +116,79 @@ def test_a_presigned_upload_needs_the_runs_signing_key(guarded):
     wrong_type = httpx.put(url, content=b"x", headers={"Content-Type": "text/html"})
     assert wrong_type.status_code == 403
     assert seen == ["/local-importsbucket/imports/a.csv"]
+
+
+@pytest.fixture
+def upload_guard():
+    """The guard as the stack sets it up: uploads only to its imports bucket, at most 64 bytes."""
+    seen = []
+
+    def app(environ, start_response):
+        seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    guard = Guard(app, "s3cr3t", "run-secret-key", upload_bucket="local-importsbucket", max_upload_bytes=64)
+    server = serve(guard, 0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def _signed(endpoint: str, operation: str, **params) -> str:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="run-secret-key",
+        config=Config(signature_version="s3v4"),
+    )
+    return s3.generate_presigned_url(operation, Params=params, ExpiresIn=60)
+
+
+def test_a_presigned_url_is_one_upload_within_the_limit(upload_guard):
+    endpoint, seen = upload_guard
+    csv = {"Content-Type": "text/csv"}
+    url = presigned(endpoint, "run-secret-key")
+    assert httpx.put(url, content=b"text\nhello\n", headers=csv).status_code == 200
+    again = httpx.put(url, content=b"text\nagain\n", headers=csv)
+    assert again.status_code == 403 and "used already" in again.text  # single use
+    too_large = httpx.put(presigned(endpoint, "run-secret-key", "imports/b.csv"), content=b"x" * 65, headers=csv)
+    assert too_large.status_code == 413
+    assert seen == [("PUT", "/local-importsbucket/imports/a.csv")]
+
+
+def test_the_signing_key_opens_no_other_route(upload_guard):
+    endpoint, seen = upload_guard
+    others = [
+        ("GET", _signed(endpoint, "get_object", Bucket="local-importsbucket", Key="imports/a.csv")),
+        ("GET", _signed(endpoint, "list_objects_v2", Bucket="local-importsbucket")),
+        ("DELETE", _signed(endpoint, "delete_object", Bucket="local-importsbucket", Key="imports/a.csv")),
+        ("PUT", _signed(endpoint, "put_object", Bucket="local-importsbucket", Key="other/a.csv")),
+        ("PUT", _signed(endpoint, "put_object", Bucket="local-sessionstable", Key="imports/a.csv")),
+    ]
+    for method, url in others:
+        answer = httpx.request(method, url, content=b"x" if method == "PUT" else None)
+        assert answer.status_code == 403, (method, url, answer.status_code)
+    assert seen == []
+
+
+def test_the_aws_port_closes_idle_connections():
+    import socket
+
+    from local_stack import aws_guard
+
+    server = serve(Guard(lambda e, s: [b""], "s3cr3t"), 0)
+    assert server.RequestHandlerClass.timeout == aws_guard.SOCKET_TIMEOUT_SECONDS
+    server.RequestHandlerClass.timeout = 0.5  # the same mechanism, faster
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as slow:
+            slow.sendall(b"GET / HTTP/1.1\r\n")  # and then nothing more
+            slow.settimeout(10)
+            assert slow.recv(1024) == b""  # the server hangs up instead of holding a thread forever
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -18,7 +18,7 @@ from tests.conftest import ARTIFACTS
 @pytest.fixture(scope="module")
 def scheduled_stack():
     ARTIFACTS.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     environment = {
         "SCAN_INTERVAL_SECONDS": "5",
         "TRACK_MINUTE_SECONDS": "1",  # what `make run` sets with SCAN_INTERVAL_SECONDS: interval 5 -> every 5 s

@@ -18,7 +18,7 @@ from tests.fakes.jetstream_server import FakeJetstream, background, now_us, post
 @pytest.fixture(scope="module")
 def stream_stack():
     ARTIFACTS.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     with FakeJetstream() as jet, (ARTIFACTS / "stream-stack.log").open("w") as log:
         environment = {
             "ADMIN_TOKEN": token,

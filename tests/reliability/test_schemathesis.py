@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from local_stack.stack import LocalStack
 
-ADMIN_TOKEN = "reliability-admin-token"
+ADMIN_TOKEN = "reliability-admin-token-0123456789"
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 

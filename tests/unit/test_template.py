@@ -486,3 +486,12 @@ def test_programmatic_clients_get_a_key_only_api_with_a_usage_plan(template, res
     permission = resources["ClientApiInvokesApiFunction"]
     assert permission["Condition"] == "HasApiKeys"
     assert permission["Properties"]["FunctionName"] == ref("ApiFunction")
+
+
+def test_the_jetstream_url_must_be_wss(template):
+    parameter = template["Parameters"]["JetstreamUrl"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch(parameter["Default"])
+    assert pattern.fullmatch("wss://jetstream1.us-west.bsky.network/subscribe")
+    for refused in ("ws://jetstream2.us-east.bsky.network/subscribe", "https://example.com", "wss://", "WS://x"):
+        assert not pattern.fullmatch(refused), refused

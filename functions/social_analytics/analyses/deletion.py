@@ -5,6 +5,9 @@ A small deletion (at most ``SMALL_DELETION_ITEMS`` items to visit) runs in the r
 answers with the job's ``status_url`` (202); the job's ``result`` is the same counts body once done. The deletion
 job's own key is ``DELETE#<key>`` (never a normalized key: those are casefolded), so its single-flight lock makes
 repeated DELETEs of one keyword share one job without ever blocking an analysis of that keyword.
+
+A tracked keyword stays tracked unless the caller asks ``untrack=true`` (then it is untracked first, so no scan
+starts meanwhile): the answer's ``tracked`` says which, and a ``note`` says that its data will come back otherwise.
 """
 
 from __future__ import annotations
@@ -29,9 +32,16 @@ class DeletionAnswer:
     body: dict
 
 
-def delete_keyword(keyword: str) -> DeletionAnswer:
+STILL_TRACKED = (
+    "the keyword is still tracked: its next scheduled scan stores new data; delete with untrack=true to stop that"
+)
+
+
+def delete_keyword(keyword: str, *, untrack: bool = False) -> DeletionAnswer:
     """The counts when the deletion was small enough to run at once, else the accepted deletion job."""
     key = parse_query(keyword).key
+    if untrack:
+        composition.tracking.tracked.delete_tracked(key)
     stores = composition.data
     items = stores.purge.count_items(key, up_to=SMALL_DELETION_ITEMS + 1)
     items += stores.stream_minutes.count_minutes(key, up_to=SMALL_DELETION_ITEMS + 1)
@@ -49,11 +59,15 @@ def purge_keyword(keyword: str, key: str) -> dict:
     deleted["alerts"] = stores.purge.delete_alerts(key)
     deleted["stream_minutes"] = stores.stream_minutes.delete_keyword(key)
     composition.hot_results.forget(key)
+    composition.view_cache.forget(key)
+    tracked = composition.tracking.tracked.get_tracked(key) is not None
     return {
         "keyword": keyword,
         "key": key,
         "deleted": deleted,
         "kept": {"running_jobs": running, "in_flight_locks": skipped_locks},
+        "tracked": tracked,
+        "note": STILL_TRACKED if tracked else None,
     }
 
 

@@ -34,6 +34,7 @@ from social_analytics.analyses.sources.health import configured_map
 from social_analytics.analyses.sources.incremental import IncrementalSource
 from social_analytics.analyses.sources.spend import SpendGate
 from social_analytics.imports.parsing import ImportAdapter, parse_import
+from social_analytics.imports.uploads import MAX_IMPORT_ROWS
 from social_analytics.keywords import provider_query
 from social_analytics.models import AnalysisJob, TimeWindow, isoformat_z, normalize_keyword
 from social_analytics.observability import logger, meter
@@ -190,21 +191,36 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
         raise JobFailed("too_large", f"too large: {error}") from None
     except import_store.ImportMissing:
         raise JobFailed("not_uploaded", "no upload was found for this import (it may have expired)") from None
+    try:  # read once: the user's posts are not kept in the bucket once they are in memory
+        await asyncio.to_thread(import_store.delete_object, key)
+    except Exception:  # the bucket's one-day expiry removes it anyway
+        logger.exception("deleting the read import failed", extra={"job_id": job.job_id})
     try:
-        parsed = parse_import(data, fmt=fmt)
+        # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
+        # Only the newest job.limit rows are kept (a bounded heap): an upload of tiny rows cannot exhaust the worker.
+        parsed = parse_import(data, fmt=fmt, max_posts=job.limit, max_rows=MAX_IMPORT_ROWS)
     except ValueError as error:
         raise JobFailed("bad_import", str(error)) from None
+    del data
     report = parsed.report.as_dict()
     if not parsed.posts:
         raise JobFailed("no_data", f"the upload has no usable rows ({report['rejected']} rejected of {report['rows']})")
 
     newest = max(p.created_at for p in parsed.posts)
     end = newest + timedelta(seconds=1)
-    start = max(min(p.created_at for p in parsed.posts), end - MAX_IMPORT_SPAN)
+    oldest = min(p.created_at for p in parsed.posts)
+    over = parsed.over_cap_span  # the rows over the cap are all older than every kept one
+    if over is not None:
+        oldest = min(oldest, over[0])
+    start = max(oldest, end - MAX_IMPORT_SPAN)
     window = TimeWindow(start=start, end=end)
     in_span = [p for p in parsed.posts if p.created_at >= start]
-    report["outside_span"] = len(parsed.posts) - len(in_span)
-    report["analyzed"] = min(len(in_span), job.limit)
+    # Rows over the cap were counted, not kept: whether they fall in the span is known exactly unless the span's
+    # start lies between the oldest and newest of them (then they are counted in, and the figure says estimated).
+    over_in_span = 0 if over is None or over[1] < start else parsed.report.rows_over_cap
+    # Lines after the row cap were not read at all: the count is then a lower bound, and says estimated.
+    over_exact = (over is None or over[0] >= start or over[1] < start) and not parsed.report.lines_not_read
+    report["outside_span"] = len(parsed.posts) - len(in_span) + (parsed.report.rows_over_cap - over_in_span)
 
     # Every uploaded post in the span is checked against the query; the newest matching ``limit`` are analyzed.
     outcome = await fetch_with_fallback([ImportAdapter(in_span)], job_query(job), window, len(in_span), 5.0)
@@ -212,6 +228,7 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
     outcome.posts = outcome.posts[: job.limit]
     analyzed = len(outcome.posts)
     report["off_topic"] = len(in_span) - matching
+    in_window = matching + over_in_span
     report["analyzed"] = analyzed
     extra = {
         "import": report,
@@ -221,13 +238,13 @@ async def fetch_import(job: AnalysisJob) -> FetchedPosts:
             "window_to": isoformat_z(window.end),
             "covered_from": isoformat_z(window.start),
             "covered_to": isoformat_z(window.end),
-            "complete": analyzed == matching,
+            "complete": analyzed == in_window and not parsed.report.lines_not_read,
         },
         "volume": {
             "observed_posts": analyzed,
-            "posts_per_hour": round(matching / max(window.hours, 1.0), 3),
-            "estimated_posts_in_window": matching,
-            "basis": "complete",
+            "posts_per_hour": round(in_window / max(window.hours, 1.0), 3),
+            "estimated_posts_in_window": in_window,
+            "basis": "complete" if over_exact else "estimated",
         },
         "window": {
             "start": isoformat_z(window.start),

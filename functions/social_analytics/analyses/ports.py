@@ -142,6 +142,10 @@ class ImportObjects(Protocol):
         """The object's bytes; ``ImportTooLarge`` above ``limit``, ``ImportMissing`` when there is none."""
         ...
 
+    def delete_object(self, key: str) -> None:
+        """Delete an upload once it was read."""
+        ...
+
 
 class SpendLedger(Protocol):
     """Each UTC day's spend per paid provider, in micro-dollars."""
@@ -150,8 +154,9 @@ class SpendLedger(Protocol):
         """Add ``micros`` if the day's total stays within the budget (atomically); False when it would not."""
         ...
 
-    def adjust(self, day: str, provider: str, micros: int) -> None:
-        """Settle a reservation: add the actual cost minus the amount reserved."""
+    def adjust(self, day: str, provider: str, micros: int) -> bool:
+        """Settle a reservation: add the actual cost minus the amount reserved (never positive; the day's total
+        never goes below zero). False when the condition refused it."""
         ...
 
     def spent(self, day: str) -> dict[str, int]: ...

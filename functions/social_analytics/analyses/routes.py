@@ -100,10 +100,15 @@ def get_latest(keyword: KeywordInPath) -> dict:
         **ADMIN_RESPONSES,
     },
 )
-def delete_analyses(keyword: KeywordInPath) -> Response[dict]:
+def delete_analyses(
+    keyword: KeywordInPath,
+    untrack: Annotated[
+        bool, Query(description="Also stop tracking the keyword (else it stays tracked and its scans store anew).")
+    ] = False,
+) -> Response[dict]:
     keyword = views.path_keyword(keyword)
     admin.require(router.current_event.headers)
-    answer = deletion.delete_keyword(keyword)
+    answer = deletion.delete_keyword(keyword, untrack=untrack)
     return json_answer(HTTPStatus.OK if answer.finished else HTTPStatus.ACCEPTED, answer.body)
 
 

@@ -4,6 +4,8 @@ The token comes from ``ADMIN_TOKEN`` (local) or an SSM SecureString named by ``A
 cached 5 minutes. No token configured means every admin call is refused (closed by default). Never logged.
 A request without an ``Authorization`` header is refused before SSM is asked, and a parameter that cannot be read
 is remembered for ``MISSING_RETRY_SECONDS``, so a flood of bad calls does not become a flood of SSM calls.
+A configured token shorter than ``MIN_TOKEN_CHARS`` is refused (every admin call answers 401, and the log says why):
+a short token can be guessed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from social_analytics.settings import get_admin_settings
 from social_analytics.storage import parameters as parameter_store
 
 MISSING_RETRY_SECONDS = 30.0
+MIN_TOKEN_CHARS = 24
 _missing_until: dict[str, float] = {}
 _missing_lock = threading.Lock()
 
@@ -26,6 +29,15 @@ class Unauthorized(Exception):
 
 
 def configured_token() -> str | None:
+    """The admin token, or None when none is configured or it is too short to be safe."""
+    token = _configured()
+    if token and len(token) < MIN_TOKEN_CHARS:
+        logger.error("admin token refused: too short", extra={"min_chars": MIN_TOKEN_CHARS})
+        return None
+    return token
+
+
+def _configured() -> str | None:
     config = get_admin_settings()
     if config.admin_token is not None:
         return config.admin_token.get_secret_value()
@@ -48,6 +60,7 @@ def forget_missing() -> None:
     """Ask SSM again on the next call (tests, or after creating the parameter)."""
     with _missing_lock:
         _missing_until.clear()
+    parameter_store.forget_missing()
 
 
 def bearer(headers: dict | None) -> str | None:

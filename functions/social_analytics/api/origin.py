@@ -3,8 +3,9 @@ function refuses any request without it before doing anything else, so the regio
 
 The secret is an SSM parameter named by ``ORIGIN_SECRET_PARAM`` (read through settings, cached 5 minutes, never
 logged); no parameter configured means no check (local runs). A configured but unreadable parameter refuses every
-request (closed). Requests of the key-only client API carry ``requestContext.identity.apiKeyId``, which API Gateway
-sets only after validating an ``x-api-key`` on a key-required method: those are let through without the header.
+request (closed), and is remembered as unreadable for 30 s, so a flood of requests is not a flood of SSM calls.
+Requests of the key-only client API carry ``requestContext.identity.apiKeyId``, which API Gateway sets only after
+validating an ``x-api-key`` on a key-required method: those are let through without the header.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ FORBIDDEN_ORIGIN = {
 
 def _secret(name: str) -> str | None:
     try:
-        return parameter_store.get_parameter(name, SECRET_MAX_AGE_SECONDS) or None
+        return parameter_store.get_parameter(name, SECRET_MAX_AGE_SECONDS, remember_missing=True) or None
+    except parameter_store.ParameterUnreadable:  # failed recently: still closed, SSM not asked again yet
+        return None
     except Exception as error:  # missing parameter or no permission: closed, and say which (never the value)
         logger.error("origin secret parameter unreadable", extra={"parameter": name, "error": type(error).__name__})
         return None

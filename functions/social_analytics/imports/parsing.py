@@ -7,15 +7,24 @@ finite number up to ``MAX_COUNT`` (``inf``, ``nan``, ``1e400``), a time outside 
 (year 1, year 9999), an over-long ``id`` or ``url`` each rejects its row only. A UTF-8 BOM is accepted; CSV fields
 may contain quoted newlines (reported lines are the physical line where the row starts). The format is sniffed from
 the content unless given.
+
+Parsed as a stream in bounded memory: the upload is read a line at a time (never split into a list of lines), and
+only the newest ``max_posts`` valid rows are kept, in a heap; the rest are counted (``rows_over_cap``) and, when
+they could not enter the heap anyway, never become a ``Post``. Peak memory is the upload's bytes plus ``max_posts``
+posts, whatever the number of rows (bench/inputs_bench.py measures it for the largest upload of tiny rows).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import heapq
 import io
 import json
 import math
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -39,6 +48,8 @@ class ImportReport:
     rows: int = 0
     imported: int = 0
     rejected: int = 0
+    rows_over_cap: int = 0  # valid rows older than the newest ``max_posts``: counted, not kept
+    lines_not_read: int = 0  # lines after the ``max_rows``-th row: not parsed at all
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def reject(self, line: int, reason: str) -> None:
@@ -47,29 +58,41 @@ class ImportReport:
             self.errors.append({"line": line, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "imported": self.imported, "rejected": self.rejected, "errors": list(self.errors)}
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "rejected": self.rejected,
+            "rows_over_cap": self.rows_over_cap,
+            **({"lines_not_read": self.lines_not_read} if self.lines_not_read else {}),
+            "errors": list(self.errors),
+        }
 
 
 @dataclass
 class ImportOutcome:
-    posts: list[Post]
+    posts: list[Post]  # in the file's order, at most ``max_posts`` (the newest)
     report: ImportReport
+    # The creation times of the rows over the cap, as ``(oldest, newest)``, or None when none were over it.
+    over_cap_span: tuple[datetime, datetime] | None = None
 
 
-def _decode(data: bytes | str) -> str:
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
+_NON_SPACE = re.compile(rb"\S")
+
+
+def detect_format(text: str | bytes) -> Literal["csv", "jsonl"]:
+    if isinstance(text, bytes):
+        found = _NON_SPACE.search(text, len(codecs.BOM_UTF8) if text.startswith(codecs.BOM_UTF8) else 0)
+        first = text[found.start() : found.start() + 1].decode("latin-1") if found else ""
     else:
-        text = data
-    return text.removeprefix("\ufeff")
-
-
-def detect_format(text: str) -> Literal["csv", "jsonl"]:
-    first = text.lstrip()[:1]
+        first = text.lstrip().removeprefix("\ufeff")[:1]
     return "jsonl" if first in ("{", "[") else "csv"
+
+
+def _text_stream(data: bytes | str, encoding: str) -> io.TextIOBase:
+    """A text stream over the upload without copying it (``BytesIO`` shares the bytes until written to)."""
+    if isinstance(data, str):
+        return io.StringIO(data.removeprefix("\ufeff"), newline="")
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
 
 
 def _count(value: Any, name: str) -> int:
@@ -99,7 +122,7 @@ def _string(value: Any, name: str) -> str:
     return str(value).strip()
 
 
-def _row_to_post(row: dict[str, Any], line: int, uploaded_at: datetime, id_prefix: str) -> Post:
+def _created_at(row: dict[str, Any], uploaded_at: datetime) -> datetime:
     text = row.get("text")
     if text is not None and not isinstance(text, str):
         raise ValueError("text must be a string")
@@ -119,6 +142,12 @@ def _row_to_post(row: dict[str, Any], line: int, uploaded_at: datetime, id_prefi
             raise ValueError("created_at is not ISO 8601 or epoch seconds")
         if not EARLIEST <= created_at <= uploaded_at + FUTURE_SLACK:
             raise ValueError("created_at is outside 1970-01-01 .. the upload time")
+    return created_at
+
+
+def _row_to_post(row: dict[str, Any], line: int, created_at: datetime, id_prefix: str) -> Post:
+    """The post of a row whose text and time ``_created_at`` accepted; ``ValueError`` for any other bad cell."""
+    text = row["text"]
     native_id = _string(row.get("id"), "id") or f"{id_prefix}-{line}"
     if len(native_id) > MAX_ID_CHARS:
         raise ValueError(f"id is longer than {MAX_ID_CHARS} characters")
@@ -143,36 +172,90 @@ def parse_import(
     *,
     fmt: Literal["csv", "jsonl"] | None = None,
     uploaded_at: datetime | None = None,
+    max_posts: int | None = None,
+    max_rows: int | None = None,
 ) -> ImportOutcome:
     """Parse an upload. Never raises for bad rows; raises ``ValueError`` only for an unusable file (no ``text``
-    column in a CSV header). Post ids are ``import:<id column>`` or ``import:<content hash>-<line>``."""
-    uploaded_at = (uploaded_at or datetime.now(UTC)).astimezone(UTC)
-    text = _decode(data)
-    fmt = fmt or detect_format(text)
-    id_prefix = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    report = ImportReport()
-    posts: list[Post] = []
-    if fmt == "jsonl":
-        for line_number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            report.rows += 1
-            try:
-                row = json.loads(line)
-            except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-                report.reject(line_number, "malformed JSON")
-                continue
-            if not isinstance(row, dict):
-                report.reject(line_number, "not a JSON object")
-                continue
-            _add(row, line_number, uploaded_at, id_prefix, posts, report)
-        return ImportOutcome(posts=posts, report=report)
+    column in a CSV header). Post ids are ``import:<id column>`` or ``import:<content hash>-<line>``.
 
-    reader = csv.reader(io.StringIO(text, newline=""))
+    ``max_posts`` keeps the newest that many valid rows (ties: the earlier lines); the others count in
+    ``rows_over_cap``. ``max_rows`` stops reading after that many rows (the parse's time is bounded too); the
+    lines left unread are counted in ``lines_not_read``. Bytes are read as UTF-8 (a BOM is accepted), or as Latin-1 when
+    they are not UTF-8."""
+    uploaded_at = (uploaded_at or datetime.now(UTC)).astimezone(UTC)
+    fmt = fmt or detect_format(data)
+    digest = data if isinstance(data, bytes) else data.removeprefix("\ufeff").encode("utf-8", "surrogatepass")
+    id_prefix = hashlib.sha256(digest).hexdigest()[:12]
+    try:
+        return _parse(_text_stream(data, "utf-8-sig"), fmt, uploaded_at, id_prefix, max_posts, max_rows)
+    except UnicodeDecodeError:  # not UTF-8: start over as Latin-1 (every byte is a character)
+        return _parse(_text_stream(data, "latin-1"), fmt, uploaded_at, id_prefix, max_posts, max_rows)
+
+
+class _Newest:
+    """The newest ``cap`` posts in a min-heap keyed by (time, -line); the rows pushed out are only counted."""
+
+    def __init__(self, cap: int | None, report: ImportReport) -> None:
+        self.cap = cap
+        self.report = report
+        self.heap: list[tuple[datetime, int, Post]] = []
+        self.over_oldest: datetime | None = None
+        self.over_newest: datetime | None = None
+
+    def _over(self, created_at: datetime) -> None:
+        self.report.rows_over_cap += 1
+        self.over_oldest = created_at if self.over_oldest is None else min(self.over_oldest, created_at)
+        self.over_newest = created_at if self.over_newest is None else max(self.over_newest, created_at)
+
+    def add(self, row: dict[str, Any], line: int, uploaded_at: datetime, id_prefix: str) -> None:
+        report = self.report
+        try:
+            created_at = _created_at(row, uploaded_at)
+            full = self.cap is not None and len(self.heap) >= self.cap
+            post = _row_to_post(row, line, created_at, id_prefix)  # every cell checked, kept or not
+        except ValueError as exc:
+            report.reject(line, str(exc))
+            return
+        except (TypeError, OverflowError, ArithmeticError):  # a cell no rule above foresaw: its row only
+            report.reject(line, "a cell has an unusable value")
+            return
+        report.imported += 1
+        entry = (created_at, -line, post)
+        if not full:
+            heapq.heappush(self.heap, entry)
+        elif self.cap and entry[:2] > self.heap[0][:2]:
+            self._over(heapq.heapreplace(self.heap, entry)[0])
+        else:  # older than every kept post: pushed out at once
+            self._over(created_at)
+
+    def outcome(self) -> ImportOutcome:
+        posts = [post for _, _, post in sorted(self.heap, key=lambda e: -e[1])]  # in the file's order
+        span = (self.over_oldest, self.over_newest) if self.over_oldest and self.over_newest else None
+        return ImportOutcome(posts=posts, report=self.report, over_cap_span=span)
+
+
+def _jsonl_rows(stream: io.TextIOBase, report: ImportReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line_number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        report.rows += 1
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+            report.reject(line_number, "malformed JSON")
+            continue
+        if not isinstance(row, dict):
+            report.reject(line_number, "not a JSON object")
+            continue
+        yield line_number, row
+
+
+def _csv_rows(stream: io.TextIOBase, report: ImportReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(stream)
     try:
         header = next(reader)
     except StopIteration:
-        return ImportOutcome(posts=posts, report=report)
+        return
     except csv.Error as exc:
         raise ValueError(f"unreadable CSV header: {exc}") from None
     columns = [h.strip().lstrip("\ufeff").casefold() for h in header]
@@ -197,22 +280,35 @@ def parse_import(
         if len(values) > len(columns):
             report.reject(start, f"{len(values)} fields, header has {len(columns)}")
             continue
-        _add(dict(zip(columns, values, strict=False)), start, uploaded_at, id_prefix, posts, report)
-    return ImportOutcome(posts=posts, report=report)
+        yield start, dict(zip(columns, values, strict=False))
 
 
-def _add(
-    row: dict[str, Any], line: int, uploaded_at: datetime, id_prefix: str, posts: list[Post], report: ImportReport
-) -> None:
-    try:
-        posts.append(_row_to_post(row, line, uploaded_at, id_prefix))
-    except ValueError as exc:
-        report.reject(line, str(exc))
-        return
-    except (TypeError, OverflowError, ArithmeticError):  # a cell no rule above foresaw: its row only
-        report.reject(line, "a cell has an unusable value")
-        return
-    report.imported += 1
+def _parse(
+    stream: io.TextIOBase,
+    fmt: str,
+    uploaded_at: datetime,
+    id_prefix: str,
+    max_posts: int | None,
+    max_rows: int | None,
+) -> ImportOutcome:
+    report = ImportReport()
+    newest = _Newest(max_posts, report)
+    rows = _jsonl_rows(stream, report) if fmt == "jsonl" else _csv_rows(stream, report)
+    for line, row in rows:
+        newest.add(row, line, uploaded_at, id_prefix)
+        if max_rows is not None and report.rows >= max_rows:
+            report.lines_not_read = _remaining_lines(stream)
+            break
+    return newest.outcome()
+
+
+def _remaining_lines(stream: io.TextIOBase) -> int:
+    """Lines left in the stream (blank ones included), counted a chunk at a time: C speed, no row parsing."""
+    count, last = 0, "\n"
+    while chunk := stream.read(1 << 20):
+        count += chunk.count("\n")
+        last = chunk[-1]
+    return count + (last != "\n")
 
 
 class ImportAdapter:

@@ -21,6 +21,10 @@ from social_analytics.models import AnalysisJob
 from social_analytics.observability import logger
 
 MAX_IMPORT_POSTS = 10_000  # the job's limit: the newest 10,000 posts of an upload are analyzed
+# The most rows of an upload the worker parses (the parse's time is bounded too): 3-12 us a row on the bench machine,
+# so 200,000 stay inside the worker's timeout on a 512 MB Lambda (about a third of a vCPU), and a 20 MiB upload of
+# real posts (100-300 bytes a row) is read whole; 20 MiB of one-letter rows would be 10 million (bench/bounds_bench.py).
+MAX_IMPORT_ROWS = 200_000
 IMPORT_WINDOW_HOURS = 8784  # 366 days: the most an import's analysis spans (older rows are reported, not analyzed)
 
 

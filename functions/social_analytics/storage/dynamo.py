@@ -17,6 +17,7 @@ pk                              sk                                  what
 ``SPEND#<YYYY-MM-DD>``          ``<provider>``                      a paid provider's spend that day
 ``STREAM``                      ``CURSOR`` / ``GAP#<from>#<to>``    the stream cursor, a gap
 ``STREAM#KW#<key>``             ``MIN#<minute epoch>``              one minute of one keyword's stream counts
+``STREAM#HR#<key>``             ``HOUR#<hour epoch>``               its compact counts per minute of one hour
 ``STREAM#SEEN#<post hash>``     ``POST``                            which keywords counted a post
 ``CHANNELS``                    ``CH#<channel id>``                 a delivery channel (``storage.channels``)
 ``CHANNEL#<channel id>``        ``LOG#<ms>#<idempotency key>``      one delivery in the channel's log
@@ -49,6 +50,7 @@ STREAM_KEYWORD = "STREAM#KW#"
 STREAM_SEEN = "STREAM#SEEN#"
 CHANNELS = "CHANNELS"
 CHANNEL = "CHANNEL#"
+STREAM_HOURS = "STREAM#HR#"
 
 # Sort-key prefixes of a keyword's partition (``KW#<key>``).
 LOCK_SK = "INFLIGHT"
@@ -145,6 +147,18 @@ def minute_sk(minute: int) -> str:
 
 def minute_of(sort_key: str) -> int:
     return int(sort_key[4:])
+
+
+def stream_hours_pk(key: str) -> str:
+    return f"{STREAM_HOURS}{key}"
+
+
+def hour_sk(hour: int) -> str:
+    return f"HOUR#{hour:010d}"
+
+
+def hour_of(sort_key: str) -> int:
+    return int(sort_key[5:])
 
 
 def stream_seen_key(post_hash: str) -> dict:

@@ -1,6 +1,7 @@
 """Uploaded import files in the imports bucket: presigned PUT URLs (API side) and size-capped reads (worker side).
 
-Objects are ``imports/<job_id>.<csv|jsonl>``; the bucket's lifecycle rule deletes them after a day.
+Objects are ``imports/<job_id>.<csv|jsonl>``; the worker deletes each once it has read it, and the bucket's lifecycle
+rule deletes what is left (never analyzed) after a day.
 """
 
 from __future__ import annotations
@@ -77,3 +78,8 @@ def get_object(key: str, limit: int | None = None) -> bytes:
         return data
     finally:
         body.close()
+
+
+def delete_object(key: str) -> None:
+    """Delete an upload once read (a retry of its job then fails ``not_uploaded``, which names the cause)."""
+    _s3().delete_object(Bucket=bucket_name(), Key=key)

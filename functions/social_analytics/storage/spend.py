@@ -37,14 +37,23 @@ def reserve(day: str, provider: str, micros: int, budget_micros: int) -> bool:
     )
 
 
-def adjust(day: str, provider: str, micros: int) -> None:
-    """Settle a reservation: add the difference between the actual cost and the amount reserved (often negative)."""
-    if micros:
-        _table().update_item(
-            Key=_key(day, provider),
-            UpdateExpression="ADD micros :amount",
-            ExpressionAttributeValues={":amount": micros},
-        )
+def adjust(day: str, provider: str, micros: int) -> bool:
+    """Settle a reservation: add the difference between the actual cost and the amount reserved (at most 0).
+
+    Conditional, so a settlement can never raise the day's count (the caller clamps the actual cost to the
+    reservation) nor take it below zero (a day item that expired or was reset meanwhile). False when refused.
+    """
+    if micros > 0:
+        raise ValueError("a settlement never adds to the reservation")
+    if not micros:
+        return True
+    return dynamo.conditional(
+        _table().update_item,
+        Key=_key(day, provider),
+        UpdateExpression="ADD micros :amount",
+        ConditionExpression="micros >= :release",
+        ExpressionAttributeValues={":amount": micros, ":release": -micros},
+    )
 
 
 def spent(day: str) -> dict[str, int]:

@@ -10,6 +10,13 @@ Items (all in the results table, all with ``expires_at`` TTL except the cursor):
   is rewritten with a condition on its version, adding only posts not yet in ``ids``, so every redelivery
   (rewound cursor, reconnect, a run that died before storing its cursor) adds nothing.
 - ``STREAM#SEEN#<hash>, POST``: which keywords counted a post, so a later delete is counted for them.
+- ``STREAM#HR#<key>, HOUR#<hour epoch>``: the read path of long views and the backtest. One item per keyword and
+  hour holding, per minute ``MM`` that has posts, ``mMM`` (``"posts,positive,neutral,negative,compound_sum,deleted"``)
+  and ``vMM`` (the minute bucket's version it copies). About 2 KB an hour, so a 7-day backtest reads 169 small items
+  (tens of read units) instead of 10,080 minute items with their id sets (thousands): DynamoDB bills a read by the
+  size of the whole item, a projection does not make it cheaper. Written after each merge, apart from the
+  exactly-once minute writes: one conditional update per keyword and hour touched (never older over newer: a cell's
+  ``vMM`` only grows), so it stays a copy of the minute buckets that any later merge of the minute repairs.
 
 Reads of buckets for the API project away the id sets.
 """
@@ -39,6 +46,8 @@ _PUT_THREADS = 16
 _table = dynamo.results_table
 bucket_pk = dynamo.stream_bucket_pk
 _minute_sk = dynamo.minute_sk
+HOUR = 3600
+_COUNT_FIELDS = ("posts", "positive", "neutral", "negative", "compound_sum", "deleted")
 
 
 # ------------------------------------------------------------------ cursor and gaps
@@ -202,14 +211,15 @@ def merge_buckets(deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) 
     keys = [{"pk": bucket_pk(key), "sk": _minute_sk(minute)} for key, minute in deltas]
     current = _batch_get(keys)
 
-    def merge_one(entry: tuple[tuple[str, int], BucketDelta]) -> int:
+    def merge_one(entry: tuple[tuple[str, int], BucketDelta]) -> tuple[int, dict | None]:
+        """(posts newly counted, the bucket as stored now, or None when there is none)."""
         (key, minute), delta = entry
         item = current.get((bucket_pk(key), _minute_sk(minute)))
         for _attempt in range(_MERGE_ATTEMPTS):
             before = int(item.get("posts", 0)) if item else 0
             merged = _merged(item, key, minute, delta, ttl_seconds)
-            if merged is None:
-                return 0
+            if merged is None:  # a redelivery: its hour cell is rewritten too, in case a crash lost that write
+                return 0, item
             if item is None:
                 written = dynamo.conditional(
                     _table().put_item, Item=merged, ConditionExpression="attribute_not_exists(pk)"
@@ -222,14 +232,16 @@ def merge_buckets(deltas: dict[tuple[str, int], BucketDelta], ttl_seconds: int) 
                     ExpressionAttributeValues={":v": item["ver"]},
                 )
             if written:
-                return merged["posts"] - before
+                return merged["posts"] - before, merged
             item = _table().get_item(Key={"pk": bucket_pk(key), "sk": _minute_sk(minute)}, ConsistentRead=True)
             item = item.get("Item")
         raise RuntimeError(f"bucket {key!r} {minute} kept changing under {_MERGE_ATTEMPTS} attempts")
 
     # The puts are independent round trips: overlap them (boto3 clients are thread-safe).
     with ThreadPoolExecutor(max_workers=min(_PUT_THREADS, len(deltas))) as pool:
-        return sum(pool.map(merge_one, deltas.items()))
+        merged = dict(zip(deltas, pool.map(merge_one, deltas.items()), strict=True))
+    _update_hours({where: bucket for where, (_, bucket) in merged.items() if bucket is not None}, ttl_seconds)
+    return sum(counted for counted, _ in merged.values())
 
 
 def get_buckets(wanted: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
@@ -251,6 +263,68 @@ def query_buckets(key: str, since_minute: int, until_minute: int, samples: bool 
         ProjectionExpression=names + (", samples_json" if samples else ""),
     )
     return [_plain_bucket(item) for item in items]
+
+
+# ------------------------------------------------------------------ hour aggregates (the read path)
+def _update_hours(buckets: dict[tuple[str, int], dict], ttl_seconds: int) -> None:
+    """Copy the minute buckets a merge stored into their hour items: one conditional update per keyword and hour."""
+    hours: dict[tuple[str, int], dict[int, dict]] = {}
+    for (key, minute), bucket in buckets.items():
+        hours.setdefault((key, minute - minute % HOUR), {})[minute] = bucket
+    if not hours:
+        return
+
+    def update(entry: tuple[tuple[str, int], dict[int, dict]]) -> None:
+        (key, hour), minutes = entry
+        if not _put_hour_cells(key, hour, minutes, ttl_seconds) and len(minutes) > 1:
+            for minute, bucket in minutes.items():  # some minute was newer already: the others one by one
+                _put_hour_cells(key, hour, {minute: bucket}, ttl_seconds)
+
+    with ThreadPoolExecutor(max_workers=min(_PUT_THREADS, len(hours))) as pool:
+        list(pool.map(update, hours.items()))
+
+
+def _put_hour_cells(key: str, hour: int, minutes: dict[int, dict], ttl_seconds: int) -> bool:
+    """Set these minutes' cells of one hour item, unless a newer version of one of them is there (False)."""
+    sets, conditions = ["expires_at = :ttl"], []
+    values: dict[str, object] = {":ttl": hour + HOUR + ttl_seconds}
+    for minute, bucket in sorted(minutes.items()):
+        slot = f"{(minute - hour) // 60:02d}"
+        sets += [f"m{slot} = :c{slot}", f"v{slot} = :v{slot}"]
+        conditions.append(f"(attribute_not_exists(v{slot}) OR v{slot} < :v{slot})")
+        values[f":c{slot}"] = ",".join(str(bucket.get(name, 0)) for name in _COUNT_FIELDS)
+        values[f":v{slot}"] = int(bucket["ver"])
+    return dynamo.conditional(
+        _table().update_item,
+        Key={"pk": dynamo.stream_hours_pk(key), "sk": dynamo.hour_sk(hour)},
+        UpdateExpression="SET " + ", ".join(sets),
+        ConditionExpression=" AND ".join(conditions),
+        ExpressionAttributeValues=values,
+    )
+
+
+def query_hours(key: str, since_minute: int, until_minute: int) -> list[dict]:
+    """The minutes with since <= minute <= until from the hour items, oldest first: counts only (no terms, no
+    samples), the shape of ``query_buckets``. One small item per hour read."""
+    items = dynamo.query_items(
+        KeyConditionExpression=aws.Key("pk").eq(dynamo.stream_hours_pk(key))
+        & aws.Key("sk").between(dynamo.hour_sk(since_minute - since_minute % HOUR), dynamo.hour_sk(until_minute)),
+    )
+    minutes = []
+    for item in items:
+        hour = dynamo.hour_of(item["sk"])
+        for slot in range(60):
+            cell = item.get(f"m{slot:02d}")
+            minute = hour + slot * 60
+            if cell is None or not since_minute <= minute <= until_minute:
+                continue
+            values = cell.split(",")
+            bucket = {
+                name: int(value) for name, value in zip(_COUNT_FIELDS, values, strict=True) if name != "compound_sum"
+            }
+            bucket["compound_sum"] = float(values[_COUNT_FIELDS.index("compound_sum")])
+            minutes.append({"minute": minute, **bucket, "terms": {}, "samples": []})
+    return minutes
 
 
 # ------------------------------------------------------------------ counted-post markers (for deletes)
@@ -290,7 +364,10 @@ def count_minutes(key: str, up_to: int) -> int:
 
 
 def delete_keyword(key: str) -> int:
-    """Remove a keyword's buckets (its part of a keyword deletion)."""
+    """Remove a keyword's buckets and their hour items (its part of a keyword deletion)."""
+    dynamo.delete_matching(
+        KeyConditionExpression=aws.Key("pk").eq(dynamo.stream_hours_pk(key)), ProjectionExpression="pk, sk"
+    )
     return dynamo.delete_matching(
         KeyConditionExpression=aws.Key("pk").eq(bucket_pk(key)), ProjectionExpression="pk, sk"
     )

@@ -11,6 +11,18 @@ from social_analytics.tracking import stream_alerts
 
 MINUTE = 60
 NEWEST_POSTS = 20
+# Views longer than this read the compact hour items (counts only) instead of the minute buckets; the newest posts
+# then come from the last SAMPLE_MINUTES minute buckets alone (5 samples each, so 50 to pick the newest 20 from).
+MINUTE_ITEMS_UP_TO = 60
+SAMPLE_MINUTES = 10
+
+
+def _cached(kind: str, key: str, param: object, now: float | None, compute):
+    """A request's answer (``now`` not given) is cached a few seconds per (view, keyword, parameter)."""
+    if now is not None:
+        return compute(now)
+    wall = time.time()
+    return composition.view_cache.get_or_compute((kind, key, param), lambda: compute(wall), wall)
 
 
 def _iso(epoch: float) -> str:
@@ -34,12 +46,23 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
     the keyword was matched then (it has counted posts, or it was tracked by then); an uncovered minute without
     counted posts has null counts (unknown), not zero.
     """
-    now = time.time() if now is None else now
+    return _cached("live", parse_query(keyword).key, minutes, now, lambda at: _live(keyword, minutes, at))
+
+
+def _live(keyword: str, minutes: int, now: float) -> dict:
     key = parse_query(keyword).key
     item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     first = current - (minutes - 1) * MINUTE
-    buckets = {b["minute"]: b for b in composition.tracking.stream.query_buckets(key, first, current)}
+    stream = composition.tracking.stream
+    if minutes <= MINUTE_ITEMS_UP_TO:
+        buckets = {b["minute"]: b for b in stream.query_buckets(key, first, current)}
+        samples = [sample for b in buckets.values() for sample in b["samples"]]
+    else:  # a long view: counts from the hour items, the newest posts from the last few minute buckets
+        buckets = {b["minute"]: b for b in stream.query_hours(key, first, current)}
+        recent = stream.query_buckets(key, max(first, current - (SAMPLE_MINUTES - 1) * MINUTE), current)
+        samples = [sample for b in recent for sample in b["samples"]]
+        buckets.update({b["minute"]: b for b in recent})  # the minute items are the fresher copy
     cursor_us = composition.tracking.stream.get_cursor()
     covered_to = cursor_us / 1e6 if cursor_us else None
     gaps = composition.tracking.stream.list_gaps(first * 1_000_000, (current + MINUTE) * 1_000_000)
@@ -72,9 +95,7 @@ def live(keyword: str, minutes: int, now: float | None = None) -> dict:
             row = {"start": _iso(minute), "posts": None, "positive": None, "neutral": None, "negative": None}
             row |= {"mean_compound": None, "deleted": None, "covered": False, "partial": not read}
         rows.append(row)
-    newest = sorted(
-        (sample for b in buckets.values() for sample in b["samples"]), key=lambda s: s["time_us"], reverse=True
-    )[:NEWEST_POSTS]
+    newest = sorted(samples, key=lambda s: s["time_us"], reverse=True)[:NEWEST_POSTS]
     counted = [r["posts"] for r in rows if r["posts"] is not None]
     return {
         "keyword": item.keyword if item else " ".join(keyword.split()),
@@ -102,14 +123,18 @@ def reset_stream() -> dict:
 
 
 def backtest(keyword: str, sensitivity: str, now: float | None = None) -> dict:
-    now = time.time() if now is None else now
+    """The alert rule over every stored minute, from the hour items (one small item per hour, not 60 buckets)."""
+    return _cached(
+        "backtest", parse_query(keyword).key, sensitivity, now, lambda at: _backtest(keyword, sensitivity, at)
+    )
+
+
+def _backtest(keyword: str, sensitivity: str, now: float) -> dict:
     key = parse_query(keyword).key
     item = composition.tracking.tracked.get_tracked(key)
     current = int(now // MINUTE) * MINUTE
     last = current - MINUTE  # the newest complete minute
-    stored = composition.tracking.stream.query_buckets(
-        key, current - get_stream_settings().bucket_ttl_seconds, last, samples=False
-    )
+    stored = composition.tracking.stream.query_hours(key, current - get_stream_settings().bucket_ttl_seconds, last)
     first = stored[0]["minute"] if stored else last
     result = stream_alerts.backtest(item, sensitivity, stored, first, last)
     return {"keyword": item.keyword if item else " ".join(keyword.split()), "key": key, **result}

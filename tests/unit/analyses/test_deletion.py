@@ -9,9 +9,10 @@ from collections import Counter
 import pytest
 from social_analytics import composition
 from social_analytics.analyses import deletion
-from social_analytics.records import StoredResult
+from social_analytics.records import StoredResult, TrackedKeyword
 
 from tests.fakes.stores import InMemoryPurge, KeywordData
+from tests.fakes.tracking_stores import FakeTrackedStore
 
 KEY = "serverless"
 
@@ -20,6 +21,7 @@ KEY = "serverless"
 def purge(stores) -> InMemoryPurge:
     found = InMemoryPurge()
     composition.use_data(purge=found, stream_minutes=found)
+    composition.use_tracking(tracked=FakeTrackedStore())
     return found
 
 
@@ -53,6 +55,8 @@ def test_a_small_deletion_runs_at_once_and_keeps_what_is_still_running(stores, p
             "stream_minutes": 4,
         },
         "kept": {"running_jobs": 1, "in_flight_locks": 1},
+        "tracked": False,
+        "note": None,
     }
     assert composition.hot_results.get(KEY) is None  # no container keeps serving the deleted result
     assert purge.count_items(KEY, 100) == 2  # the running job and its lock
@@ -94,3 +98,18 @@ def test_a_deletion_job_that_cannot_be_queued_fails_and_frees_its_lock(stores, p
     [job] = stores.jobs.jobs.values()
     assert job["status"] == "failed" and job["error"]["code"] == "enqueue_failed"
     assert stores.jobs.locks == {}
+
+
+def test_deleting_a_tracked_keyword_says_it_stays_tracked_unless_untrack_is_asked(stores, purge):
+    tracked = composition.tracking.tracked
+    tracked.put_tracked(TrackedKeyword(keyword="Serverless", key=KEY, interval_minutes=15))
+    purge.keywords[KEY] = KeywordData(items=Counter(result=1, history=3))
+
+    kept = deletion.delete_keyword("Serverless").body
+    assert kept["tracked"] is True and "untrack=true" in kept["note"]
+    assert tracked.get_tracked(KEY) is not None  # its next scan brings data back, and the answer says so
+
+    purge.keywords[KEY] = KeywordData(items=Counter(result=1, history=3))
+    untracked = deletion.delete_keyword("Serverless", untrack=True).body
+    assert untracked["tracked"] is False and untracked["note"] is None
+    assert tracked.get_tracked(KEY) is None and untracked["deleted"]["history"] == 3

@@ -21,7 +21,7 @@ def test_csv_with_bom_quoted_newlines_and_optional_columns():
         "epoch,1764000000,cy,1,0,\r\n"
     ).encode()
     outcome = parse_import(data, uploaded_at=UPLOADED)
-    assert outcome.report.as_dict() == {"rows": 3, "imported": 3, "rejected": 0, "errors": []}
+    assert outcome.report.as_dict() == {"rows": 3, "imported": 3, "rejected": 0, "rows_over_cap": 0, "errors": []}
     first, second, third = outcome.posts
     assert first.text == "multi\nline, with comma" and first.author == "ann" and (first.likes, first.reposts) == (3, 1)
     assert first.url == "https://e.test/1" and first.provider == "import" and first.id.startswith("import:")

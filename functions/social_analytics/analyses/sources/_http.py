@@ -275,16 +275,27 @@ async def collect_pages(
     max_pages: int,
     fetch_page: Callable[[str | None], Awaitable[Page]],
     on_post: Callable[[Post], None] | None = None,
+    *,
+    max_billable: int | None = None,
+    page_cost: int = 0,
 ) -> None:
     """Follow a search's pages into ``result``: posts inside the window, deduplicated, newest first, up to ``limit``.
 
     ``fetch_page(cursor)`` reads one page (``None`` for the first). A failure after some posts were collected keeps
     them with a note; a failure on the first page raises. ``on_post`` sees every new post, inside the window or not
     (the adapters track the newest id or time there, for incremental cursors).
+
+    ``max_billable`` is a hard ceiling on the items the search may bill: no page is asked for unless ``page_cost``
+    more (the most one page can bill) still fit. Items outside the window and duplicates count: the provider bills
+    every item it serves, so a provider that keeps serving posts we drop cannot run up the bill.
     """
     seen: set[str] = set()
     page_cursor: str | None = None
     for page_number in range(max_pages):
+        if max_billable is not None and max_billable - result.billable_items < page_cost:
+            result.notes.append(f"stopped at the billing ceiling: {result.billable_items} items billed")
+            result.complete = False
+            break
         try:
             page = await fetch_page(page_cursor)
         except ProviderError as exc:

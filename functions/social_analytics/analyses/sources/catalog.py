@@ -61,3 +61,13 @@ ENABLED_BY: dict[str, tuple[str, ...]] = {
     "bluesky_archive": ("ARCHIVE_DAYS",),
     "simulated": (),
 }
+
+# The most items one page of a paid search can bill: SocialData serves about 20 tweets a page (its size is the
+# provider's choice), X bills at least ``max_results`` >= 10. A paid call may bill at most ``limit`` plus one such
+# page; its adapter stops paging before it could pass that ceiling, and the spend gate reserves exactly that much.
+PAGE_OVERSHOOT: dict[str, int] = {"socialdata": 20, "x": 10}
+
+
+def max_billable_items(provider: str, limit: int) -> int:
+    """The billing ceiling of one call for ``limit`` posts: what the spend gate reserves, what paging never passes."""
+    return limit + PAGE_OVERSHOOT.get(provider, 0)

@@ -25,6 +25,7 @@ from social_analytics.analyses.sources._http import (
     request_json,
 )
 from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse, SourceQuery
+from social_analytics.analyses.sources.catalog import PAGE_OVERSHOOT, max_billable_items
 from social_analytics.analyses.sources.translate import as_query, operator_query
 from social_analytics.models import Post, TimeWindow
 from social_analytics.query import Query
@@ -100,7 +101,16 @@ class SocialDataAdapter:
             nonlocal newest
             newest = newer_id(newest, post.id.split(":", 1)[1])
 
-        await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
+        await collect_pages(
+            result,
+            window,
+            limit,
+            MAX_PAGES,
+            fetch_page,
+            track_newest,
+            max_billable=max_billable_items(self.name, limit),
+            page_cost=PAGE_OVERSHOOT[self.name],
+        )
         result.requests = budget.requests
         if newest:
             result.cursor = {"since_id": newest}

@@ -38,14 +38,11 @@ from social_analytics.analyses.sources.base import (
     UnconfiguredAdapter,
     translate_of,
 )
-from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD
+from social_analytics.analyses.sources.catalog import PRICE_PER_POST_USD, max_billable_items
 from social_analytics.models import TimeWindow
 from social_analytics.observability import logger
 from social_analytics.settings import get_settings
 
-# The most items one call can bill beyond its limit: the last page is billed whole (SocialData ~20 a page; X asks
-# for at least 10).
-PAGE_OVERSHOOT: dict[str, int] = {"socialdata": 20, "x": 10}
 PAID_PROVIDERS = tuple(PRICE_PER_POST_USD)
 
 # One reservation at a time per process: DynamoDB's conditional ADD is atomic, moto's emulation of it is not.
@@ -61,8 +58,9 @@ def today(now: float | None = None) -> str:
 
 
 def max_cost_usd(provider: str, limit: int) -> float:
-    """The most one call for ``limit`` posts can cost: every post up to the limit plus a whole last page."""
-    return (limit + PAGE_OVERSHOOT.get(provider, 0)) * PRICE_PER_POST_USD.get(provider, 0.0)
+    """The most one call for ``limit`` posts can cost: its billing ceiling (every post up to the limit plus a whole
+    last page), which the adapter's paging never passes."""
+    return max_billable_items(provider, limit) * PRICE_PER_POST_USD.get(provider, 0.0)
 
 
 # ----------------------------------------------------------------------------------------------- API side
@@ -178,10 +176,20 @@ class SpendGate:
             return composition.data.spend.reserve(day, provider, amount, budget)
 
     async def after(self, reservation: Reservation | None, billable_items: int | None) -> None:
-        """Settle a reservation to the actual cost of ``billable_items`` (None: unknown, the reservation stays)."""
+        """Settle a reservation to the actual cost of ``billable_items`` (None: unknown, the reservation stays).
+
+        Never above the reservation: the adapters stop paging at the ceiling that was reserved, so more billed items
+        mean a provider that served bigger pages than documented; that is logged and the day's count keeps the
+        reservation (the budget is a cap on what we let calls spend, so it is never raised after the fact)."""
         if reservation is None or billable_items is None:
             return
         actual = _micros(billable_items * PRICE_PER_POST_USD[reservation.provider])
+        if actual > reservation.micros:
+            logger.warning(
+                "paid call billed past its reservation",
+                extra={**self.log_extra, "provider": reservation.provider, "billable_items": billable_items},
+            )
+            actual = reservation.micros
         try:
             await asyncio.to_thread(
                 composition.data.spend.adjust, reservation.day, reservation.provider, actual - reservation.micros

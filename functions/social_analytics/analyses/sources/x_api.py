@@ -24,6 +24,7 @@ from social_analytics.analyses.sources._http import (
     request_json,
 )
 from social_analytics.analyses.sources.base import Cursor, FetchResult, ProviderBadResponse, SourceQuery
+from social_analytics.analyses.sources.catalog import PAGE_OVERSHOOT, max_billable_items
 from social_analytics.analyses.sources.socialdata import newer_id
 from social_analytics.analyses.sources.translate import X_MAX_QUERY_CHARS, as_query, operator_query
 from social_analytics.models import Post, TimeWindow, isoformat_z
@@ -96,10 +97,13 @@ class XApiAdapter:
             base_params["since_id"] = since_id
         result = FetchResult(posts=[], cursor=dict(cursor) if cursor else None)
         newest = since_id
+        ceiling = max_billable_items(self.name, limit)
 
         async def fetch_page(next_token: str | None) -> Page:
             nonlocal newest
-            params = dict(base_params, max_results=str(min(100, max(10, limit - len(result.posts)))))
+            # Never more than the billing ceiling leaves room for (collect_pages keeps that room >= 10).
+            room = ceiling - result.billable_items
+            params = dict(base_params, max_results=str(min(100, room, max(10, limit - len(result.posts)))))
             if next_token:
                 params["next_token"] = next_token
             body, _ = await request_json(
@@ -134,7 +138,16 @@ class XApiAdapter:
             nonlocal newest
             newest = newer_id(newest, post.id.split(":", 1)[1])
 
-        await collect_pages(result, window, limit, MAX_PAGES, fetch_page, track_newest)
+        await collect_pages(
+            result,
+            window,
+            limit,
+            MAX_PAGES,
+            fetch_page,
+            track_newest,
+            max_billable=ceiling,
+            page_cost=PAGE_OVERSHOOT[self.name],
+        )
         result.requests = budget.requests
         if newest:
             result.cursor = {"since_id": newest}
