@@ -21,7 +21,7 @@ from tests.fakes.receiver import Answer, Receiver
 @pytest.fixture(scope="module")
 def delivery_stack():
     ARTIFACTS.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     with FakeJetstream() as jet, (ARTIFACTS / "delivery-stack.log").open("w") as log:
         environment = {
             "ADMIN_TOKEN": token,

@@ -88,12 +88,12 @@ def test_poison_cells_through_the_presigned_upload_are_bad_rows(hostile):
     _, client, _ = hostile
     created = client.post("/api/imports", json={"keyword": "poison", "format": "jsonl"}).json()
     rows = [
-        {"text": "fine row, lovely", "created_at": "2026-11-20T10:00:00Z"},
+        {"text": "fine poison row, lovely", "created_at": "2026-11-20T10:00:00Z"},
         {"text": "inf", "likes": "inf"},
         {"text": "year 9999", "created_at": "9999-12-31T23:59:59Z"},
         {"text": "year 1", "created_at": "0001-01-01T00:00:00Z"},
         {"text": ["wrong", "type"]},
-        {"text": "x" * 50_000},  # an oversized post: analyzed, stored truncated
+        {"text": "poison " + "x" * 50_000},  # an oversized post: analyzed, stored truncated
     ]
     data = "\n".join(json.dumps(row) for row in rows).encode()
     put = httpx.put(created["upload"]["url"], content=data, headers=created["upload"]["headers"], timeout=30)

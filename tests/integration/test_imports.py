@@ -36,7 +36,7 @@ def make_csv() -> tuple[bytes, int]:
     moods = ["love this launch", "awful outage again", "the release is fine", "great support, thanks"]
     for n in range(ROWS):
         created = (NOW - timedelta(minutes=5 * n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        writer.writerow([f"{moods[n % 4]} #{n % 7}", created, f"user{n % 50}", n % 13, n % 3, ""])
+        writer.writerow([f"{moods[n % 4]} in my export #{n % 7}", created, f"user{n % 50}", n % 13, n % 3, ""])
     writer.writerow(["", NOW.isoformat(), "nobody", 0, 0, ""])  # no text
     writer.writerow(["bad likes", NOW.isoformat(), "x", "lots", 0, ""])
     writer.writerow(["bad date", "yesterday-ish", "x", 1, 0, ""])

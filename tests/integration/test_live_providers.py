@@ -69,7 +69,7 @@ def served_timestamps(fake: FakeProviderServer, count: int) -> list[str]:
 
 
 def test_posts_come_from_the_live_provider_with_exact_counts_and_timestamps(api, fake):
-    result = analyze(api, f"serverless {uuid.uuid4().hex[:6]}", limit=50)
+    result = analyze(api, f"serverless -nope{uuid.uuid4().hex[:6]}", limit=50)
 
     source = result["source"]
     assert source["provider"] == "socialdata" and source["simulated"] is False
@@ -84,7 +84,7 @@ def test_posts_come_from_the_live_provider_with_exact_counts_and_timestamps(api,
 
 
 def test_a_refresh_fetches_only_newer_posts_and_keeps_the_window(api, fake):
-    keyword = f"incremental {uuid.uuid4().hex[:6]}"
+    keyword = f"serverless -incremental{uuid.uuid4().hex[:6]}"  # unique, and matched by the fake's posts
     first = analyze(api, keyword, limit=30)
     assert first["source"]["incremental"] is False
     before = len(fake.request_log)
@@ -104,7 +104,7 @@ def test_a_429_then_200_is_retried(api, fake):
     fake.script("socialdata", Reply(429, {"status": "error", "message": "Too many requests"}, {"Retry-After": "1"}))
     before = fake.requests["socialdata"]
 
-    result = analyze(api, f"retry {uuid.uuid4().hex[:6]}", limit=20)
+    result = analyze(api, f"serverless -retry{uuid.uuid4().hex[:6]}", limit=20)
 
     attempt = result["source"]["attempts"][0]
     assert result["source"]["provider"] == "socialdata" and result["source"]["simulated"] is False

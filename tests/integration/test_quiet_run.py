@@ -24,7 +24,7 @@ import pytest
 from local_stack.stack import wait_until
 from tests.conftest import REPO_ROOT
 
-TOKEN = "quiet-run-admin-token"
+TOKEN = "quiet-run-admin-token-for-the-test"
 
 
 def closed_port() -> int:
