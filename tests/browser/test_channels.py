@@ -17,7 +17,7 @@ from tests.fakes.receiver import Receiver
 @pytest.fixture(scope="module")
 def channels_stack():
     ARTIFACTS.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     environment = {"ADMIN_TOKEN": token, "DELIVERY_ALLOW_LOOPBACK": "true"}
     with (ARTIFACTS / "channels-browser-stack.log").open("w") as log:
         stack = LocalStack(port=0, environment=environment, log=log, worker_processes=1).start()
