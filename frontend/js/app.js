@@ -576,7 +576,7 @@ function scheduleQueryCheck() {
   checkTimer = setTimeout(async () => {
     const text = $("keyword").value;
     checkController?.abort();
-    if (!text.trim()) return clearQueryError();
+    if (!text.trim()) return; // nothing to check; a submit of a blank box shows its own error, keep it
     const controller = (checkController = new AbortController());
     try {
       await checkQuery(text, controller.signal);
